@@ -1,0 +1,88 @@
+# Civic Space Academy: the commands a newcomer and CI use. `make help` lists them.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+CONSTRAINTS := requirements/constraints.txt
+HTMX_VERSION := 2.0.11
+AXE_VERSION := 4.14.1
+AXE := tests/browser/vendor/axe.min.js
+PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+
+.DEFAULT_GOAL := help
+.PHONY: help run serve test test-pg test-browser check lint fmt types i18n i18n-check vendor lock clean
+
+help:  ## show this list
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 16
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' \
+	  || { echo "Python 3.11 or newer is needed (found: $$($(PYTHON) --version 2>&1))."; exit 1; }
+	@$(PYTHON) -m venv $(VENV) \
+	  || { echo "Could not create a virtual environment. On Debian/Ubuntu: sudo apt-get install python3-venv"; exit 1; }
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed-run: pyproject.toml $(CONSTRAINTS) | $(BIN)/python
+	$(BIN)/pip install --quiet -c $(CONSTRAINTS) -e .
+	@touch $@
+
+$(VENV)/.installed-dev: pyproject.toml $(CONSTRAINTS) | $(BIN)/python
+	$(BIN)/pip install --quiet -c $(CONSTRAINTS) -e ".[dev]"
+	@touch $@ $(VENV)/.installed-run
+
+run: $(VENV)/.installed-run  ## set up, migrate the SQLite database, load content and demo data, serve on :8000
+	$(BIN)/academy migrate
+	$(BIN)/academy serve
+
+serve: $(VENV)/.installed-run  ## serve without migrating or loading anything
+	$(BIN)/academy serve
+
+test: $(VENV)/.installed-dev $(AXE)  ## set up and run the whole test suite (SQLite; browser tests need chromium)
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+test-pg: $(VENV)/.installed-dev $(AXE)  ## the whole suite on PostgreSQL ($$PG_TEST_URL)
+	ACADEMY_TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest $(PYTEST_ARGS)
+
+test-browser: $(VENV)/.installed-dev $(AXE)  ## only the browser tests
+	$(BIN)/pytest -m browser $(PYTEST_ARGS)
+
+# axe-core (accessibility rules for the browser tests), fetched from the npm registry at a pinned version.
+$(AXE):
+	@mkdir -p $(dir $(AXE)) $(VENV)/axe
+	@cd $(VENV)/axe && npm pack --silent axe-core@$(AXE_VERSION) >/dev/null 2>&1 \
+	  && tar xzf axe-core-$(AXE_VERSION).tgz \
+	  && cp package/axe.min.js package/LICENSE $(CURDIR)/$(dir $(AXE)) \
+	  || echo "note: could not fetch axe-core with npm; the accessibility checks will be skipped"
+
+check: lint types  ## ruff, mypy and hadolint
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/hadolint Dockerfile
+
+fmt: $(VENV)/.installed-dev  ## format and autofix
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+types: $(VENV)/.installed-dev
+	$(BIN)/mypy
+
+i18n: $(VENV)/.installed-dev  ## extract strings, update the ky/ru/en catalogues, compile them
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -k pgettext:1c,2 -k npgettext:1c,2,3 \
+	  --no-location --sort-output --omit-header -o app/locale/messages.pot .
+	$(BIN)/pybabel update -i app/locale/messages.pot -d app/locale --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel compile -d app/locale --statistics
+
+vendor:  ## download the pinned htmx from the npm registry into app/static/vendor
+	rm -rf $(VENV)/vendor && mkdir -p $(VENV)/vendor
+	cd $(VENV)/vendor && npm pack --silent htmx.org@$(HTMX_VERSION) && tar xzf htmx.org-$(HTMX_VERSION).tgz
+	cp $(VENV)/vendor/package/dist/htmx.min.js app/static/vendor/htmx/htmx.min.js
+	cp $(VENV)/vendor/package/LICENSE app/static/vendor/htmx/LICENSE
+	sha256sum app/static/vendor/htmx/htmx.min.js
+
+lock: | $(BIN)/python  ## re-pin every dependency (after changing pyproject.toml)
+	$(BIN)/pip install --quiet -e ".[dev]"
+	$(BIN)/pip freeze --exclude-editable | grep -v '^-e ' > $(CONSTRAINTS)
+
+clean:  ## remove the virtual environment and caches (keeps var/, your data)
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache test-artifacts

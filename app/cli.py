@@ -1,0 +1,86 @@
+"""The `academy` command: serve, migrate, and (from the domains) users, courses, cohorts, demo."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Annotated
+
+import typer
+
+from app.config import ConfigError, get_settings
+
+cli = typer.Typer(
+    help="Civic Space Academy: run the server and manage its database and content.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+def _plain_logging() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr, force=True)
+
+
+@cli.command()
+def migrate(
+    revision: Annotated[str, typer.Argument(help="Target revision; 'head' is the newest.")] = "head",
+) -> None:
+    """Create or upgrade the database schema to the newest revision."""
+    from app import migrate as migrations
+
+    _plain_logging()
+    settings = get_settings()
+    settings.ensure_data_dir()
+    url = settings.resolved_database_url
+    migrations.upgrade(url, revision)
+    typer.echo(f"The database is at {revision}.")
+
+
+@cli.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = 8000,
+    workers: Annotated[int, typer.Option(help="Worker processes.", min=1, max=64)] = 1,
+    reload: Annotated[bool, typer.Option(help="Restart when code changes (development).")] = False,
+) -> None:
+    """Serve the web app with uvicorn (refuses a database that is not migrated)."""
+    import uvicorn
+
+    from app import migrate as migrations
+    from app.db import create_engine
+
+    settings = get_settings()
+    settings.ensure_data_dir()
+    settings.resolved_secret_key  # noqa: B018  (created now, before several workers race for it)
+    engine = create_engine(settings.resolved_database_url)
+    try:
+        migrations.ensure_at_head(engine)
+    finally:
+        engine.dispose()
+    typer.echo(f"Civic Space Academy is at http://{host}:{port}/ (Ctrl+C stops it)", err=True)
+    uvicorn.run(
+        "app.main:serve_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers if not reload else None,
+        reload=reload,
+        log_config=None,
+        access_log=False,
+        server_header=False,
+        proxy_headers=True,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
+    )
+
+
+def main() -> None:
+    try:
+        cli()
+    except ConfigError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise SystemExit(2) from None
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,167 @@
+"""The database: engine, sessions, the declarative base and a UTC datetime type.
+
+SQLite (the embedded default) runs in WAL mode with foreign keys on and a busy timeout. Python's
+sqlite3 driver is told to keep out of transaction handling (isolation_level=None) so that we emit
+BEGIN ourselves: SAVEPOINTs then work, and writing requests take the write lock at BEGIN
+(BEGIN IMMEDIATE), which waits for another writer instead of failing when a read turns into a write.
+PostgreSQL goes through psycopg 3.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from typing import Any
+
+import sqlalchemy as sa
+from fastapi import Request
+from sqlalchemy import event
+from sqlalchemy.engine import URL, Engine, make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+
+from app.config import ConfigError
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+class Base(DeclarativeBase):
+    metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class UTCDateTime(sa.types.TypeDecorator[dt.datetime]):
+    """A timezone-aware UTC datetime on both engines (SQLite keeps no zone, so we add it back)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: sa.Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; use app.db.utcnow() or an aware datetime")
+        value = value.astimezone(dt.UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: dt.datetime | None, dialect: sa.Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+def parse_database_url(raw: str) -> URL:
+    try:
+        url = make_url(raw)
+    except ArgumentError:
+        raise ConfigError(
+            "ACADEMY_DATABASE_URL is not a database URL; use sqlite:///path/to/academy.db "
+            "or postgresql+psycopg://user@host:5432/dbname."
+        ) from None
+    if url.get_backend_name() not in ("sqlite", "postgresql"):
+        raise ConfigError(
+            f"ACADEMY_DATABASE_URL names '{url.get_backend_name()}', which is not supported; "
+            "use sqlite:/// or postgresql+psycopg://."
+        )
+    if url.get_backend_name() == "postgresql" and url.drivername in ("postgresql", "postgres"):
+        url = url.set(drivername="postgresql+psycopg")
+    return url
+
+
+def create_engine(raw_url: str, **kwargs: Any) -> Engine:
+    url = parse_database_url(raw_url)
+    try:
+        if url.get_backend_name() == "sqlite":
+            engine = sa.create_engine(url, connect_args={"check_same_thread": False}, **kwargs)
+            _configure_sqlite(engine)
+        else:
+            connect_args = {"connect_timeout": 5, "application_name": "academy"}
+            kwargs.setdefault("pool_pre_ping", True)
+            engine = sa.create_engine(url, connect_args=connect_args, **kwargs)
+    except (NoSuchModuleError, ModuleNotFoundError) as exc:
+        raise ConfigError(
+            f"ACADEMY_DATABASE_URL needs a driver that is not installed ({exc}); "
+            "use postgresql+psycopg:// for PostgreSQL."
+        ) from None
+    return engine
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    in_memory = engine.url.database in (None, "", ":memory:")
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # we emit BEGIN ourselves, see the module docstring
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        if not in_memory:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: sa.Connection) -> None:
+        mode = "IMMEDIATE" if conn.get_execution_options().get("academy_write") else "DEFERRED"
+        conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+def describe_connection_error(exc: BaseException, url: URL | str) -> str:
+    """One line that says what is wrong with reaching the database and what to do."""
+    url = make_url(url) if isinstance(url, str) else url
+    where = url.render_as_string(hide_password=True)
+    detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    reason = detail[0] if detail else exc.__class__.__name__
+    if url.get_backend_name() == "sqlite":
+        return (
+            f"cannot open the SQLite database {url.database} ({reason}); "
+            "check ACADEMY_DATABASE_URL and ACADEMY_DATA_DIR."
+        )
+    return (
+        f"cannot connect to the database at {where} ({reason}); "
+        "check that PostgreSQL is running and that ACADEMY_DATABASE_URL is right."
+    )
+
+
+class Database:
+    """An engine and the session factories for reading and for writing requests."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.read_sessions = sessionmaker(engine, expire_on_commit=False)
+        self.write_sessions = sessionmaker(
+            engine.execution_options(academy_write=True), expire_on_commit=False
+        )
+
+    def session(self, *, write: bool = False) -> Session:
+        return (self.write_sessions if write else self.read_sessions)()
+
+    def ping(self) -> None:
+        with self.engine.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """The request's session. Routes commit once, just before they render or redirect;
+    whatever is still open here is rolled back."""
+    database: Database = request.app.state.database
+    session = database.session(write=request.method in WRITE_METHODS)
+    try:
+        yield session
+    finally:
+        session.close()

@@ -1,0 +1,145 @@
+"""Domain errors and the one place that turns any error into a page, a fragment or JSON.
+
+A service raises a `DomainError` subclass (say `CourseNotFound`, 404) with an untranslated message;
+the handler translates it into the request's language. Expected outcomes are 4xx; a 500 means a bug,
+and its page never shows a stack trace.
+"""
+
+from __future__ import annotations
+
+import logging
+from html import escape
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+
+from app.i18n import N_, gettext
+
+log = logging.getLogger("academy.errors")
+
+
+class DomainError(Exception):
+    """An expected failure with a message for the user (marked with N_, translated when shown)."""
+
+    status_code = 400
+    message = N_("The request could not be completed.")
+
+    def __init__(self, message: str | None = None, *, status_code: int | None = None, **params: Any) -> None:
+        if message is not None:
+            self.message = message
+        if status_code is not None:
+            self.status_code = status_code
+        self.params = params
+        super().__init__(self.message)
+
+    def translated(self) -> str:
+        text = gettext(self.message)
+        return text % self.params if self.params else text
+
+
+class NotFound(DomainError):
+    status_code = 404
+    message = N_("We could not find that page.")
+
+
+class Forbidden(DomainError):
+    status_code = 403
+    message = N_("You do not have permission to do that.")
+
+
+class Conflict(DomainError):
+    status_code = 409
+    message = N_("That conflicts with something that already exists.")
+
+
+TITLES = {
+    400: N_("Bad request"),
+    401: N_("Please sign in"),
+    403: N_("Access denied"),
+    404: N_("Page not found"),
+    405: N_("Not allowed"),
+    409: N_("Conflict"),
+    413: N_("Too large"),
+    422: N_("Please check what you entered"),
+    429: N_("Too many attempts"),
+    500: N_("Something went wrong"),
+    503: N_("Temporarily unavailable"),
+}
+
+DEFAULT_MESSAGES = {
+    400: N_("The request could not be understood."),
+    401: N_("Please sign in to continue."),
+    403: N_("You do not have permission to do that."),
+    404: N_("We could not find that page. It may have moved, or the address may be mistyped."),
+    405: N_("This address does not accept that kind of request."),
+    413: N_("What you sent is too large."),
+    422: N_("Some of what you entered could not be accepted."),
+    429: N_("Too many attempts. Please wait a minute and try again."),
+    500: N_("An error on our side stopped this page. It has been logged; please try again later."),
+    503: N_("The service is temporarily unavailable. Please try again in a few minutes."),
+}
+
+
+def wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def error_response(
+    request: Request, status_code: int, message: str | None = None, headers: dict[str, str] | None = None
+) -> Response:
+    """The response for an error: JSON under /api/, otherwise the error page (or its block for htmx)."""
+    text = message or gettext(DEFAULT_MESSAGES.get(status_code, DEFAULT_MESSAGES[400]))
+    if wants_json(request):
+        return JSONResponse({"detail": text}, status_code=status_code, headers=headers)
+    title = gettext(TITLES.get(status_code, TITLES[400]))
+    try:
+        templates = request.app.state.templates
+        return templates.render(  # type: ignore[no-any-return]
+            request,
+            "errors/error.html",
+            {"status_code": status_code, "title": title, "message": text},
+            block="content",
+            status_code=status_code,
+            headers=headers,
+        )
+    except Exception:  # the error page itself failed: answer with a bare page, never a traceback
+        log.exception("error page failed to render")
+        body = f"<!doctype html><title>{escape(title)}</title><h1>{escape(title)}</h1><p>{escape(text)}</p>"
+        return HTMLResponse(body, status_code=status_code, headers=headers)
+
+
+async def _domain_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, DomainError)
+    return error_response(request, exc.status_code, exc.translated())
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    headers = dict(exc.headers) if exc.headers else None
+    if exc.status_code < 400:
+        return Response(status_code=exc.status_code, headers=headers)
+    return error_response(request, exc.status_code, headers=headers)
+
+
+async def _validation_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    if wants_json(request):
+        errors = [
+            {
+                "field": ".".join(str(part) for part in error.get("loc", ())[1:]),
+                "problem": error.get("msg", ""),
+            }
+            for error in exc.errors()
+        ]
+        return JSONResponse({"detail": gettext(DEFAULT_MESSAGES[422]), "errors": errors}, status_code=422)
+    return error_response(request, 422)
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(DomainError, _domain_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)

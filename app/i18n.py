@@ -1,0 +1,108 @@
+"""Translations (gettext catalogues under app/locale) and the current request's language.
+
+The language of the request in hand lives in a context variable, so templates, flash messages and
+form errors all read the same one. Catalogues are compiled `.mo` files when `make i18n` has made
+them, and otherwise compiled from the `.po` sources in memory at start-up, so a fresh checkout
+needs no build step and never runs on a stale catalogue.
+"""
+
+from __future__ import annotations
+
+import gettext as _gettext
+import io
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from functools import cache
+from pathlib import Path
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+from app.config import LOCALES
+
+LOCALE_DIR = Path(__file__).parent / "locale"
+DOMAIN = "messages"
+LOCALE_NAMES = {"ky": "Кыргызча", "ru": "Русский", "en": "English"}
+
+_current: ContextVar[str] = ContextVar("academy_locale", default="ru")
+
+
+def get_locale() -> str:
+    return _current.get()
+
+
+def set_locale(locale: str) -> None:
+    _current.set(locale if locale in LOCALES else "ru")
+
+
+@contextmanager
+def use_locale(locale: str) -> Iterator[None]:
+    token = _current.set(locale if locale in LOCALES else "ru")
+    try:
+        yield
+    finally:
+        _current.reset(token)
+
+
+@cache
+def translations(locale: str) -> _gettext.NullTranslations:
+    po = LOCALE_DIR / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
+    mo = po.with_suffix(".mo")
+    if mo.exists() and (not po.exists() or mo.stat().st_mtime >= po.stat().st_mtime):
+        with mo.open("rb") as handle:
+            return _gettext.GNUTranslations(handle)
+    if not po.exists():
+        return _gettext.NullTranslations()
+    with po.open("rb") as handle:
+        catalog = read_po(handle, locale=locale)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog, use_fuzzy=False)
+    buffer.seek(0)
+    return _gettext.GNUTranslations(buffer)
+
+
+def gettext(message: str) -> str:
+    return translations(_current.get()).gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    return translations(_current.get()).ngettext(singular, plural, n)
+
+
+def pgettext(context: str, message: str) -> str:
+    return translations(_current.get()).pgettext(context, message)
+
+
+def npgettext(context: str, singular: str, plural: str, n: int) -> str:
+    return translations(_current.get()).npgettext(context, singular, plural, n)
+
+
+_ = gettext
+
+
+def N_(message: str) -> str:
+    """Mark a string for extraction; it is translated later, where it is shown."""
+    return message
+
+
+def parse_accept_language(header: str | None) -> str | None:
+    """The best of our locales for an Accept-Language header, or None. Never raises."""
+    if not header:
+        return None
+    best: tuple[float, int, str] | None = None
+    for position, part in enumerate(header[:500].split(",")):
+        tag, _sep, params = part.strip().partition(";")
+        quality = 1.0
+        params = params.strip()
+        if params.startswith("q="):
+            try:
+                quality = float(params[2:])
+            except ValueError:
+                continue
+        primary = tag.strip().lower().split("-")[0]
+        if primary in LOCALES and quality > 0:
+            candidate = (quality, -position, primary)
+            if best is None or candidate > best:
+                best = candidate
+    return best[2] if best else None

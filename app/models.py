@@ -1,0 +1,5 @@
+"""Every domain's models, imported so that Alembic and the tests see one metadata."""
+
+from app.db import Base
+
+__all__ = ["Base"]

@@ -1,0 +1,117 @@
+"""Jinja: one environment, translated through gettext, rendering a page or one block of it.
+
+`render()` returns the whole page, or only the named block of the same template when the request
+comes from htmx (see `is_partial`). Templates render what routes hand them; they never query.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_datetime
+from babel.numbers import format_decimal
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
+from jinja2.runtime import Context
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+
+from app import i18n
+from app.config import LOCALES, Settings
+from app.staticfiles import StaticAssets
+
+TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
+
+# Extra globals a domain may contribute for every page (e.g. the signed-in user, the CSRF token).
+ContextProcessor = Callable[[Request], Mapping[str, Any]]
+
+
+def is_partial(request: Request) -> bool:
+    """True when htmx asks for a fragment: HX-Request, but not a history restore or a boosted page."""
+    headers = request.headers
+    return (
+        headers.get("hx-request") == "true"
+        and headers.get("hx-history-restore-request") != "true"
+        and headers.get("hx-boosted") != "true"
+    )
+
+
+class Templates:
+    def __init__(self, settings: Settings, static: StaticAssets, directory: Path = TEMPLATE_DIR) -> None:
+        self.settings = settings
+        self.processors: list[ContextProcessor] = []
+        env = Environment(
+            loader=FileSystemLoader(directory),
+            autoescape=select_autoescape(["html", "xml", "svg"], default_for_string=True),
+            extensions=["jinja2.ext.i18n"],
+            undefined=StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            auto_reload=False,
+        )
+        env.install_gettext_callables(  # type: ignore[attr-defined]
+            i18n.gettext, i18n.ngettext, newstyle=True, pgettext=i18n.pgettext, npgettext=i18n.npgettext
+        )
+        env.globals.update(
+            url=_url,
+            static_url=static.url,
+            locales=LOCALES,
+            locale_names=i18n.LOCALE_NAMES,
+            get_locale=i18n.get_locale,
+        )
+        zone = ZoneInfo(settings.timezone)
+
+        def datetime_filter(value: dt.datetime | None, format: str = "medium") -> str:
+            if value is None:
+                return ""
+            return format_datetime(value, format=format, tzinfo=zone, locale=i18n.get_locale())
+
+        env.filters.update(date=_date, datetime=datetime_filter, number=_number)
+        self.env = env
+
+    def add_context_processor(self, processor: ContextProcessor) -> None:
+        self.processors.append(processor)
+
+    def render(
+        self,
+        request: Request,
+        name: str,
+        context: Mapping[str, Any] | None = None,
+        *,
+        block: str | None = None,
+        status_code: int = 200,
+        headers: Mapping[str, str] | None = None,
+    ) -> HTMLResponse:
+        values: dict[str, Any] = {"request": request, "locale": i18n.get_locale()}
+        for processor in self.processors:
+            values.update(processor(request))
+        if context:
+            values.update(context)
+        template = self.env.get_template(name)
+        if block is not None and is_partial(request):
+            render_block = template.blocks[block]
+            html = "".join(render_block(template.new_context(values)))
+        else:
+            html = template.render(values)
+        response = HTMLResponse(html, status_code=status_code, headers=dict(headers or {}))
+        if block is not None:
+            response.headers["Vary"] = "HX-Request"
+        return response
+
+
+@pass_context
+def _url(context: Context, name: str, /, **params: Any) -> str:
+    """The path of a named route: {{ url('course', slug=course.slug) }}."""
+    request: Request = context["request"]
+    return str(request.app.url_path_for(name, **params))
+
+
+def _date(value: dt.date | None, format: str = "medium") -> str:
+    return "" if value is None else format_date(value, format=format, locale=i18n.get_locale())
+
+
+def _number(value: float | int | None) -> str:
+    return "" if value is None else format_decimal(value, locale=i18n.get_locale())

@@ -1,0 +1,17 @@
+"""gunicorn settings for the container: uvicorn workers, count from ACADEMY_WORKERS (or WEB_CONCURRENCY)."""
+
+import os
+
+bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
+workers = int(os.environ.get("ACADEMY_WORKERS") or os.environ.get("WEB_CONCURRENCY") or 2)
+worker_class = "uvicorn_worker.UvicornWorker"
+graceful_timeout = 20
+timeout = 60
+keepalive = 5
+accesslog = None  # the app logs one JSON line per request itself
+errorlog = "-"
+loglevel = os.environ.get("ACADEMY_LOG_LEVEL", "info").lower()
+forwarded_allow_ips = os.environ.get("ACADEMY_FORWARDED_ALLOW_IPS", "127.0.0.1")
+# Restart a worker now and then, so that a slow leak can never grow without bound.
+max_requests = 5000
+max_requests_jitter = 500

@@ -1,0 +1,128 @@
+"""Browser tests: Playwright for Python driving Debian's Chromium against a live server.
+
+Playwright's own browser download cannot work here, so we launch /usr/bin/chromium (override with
+ACADEMY_CHROMIUM). Without it the tests are skipped with a line that says how to install it.
+Screenshots go to test-artifacts/ (ignored by git; CI keeps them).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+from fastapi import FastAPI
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts"
+AXE = ROOT / "tests" / "browser" / "vendor" / "axe.min.js"
+CHROMIUM = os.environ.get("ACADEMY_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+REQUIRED = os.environ.get("ACADEMY_REQUIRE_BROWSER") == "1"  # set by CI: a skip would hide a gap
+
+
+def skip_or_fail(reason: str) -> None:
+    if REQUIRED:
+        pytest.fail(reason + " (ACADEMY_REQUIRE_BROWSER=1)")
+    pytest.skip(reason)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "tests/browser/" in item.nodeid.replace("\\", "/"):
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def live_server(app: FastAPI) -> Iterator[str]:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, log_config=None, access_log=False, lifespan="off"
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("the live server did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    if not Path(CHROMIUM).exists():
+        skip_or_fail(f"Chromium not found at {CHROMIUM}: install it with `sudo apt-get install chromium`")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        skip_or_fail("Playwright is not installed: run `make test`, which installs the dev extras")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield chromium
+        chromium.close()
+
+
+def _open_page(browser: Any, request: pytest.FixtureRequest, *, javascript: bool) -> Iterator[Any]:
+    context = browser.new_context(
+        java_script_enabled=javascript,
+        viewport={"width": 360, "height": 780},
+        locale="ru-RU",
+    )
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    ARTIFACTS.mkdir(exist_ok=True)
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.nodeid.split("::", 1)[-1])
+    try:
+        page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
+    yield from _open_page(browser, request, javascript=True)
+
+
+@pytest.fixture
+def page_without_js(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
+    yield from _open_page(browser, request, javascript=False)
+
+
+def axe_violations(page: Any) -> list[dict[str, Any]]:
+    """Run axe-core (WCAG 2.0-2.2 A and AA rules) on the page; return the serious and critical ones."""
+    if not AXE.exists():
+        skip_or_fail(
+            f"axe-core is missing at {AXE}: run `make test` (it fetches the pinned release with npm)"
+        )
+    # Evaluated through the DevTools protocol, which the page's CSP (rightly) does not let a <script> do.
+    page.evaluate(AXE.read_text(encoding="utf-8"))
+    result = page.evaluate(
+        """async () => await axe.run(document, {runOnly: {type: 'tag',
+            values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']}})"""
+    )
+    return [v for v in result["violations"] if v["impact"] in ("serious", "critical")]

@@ -1,0 +1,98 @@
+"""Shared fixtures: one migrated database per test session, emptied after every test.
+
+SQLite by default; set ACADEMY_TEST_DATABASE_URL (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test)
+to run the same suite on PostgreSQL. There each test session (and each xdist worker) gets its own schema,
+dropped and re-created at the start, so nothing a previous run left behind is trusted.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+from app import migrate
+from app.config import Settings
+from app.db import Base, Database, create_engine
+from app.main import create_app
+
+TEST_DATABASE_URL = os.environ.get("ACADEMY_TEST_DATABASE_URL", "").strip()
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+def is_postgres() -> bool:
+    return TEST_DATABASE_URL.startswith("postgres")
+
+
+def fresh_database_url(name: str, tmp_dir: Path) -> str:
+    """An empty database of the engine under test: a PostgreSQL schema, or a SQLite file."""
+    if not is_postgres():
+        return f"sqlite:///{tmp_dir / (name + '.db')}"
+    schema = f"academy_{name}_{WORKER}".lower()
+    admin = create_engine(TEST_DATABASE_URL)
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    admin.dispose()
+    url = make_url(TEST_DATABASE_URL).update_query_dict({"options": f"-csearch_path={schema}"})
+    return url.render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return fresh_database_url("test", tmp_path_factory.mktemp("db"))
+
+
+@pytest.fixture(scope="session")
+def database(database_url: str) -> Iterator[Database]:
+    migrate.upgrade(database_url)
+    db = Database(create_engine(database_url))
+    yield db
+    db.dispose()
+
+
+@pytest.fixture(scope="session")
+def settings(tmp_path_factory: pytest.TempPathFactory, database_url: str) -> Settings:
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        data_dir=tmp_path_factory.mktemp("data"),
+        database_url=database_url,
+        secret_key="test-secret-key-that-is-long-enough-to-be-accepted",
+        default_locale="ru",
+    )
+
+
+@pytest.fixture(scope="session")
+def app(settings: Settings, database: Database) -> FastAPI:
+    return create_app(settings, database)
+
+
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(app, base_url="http://testserver", follow_redirects=False) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def session(database: Database) -> Iterator[Session]:
+    """A session for arranging and checking data; commit what the app must see."""
+    with database.session(write=True) as db_session:
+        yield db_session
+
+
+@pytest.fixture(autouse=True)
+def _empty_tables(request: pytest.FixtureRequest) -> Iterator[None]:
+    yield
+    if "database" not in request.fixturenames:
+        return
+    database: Database = request.getfixturevalue("database")
+    with database.engine.begin() as conn:
+        for table in reversed(Base.metadata.sorted_tables):
+            conn.execute(table.delete())

@@ -1,0 +1,89 @@
+"""Every UI string is translated in ky, ru and en, and the catalogues match the code."""
+
+from __future__ import annotations
+
+import gettext
+import re
+from pathlib import Path
+
+import pytest
+from babel.messages.catalog import Catalog
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
+from babel.messages.pofile import read_po
+
+from app import i18n
+
+ROOT = Path(__file__).resolve().parent.parent
+LOCALES = ("ky", "ru", "en")
+PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|%[sd]|\{\w*\}")
+
+
+def load(locale: str) -> Catalog:
+    with (ROOT / "app" / "locale" / locale / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+        return read_po(handle, locale=locale)
+
+
+def extracted_ids() -> set[str]:
+    keywords = dict(DEFAULT_KEYWORDS)
+    keywords.update({"N_": None, "pgettext": ((1, "c"), 2), "npgettext": ((1, "c"), 2, 3)})
+    method_map = [("app/**.py", "python"), ("templates/**.html", "jinja2")]
+    options_map = {"templates/**.html": {"trim_blocks": "True", "lstrip_blocks": "True"}}
+    found = set()
+    for _file, _line, message, _comments, context in extract_from_dir(
+        str(ROOT), method_map, options_map, keywords=keywords
+    ):
+        msgid = message[0] if isinstance(message, tuple) else message
+        found.add(f"{context}\u0004{msgid}" if context else msgid)
+    return found
+
+
+def key(message: object) -> str:
+    msgid = message.id[0] if isinstance(message.id, tuple) else message.id  # type: ignore[attr-defined]
+    context = message.context  # type: ignore[attr-defined]
+    return f"{context}\u0004{msgid}" if context else msgid
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_catalogue_is_complete(locale: str) -> None:
+    catalog = load(locale)
+    problems = []
+    for message in catalog:
+        if not message.id:
+            continue
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        if not all(strings):
+            problems.append(f"untranslated: {key(message)!r}")
+        if message.fuzzy:
+            problems.append(f"fuzzy: {key(message)!r}")
+        source = message.id if isinstance(message.id, tuple) else (message.id,)
+        wanted = set(PLACEHOLDER.findall(source[-1]))
+        for string in strings:
+            if string and set(PLACEHOLDER.findall(string)) != wanted:
+                problems.append(f"placeholders differ: {key(message)!r} -> {string!r}")
+    assert not problems, f"{locale}: " + "\n".join(problems)
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_catalogue_matches_the_code(locale: str) -> None:
+    in_code = extracted_ids()
+    in_catalog = {key(message) for message in load(locale) if message.id}
+    missing, stale = in_code - in_catalog, in_catalog - in_code
+    assert not missing and not stale, f"run `make i18n`: missing {sorted(missing)}, stale {sorted(stale)}"
+
+
+def test_russian_has_three_plural_forms() -> None:
+    assert load("ru").num_plurals == 3
+    assert load("ky").num_plurals == 2
+
+
+def test_russian_plural_rules() -> None:
+    choose = gettext.c2py(load("ru").plural_expr)
+    assert [choose(n) for n in (1, 2, 5, 11, 21, 22, 25, 111, 104)] == [0, 1, 2, 2, 0, 1, 2, 2, 1]
+
+
+def test_accept_language_parsing_never_fails() -> None:
+    assert i18n.parse_accept_language("ky-KG,ru;q=0.8") == "ky"
+    assert i18n.parse_accept_language("ru;q=0.5, en;q=0.9") == "en"
+    assert i18n.parse_accept_language("fr;q=abc, ;;, ru") == "ru"
+    assert i18n.parse_accept_language("*") is None
+    assert i18n.parse_accept_language("x" * 10_000) is None
