@@ -18,8 +18,13 @@ cli = typer.Typer(
 )
 
 
+_QUIET = ("Context impl", "Will assume")  # Alembic's chatter on every run
+
+
 def _plain_logging() -> None:
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr, force=True)
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(lambda record: not record.getMessage().startswith(_QUIET))
 
 
 @cli.command()

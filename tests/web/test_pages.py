@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 
 from app.config import Settings
 from app.db import Database, create_engine
+from app.errors import Forbidden
 from app.main import create_app
 
 
@@ -130,6 +131,19 @@ class TestErrors:
         response = client.get("/api/v1/nothing-here")
         assert response.status_code == 404
         assert "detail" in response.json()
+
+    def test_403_uses_the_layout(self, settings: Settings, database: Database) -> None:
+        app = create_app(settings, database)
+
+        def forbidden() -> None:
+            raise Forbidden()
+
+        app.add_api_route("/forbidden", forbidden)
+        with TestClient(app) as client:
+            response = client.get("/forbidden", headers={"Accept-Language": "en"})
+        assert response.status_code == 403
+        assert "Access denied" in response.text
+        assert '<header class="site-header">' in response.text
 
     def test_405(self, client: TestClient) -> None:
         response = client.delete("/")
