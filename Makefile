@@ -31,6 +31,7 @@ $(VENV)/.installed-dev: pyproject.toml $(CONSTRAINTS) | $(BIN)/python
 
 run: $(VENV)/.installed-run  ## set up, migrate the SQLite database, load content and demo data, serve on :8000
 	$(BIN)/academy migrate
+	$(BIN)/academy demo
 	$(BIN)/academy serve
 
 serve: $(VENV)/.installed-run  ## serve without migrating or loading anything

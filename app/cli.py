@@ -21,6 +21,17 @@ cli = typer.Typer(
 _QUIET = ("Context impl", "Will assume")  # Alembic's chatter on every run
 
 
+def _register_subcommands() -> None:
+    from app.accounts.cli import users
+    from app.demo import demo
+
+    cli.add_typer(users, name="users")
+    cli.command(name="demo")(demo)
+
+
+_register_subcommands()
+
+
 def _plain_logging() -> None:
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr, force=True)
     for handler in logging.getLogger().handlers:

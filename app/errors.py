@@ -15,7 +15,7 @@ from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from app.i18n import N_, gettext
 
@@ -27,12 +27,22 @@ class DomainError(Exception):
 
     status_code = 400
     message = N_("The request could not be completed.")
+    location: str | None = None  # where a browser's GET is sent instead of an error page (e.g. sign-in)
 
-    def __init__(self, message: str | None = None, *, status_code: int | None = None, **params: Any) -> None:
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        status_code: int | None = None,
+        location: str | None = None,
+        **params: Any,
+    ) -> None:
         if message is not None:
             self.message = message
         if status_code is not None:
             self.status_code = status_code
+        if location is not None:
+            self.location = location
         self.params = params
         super().__init__(self.message)
 
@@ -114,6 +124,10 @@ def error_response(
 
 async def _domain_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, DomainError)
+    if exc.location and not wants_json(request) and request.method in ("GET", "HEAD"):
+        if request.headers.get("hx-request") == "true":
+            return Response(status_code=204, headers={"HX-Redirect": exc.location})
+        return RedirectResponse(exc.location, status_code=303)
     return error_response(request, exc.status_code, exc.translated())
 
 

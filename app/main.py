@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from starlette.middleware.gzip import GZipMiddleware
+from starlette.requests import Request
 
 from app import errors
+from app.accounts import admin_routes as accounts_admin_routes
+from app.accounts import routes as accounts_routes
+from app.accounts.deps import csrf_protect, current_principal
+from app.accounts.middleware import AuthMiddleware
+from app.accounts.ratelimit import RateLimiter
 from app.config import Settings, get_settings
 from app.db import Database, create_engine
 from app.logs import configure_logging
@@ -19,6 +26,19 @@ from app.templating import Templates
 from app.web import routes as web_routes
 
 STATIC_DIR = Path(__file__).parent / "static"
+MAX_BODY_BYTES = 2 * 1024 * 1024  # forms and JSON; uploads set their own limit
+
+ROUTERS = (web_routes.router, accounts_routes.router, accounts_admin_routes.router)
+
+
+def page_context(request: Request) -> Mapping[str, Any]:
+    """What every page may show: the signed-in person, the CSRF token and a permission check."""
+    principal = current_principal(request)
+    return {
+        "current_user": principal,
+        "csrf_token": getattr(request.state, "csrf_token", ""),
+        "can": (lambda capability: principal is not None and principal.can(capability)),
+    }
 
 
 def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
@@ -27,6 +47,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     secret_key = settings.resolved_secret_key
     database = database or Database(create_engine(settings.resolved_database_url))
     static = StaticAssets(STATIC_DIR)
+    templates = Templates(settings, static)
+    templates.add_context_processor(page_context)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -40,18 +62,21 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         docs_url=None,  # Swagger UI and ReDoc load scripts from a CDN; we serve the document only
         redoc_url=None,
         lifespan=lifespan,
+        dependencies=[Depends(csrf_protect)],
+        max_body_size=MAX_BODY_BYTES,
     )
     app.state.settings = settings
-    app.state.secret_key = secret_key
     app.state.database = database
     app.state.static = static
-    app.state.templates = Templates(settings, static)
+    app.state.templates = templates
+    app.state.rate_limiter = RateLimiter(secret_key)
 
-    for router in (web_routes.router,):
+    for router in ROUTERS:
         app.include_router(router)
     errors.install(app)
 
     # Added innermost first: a request meets them in the reverse order.
+    app.add_middleware(AuthMiddleware, database=database, settings=settings, secret=secret_key)
     app.add_middleware(RequestContextMiddleware)
     app.add_middleware(LocaleMiddleware, default=settings.default_locale)
     app.add_middleware(SecurityHeadersMiddleware, https=settings.https)

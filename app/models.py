@@ -1,5 +1,6 @@
 """Every domain's models, imported so that Alembic and the tests see one metadata."""
 
+from app.accounts import models as accounts_models
 from app.db import Base
 
-__all__ = ["Base"]
+__all__ = ["Base", "accounts_models"]

@@ -22,6 +22,7 @@ from starlette.responses import HTMLResponse
 from app import i18n
 from app.config import LOCALES, Settings
 from app.staticfiles import StaticAssets
+from app.web import flash
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
 
@@ -85,13 +86,19 @@ class Templates:
         status_code: int = 200,
         headers: Mapping[str, str] | None = None,
     ) -> HTMLResponse:
-        values: dict[str, Any] = {"request": request, "locale": i18n.get_locale()}
+        partial = block is not None and is_partial(request)
+        values: dict[str, Any] = {
+            "request": request,
+            "locale": i18n.get_locale(),
+            "flash": None if partial else flash.pending(request),
+        }
         for processor in self.processors:
             values.update(processor(request))
         if context:
             values.update(context)
         template = self.env.get_template(name)
-        if block is not None and is_partial(request):
+        if partial:
+            assert block is not None
             render_block = template.blocks[block]
             html = "".join(render_block(template.new_context(values)))
         else:
@@ -99,6 +106,8 @@ class Templates:
         response = HTMLResponse(html, status_code=status_code, headers=dict(headers or {}))
         if block is not None:
             response.headers["Vary"] = "HX-Request"
+        if values["flash"] is not None:
+            response.delete_cookie(flash.COOKIE, path="/")
         return response
 
 

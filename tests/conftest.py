@@ -8,6 +8,7 @@ dropped and re-created at the start, so nothing a previous run left behind is tr
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -75,21 +76,30 @@ def app(settings: Settings, database: Database) -> FastAPI:
 
 
 @pytest.fixture
-def client(app: FastAPI) -> Iterator[TestClient]:
-    with TestClient(app, base_url="http://testserver", follow_redirects=False) as test_client:
-        yield test_client
+def session(database: Database) -> Iterator[Session]:
+    """A session for arranging and checking data. Before each request the client commits it, so the
+    app sees what the test arranged, and the test's next query sees what the app wrote (SQLite keeps
+    a reader's snapshot for the whole transaction, and a writer's lock would block the app)."""
+    with database.session() as db_session:
+        yield db_session
 
 
 @pytest.fixture
-def session(database: Database) -> Iterator[Session]:
-    """A session for arranging and checking data; commit what the app must see."""
-    with database.session(write=True) as db_session:
-        yield db_session
+def client(app: FastAPI, session: Session) -> Iterator[TestClient]:
+    def end_test_transaction(_request: object) -> None:
+        session.commit()
+        session.expire_all()
+
+    with TestClient(app, base_url="http://testserver", follow_redirects=False) as test_client:
+        test_client.event_hooks = {"request": [end_test_transaction], "response": []}
+        yield test_client
 
 
 @pytest.fixture(autouse=True)
 def _empty_tables(request: pytest.FixtureRequest) -> Iterator[None]:
     yield
+    if "settings" in request.fixturenames:
+        shutil.rmtree(Path(request.getfixturevalue("settings").data_dir) / "outbox", ignore_errors=True)
     if "database" not in request.fixturenames:
         return
     database: Database = request.getfixturevalue("database")

@@ -26,8 +26,9 @@ def load(locale: str) -> Catalog:
 def extracted_ids() -> set[str]:
     keywords = dict(DEFAULT_KEYWORDS)
     keywords.update({"N_": None, "pgettext": ((1, "c"), 2), "npgettext": ((1, "c"), 2, 3)})
-    method_map = [("app/**.py", "python"), ("templates/**.html", "jinja2")]
-    options_map = {"templates/**.html": {"trim_blocks": "True", "lstrip_blocks": "True"}}
+    method_map = [("app/**.py", "python"), ("templates/**.html", "jinja2"), ("templates/**.txt", "jinja2")]
+    jinja = {"trim_blocks": "True", "lstrip_blocks": "True"}
+    options_map = {"templates/**.html": jinja, "templates/**.txt": jinja}
     found = set()
     for _file, _line, message, _comments, context in extract_from_dir(
         str(ROOT), method_map, options_map, keywords=keywords

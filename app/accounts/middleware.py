@@ -1,0 +1,110 @@
+"""Who is asking: the session cookie becomes a Principal, her language, and the CSRF token.
+
+Pure ASGI, so that everything after it (the route, the error pages) sees the same principal and
+language. The database lookup runs in the thread pool, once per request that carries a session cookie.
+Visitors who are not signed in get a random `academy_anon` cookie: it only anchors their CSRF token
+(login and registration forms need one) and is not stored anywhere.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+
+import anyio.to_thread
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app import i18n
+from app.accounts import service
+from app.accounts.permissions import capabilities_of
+from app.accounts.principal import Principal
+from app.config import Settings
+from app.db import Database
+from app.middleware import cookie_value
+from app.security import hash_token, random_token
+
+SESSION_COOKIE = "academy_session"
+ANON_COOKIE = "academy_anon"
+_TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
+
+
+def session_cookie_header(settings: Settings, token: str | None) -> str:
+    """Set-Cookie for the session (or its removal when token is None)."""
+    parts = [f"{SESSION_COOKIE}={token or ''}", "Path=/", "HttpOnly", "SameSite=Lax"]
+    parts.append(f"Max-Age={settings.session_max_age if token else 0}")
+    if settings.https:
+        parts.append("Secure")
+    return "; ".join(parts)
+
+
+class AuthMiddleware:
+    def __init__(self, app: ASGIApp, *, database: Database, settings: Settings, secret: str) -> None:
+        self.app = app
+        self.database = database
+        self.settings = settings
+        self._secret = secret.encode("utf-8")
+
+    def csrf_token(self, basis: str) -> str:
+        return hmac.new(self._secret, f"csrf\x00{basis}".encode(), hashlib.sha256).hexdigest()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        cookies_to_set: list[str] = []
+        principal: Principal | None = None
+        token = cookie_value(scope, SESSION_COOKIE)
+        if token and _TOKEN_SHAPE.match(token):
+            principal = await anyio.to_thread.run_sync(self._load, token)
+        if token and principal is None:
+            cookies_to_set.append(session_cookie_header(self.settings, None))
+
+        if principal is not None and token:
+            basis = "session:" + hash_token(token)
+        else:
+            anon = cookie_value(scope, ANON_COOKIE)
+            if not anon or not _TOKEN_SHAPE.match(anon):
+                anon = random_token()
+                secure = "; Secure" if self.settings.https else ""
+                cookies_to_set.append(f"{ANON_COOKIE}={anon}; Path=/; HttpOnly; SameSite=Lax{secure}")
+            basis = "anon:" + anon
+
+        state = scope.setdefault("state", {})
+        state["principal"] = principal
+        state["csrf_token"] = self.csrf_token(basis)
+
+        async def send_wrapper(message: Message) -> None:
+            if message["type"] == "http.response.start" and cookies_to_set:
+                headers = MutableHeaders(scope=message)
+                for cookie in cookies_to_set:
+                    headers.append("set-cookie", cookie)
+            await send(message)
+
+        if principal is None:
+            await self.app(scope, receive, send_wrapper)
+            return
+        with i18n.use_locale(principal.locale):
+            await self.app(scope, receive, send_wrapper)
+
+    def _load(self, token: str) -> Principal | None:
+        with self.database.session() as session:
+            active = service.find_session(session, settings=self.settings, token=token)
+            if active is None:
+                return None
+            user = active.user
+            principal = Principal(
+                user_id=user.id,
+                session_id=active.session_id,
+                display_name=user.display_name,
+                email=user.email,
+                locale=user.locale,
+                roles=user.role_names,
+                capabilities=capabilities_of(user.role_names),
+            )
+        if active.needs_touch:
+            with self.database.session(write=True) as session:
+                service.touch_session(session, session_id=principal.session_id, user_id=principal.user_id)
+                session.commit()
+        return principal

@@ -1,0 +1,349 @@
+"""Accounts: registration, sign-in sessions, passwords, roles and the audit log.
+
+Functions take the session first and add and flush; the caller commits. Tokens are returned to the
+caller once (to put in a cookie or a link) and stored only as hashes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from app.accounts import passwords
+from app.accounts.exceptions import InvalidLink, LastAdmin, UnknownRole
+from app.accounts.models import AuditEvent, PasswordReset, PendingRegistration, User, UserRole, UserSession
+from app.accounts.permissions import Role
+from app.config import Settings
+from app.db import utcnow
+from app.pagination import Page, paginate
+from app.security import hash_token, random_token
+
+REGISTRATION_LINK_HOURS = 48
+RESET_LINK_MINUTES = 60
+TOUCH_EVERY = dt.timedelta(minutes=5)  # how stale last_used_at may grow before we write it
+COMMAND_LINE = "command line"
+
+
+def normalize_email(raw: str) -> str:
+    return raw.strip().lower()
+
+
+def get_user(session: Session, user_id: int) -> User | None:
+    return session.get(User, user_id)
+
+
+def get_user_by_email(session: Session, email: str) -> User | None:
+    return session.scalars(sa.select(User).where(User.email == normalize_email(email))).one_or_none()
+
+
+def create_user(
+    session: Session,
+    *,
+    settings: Settings,
+    email: str,
+    password: str | None = None,
+    password_hash: str | None = None,
+    display_name: str,
+    locale: str = "ru",
+    region: str | None = None,
+    roles: tuple[str, ...] = (Role.LEARNER,),
+) -> User:
+    """A confirmed account (from a registration link, the command line or a roster import)."""
+    if password_hash is None:
+        if password is None:
+            raise ValueError("a password or its hash is needed")
+        password_hash = passwords.hash_password(settings, password)
+    user = User(
+        email=normalize_email(email),
+        display_name=display_name,
+        password_hash=password_hash,
+        locale=locale,
+        region=region or None,
+        roles=[UserRole(role=str(Role(role))) for role in dict.fromkeys(roles)],
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+# Registration ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RegistrationStarted:
+    """What to send: a confirmation link (token) for a new address, or a notice for a known one."""
+
+    email: str
+    locale: str
+    token: str | None
+    existing_user: User | None
+
+
+def start_registration(
+    session: Session,
+    *,
+    settings: Settings,
+    email: str,
+    display_name: str,
+    password: str,
+    locale: str,
+    region: str | None,
+) -> RegistrationStarted:
+    email = normalize_email(email)
+    session.execute(sa.delete(PendingRegistration).where(PendingRegistration.expires_at <= utcnow()))
+    existing = get_user_by_email(session, email)
+    if existing is not None:
+        return RegistrationStarted(email=email, locale=existing.locale, token=None, existing_user=existing)
+    token = random_token()
+    session.add(
+        PendingRegistration(
+            token_hash=hash_token(token),
+            email=email,
+            display_name=display_name,
+            password_hash=passwords.hash_password(settings, password),
+            locale=locale,
+            region=region or None,
+            expires_at=utcnow() + dt.timedelta(hours=REGISTRATION_LINK_HOURS),
+        )
+    )
+    session.flush()
+    return RegistrationStarted(email=email, locale=locale, token=token, existing_user=None)
+
+
+def confirm_registration(session: Session, *, settings: Settings, token: str) -> User:
+    pending = session.scalars(
+        sa.select(PendingRegistration).where(PendingRegistration.token_hash == hash_token(token))
+    ).one_or_none()
+    if pending is None or pending.expires_at <= utcnow():
+        raise InvalidLink()
+    if get_user_by_email(session, pending.email) is not None:  # confirmed by another link already
+        session.execute(sa.delete(PendingRegistration).where(PendingRegistration.email == pending.email))
+        raise InvalidLink()
+    user = create_user(
+        session,
+        settings=settings,
+        email=pending.email,
+        password_hash=pending.password_hash,
+        display_name=pending.display_name,
+        locale=pending.locale,
+        region=pending.region,
+    )
+    session.execute(sa.delete(PendingRegistration).where(PendingRegistration.email == pending.email))
+    return user
+
+
+# Sign-in and sessions -------------------------------------------------------------------------------
+
+
+def authenticate(session: Session, *, settings: Settings, email: str, password: str) -> User | None:
+    user = get_user_by_email(session, email)
+    ok, new_hash = passwords.verify_password(settings, password, user.password_hash if user else None)
+    if not ok or user is None or not user.is_active:
+        return None
+    if new_hash:  # the cost parameters changed since this hash was made
+        user.password_hash = new_hash
+    return user
+
+
+def start_session(session: Session, *, settings: Settings, user: User) -> str:
+    delete_expired_sessions(session, settings=settings, user_id=user.id)  # tidy up as we go
+    token = random_token()
+    now = utcnow()
+    session.add(
+        UserSession(
+            token_hash=hash_token(token),
+            user_id=user.id,
+            created_at=now,
+            last_used_at=now,
+            expires_at=now + dt.timedelta(seconds=settings.session_max_age),
+        )
+    )
+    user.last_seen_at = now
+    session.flush()
+    return token
+
+
+@dataclass(frozen=True)
+class ActiveSession:
+    session_id: int
+    user: User
+    needs_touch: bool
+
+
+def find_session(session: Session, *, settings: Settings, token: str) -> ActiveSession | None:
+    """The live session for a cookie token, or None when it is unknown, expired or idle too long."""
+    row = session.execute(
+        sa.select(UserSession, User)
+        .join(User, User.id == UserSession.user_id)
+        .where(UserSession.token_hash == hash_token(token))
+    ).one_or_none()
+    if row is None:
+        return None
+    user_session, user = row
+    now = utcnow()
+    idle_limit = user_session.last_used_at + dt.timedelta(seconds=settings.session_idle_timeout)
+    if user_session.expires_at <= now or idle_limit <= now or not user.is_active:
+        return None
+    return ActiveSession(user_session.id, user, needs_touch=now - user_session.last_used_at >= TOUCH_EVERY)
+
+
+def touch_session(session: Session, *, session_id: int, user_id: int) -> None:
+    now = utcnow()
+    session.execute(sa.update(UserSession).where(UserSession.id == session_id).values(last_used_at=now))
+    session.execute(sa.update(User).where(User.id == user_id).values(last_seen_at=now))
+
+
+def end_session(session: Session, *, token: str) -> None:
+    session.execute(sa.delete(UserSession).where(UserSession.token_hash == hash_token(token)))
+
+
+def end_all_sessions(session: Session, *, user_id: int, keep_session_id: int | None = None) -> int:
+    statement = sa.delete(UserSession).where(UserSession.user_id == user_id)
+    if keep_session_id is not None:
+        statement = statement.where(UserSession.id != keep_session_id)
+    return _rowcount(session.execute(statement))
+
+
+def delete_expired_sessions(session: Session, *, settings: Settings, user_id: int) -> int:
+    now = utcnow()
+    idle_cutoff = now - dt.timedelta(seconds=settings.session_idle_timeout)
+    statement = sa.delete(UserSession).where(
+        UserSession.user_id == user_id,
+        sa.or_(UserSession.expires_at <= now, UserSession.last_used_at <= idle_cutoff),
+    )
+    return _rowcount(session.execute(statement))
+
+
+def _rowcount(result: sa.Result[Any]) -> int:
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+# Passwords --------------------------------------------------------------------------------------------
+
+
+def set_password(session: Session, *, settings: Settings, user: User, password: str) -> None:
+    user.password_hash = passwords.hash_password(settings, password)
+    session.flush()
+
+
+def start_password_reset(session: Session, *, email: str) -> tuple[User, str] | None:
+    user = get_user_by_email(session, email)
+    if user is None or not user.is_active:
+        return None
+    token = random_token()
+    session.add(
+        PasswordReset(
+            token_hash=hash_token(token),
+            user_id=user.id,
+            expires_at=utcnow() + dt.timedelta(minutes=RESET_LINK_MINUTES),
+        )
+    )
+    session.flush()
+    return user, token
+
+
+def valid_reset(session: Session, *, token: str) -> PasswordReset:
+    reset = session.scalars(
+        sa.select(PasswordReset).where(PasswordReset.token_hash == hash_token(token))
+    ).one_or_none()
+    if reset is None or reset.used_at is not None or reset.expires_at <= utcnow():
+        raise InvalidLink()
+    return reset
+
+
+def complete_password_reset(session: Session, *, settings: Settings, token: str, password: str) -> User:
+    """Set the new password, spend the link (and any other open ones), and sign out everywhere."""
+    reset = valid_reset(session, token=token)
+    user = session.get(User, reset.user_id)
+    if user is None:
+        raise InvalidLink()
+    now = utcnow()
+    session.execute(
+        sa.update(PasswordReset)
+        .where(PasswordReset.user_id == user.id, PasswordReset.used_at.is_(None))
+        .values(used_at=now)
+    )
+    set_password(session, settings=settings, user=user, password=password)
+    end_all_sessions(session, user_id=user.id)
+    return user
+
+
+# Roles and the audit log -------------------------------------------------------------------------------
+
+
+def record(
+    session: Session,
+    *,
+    actor: User | None,
+    action: str,
+    target: User | None = None,
+    detail: str = "",
+) -> AuditEvent:
+    event = AuditEvent(
+        actor_id=actor.id if actor else None,
+        actor_label=actor.display_name if actor else COMMAND_LINE,
+        action=action,
+        target_user_id=target.id if target else None,
+        target_label=target.display_name if target else None,
+        detail=detail[:500],
+    )
+    session.add(event)
+    session.flush()
+    return event
+
+
+def _role(name: str) -> Role:
+    try:
+        return Role(name)
+    except ValueError:
+        raise UnknownRole() from None
+
+
+def grant_role(session: Session, *, actor: User | None, user: User, role: str) -> bool:
+    """Give a role; False when the user already had it. Logged."""
+    wanted = _role(role)
+    if wanted in user.role_names:
+        return False
+    user.roles.append(UserRole(role=str(wanted)))
+    session.flush()
+    record(session, actor=actor, action="role.grant", target=user, detail=str(wanted))
+    return True
+
+
+def revoke_role(session: Session, *, actor: User | None, user: User, role: str) -> bool:
+    """Take a role away; False when the user did not have it. The last admin keeps hers. Logged."""
+    wanted = _role(role)
+    if wanted not in user.role_names:
+        return False
+    if wanted == Role.ADMIN and count_admins(session) <= 1:
+        raise LastAdmin()
+    user.roles = [r for r in user.roles if r.role != wanted]
+    session.flush()
+    record(session, actor=actor, action="role.revoke", target=user, detail=str(wanted))
+    return True
+
+
+def count_admins(session: Session) -> int:
+    return (
+        session.scalar(sa.select(sa.func.count()).select_from(UserRole).where(UserRole.role == Role.ADMIN))
+        or 0
+    )
+
+
+def list_users(session: Session, *, query: str = "", page: int = 1, per_page: int = 50) -> Page[User]:
+    statement = sa.select(User).order_by(User.id)
+    if query:
+        pattern = f"%{query.lower().replace('%', '').replace('_', '')}%"
+        statement = statement.where(
+            sa.or_(sa.func.lower(User.email).like(pattern), sa.func.lower(User.display_name).like(pattern))
+        )
+    return paginate(session, statement, page=page, per_page=per_page)
+
+
+def audit_events(session: Session, *, page: int = 1, per_page: int = 100) -> Page[AuditEvent]:
+    statement = sa.select(AuditEvent).order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
+    return paginate(session, statement, page=page, per_page=per_page)

@@ -1,0 +1,60 @@
+"""Outgoing mail: SMTP when ACADEMY_SMTP_HOST is set, otherwise files in <data dir>/outbox.
+
+Plain text only. Messages carry links, never the content of discussions (participants' words stay on
+the platform, where access rules apply).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import smtplib
+import ssl
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from pathlib import Path
+
+from app.config import Settings
+from app.db import utcnow
+
+log = logging.getLogger("academy.mail")
+
+
+def outbox_dir(settings: Settings) -> Path:
+    return settings.ensure_data_dir() / "outbox"
+
+
+def send_mail(settings: Settings, *, to: str, subject: str, body: str) -> None:
+    message = EmailMessage()
+    message["From"] = settings.mail_from
+    message["To"] = to
+    message["Subject"] = subject
+    message["Date"] = formatdate(localtime=False)
+    message["Message-ID"] = make_msgid(domain="academy.local")
+    message["Auto-Submitted"] = "auto-generated"
+    message.set_content(body)
+    if settings.smtp_host:
+        _send_smtp(settings, message)
+    else:
+        _write_outbox(settings, message)
+
+
+def _send_smtp(settings: Settings, message: EmailMessage) -> None:
+    with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=20) as smtp:
+        if settings.smtp_starttls:
+            smtp.starttls(context=ssl.create_default_context())
+        if settings.smtp_user:
+            smtp.login(settings.smtp_user, settings.smtp_password)
+        smtp.send_message(message)
+    log.info("mail sent by smtp")
+
+
+def _write_outbox(settings: Settings, message: EmailMessage) -> None:
+    folder = outbox_dir(settings)
+    folder.mkdir(exist_ok=True)
+    stamp = utcnow().strftime("%Y%m%dT%H%M%S%f")
+    path = folder / f"{stamp}-{os.urandom(4).hex()}.eml"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(bytes(message))
+    log.info("mail written to the outbox", extra={"file": path.name})

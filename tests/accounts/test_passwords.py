@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+import pytest
+
+from app.accounts.passwords import common_passwords, hash_password, password_problem, verify_password
+from app.config import Settings
+
+
+def test_ships_at_least_ten_thousand_common_passwords() -> None:
+    passwords = common_passwords()
+    assert len(passwords) >= 10_000
+    assert {"password", "123456789", "qwertyuiop", "йцукенгшщз"} <= passwords
+
+
+@pytest.mark.parametrize(
+    "password",
+    [
+        "short",
+        "1234567890",
+        "qwertyuiop",
+        "password2026!",
+        "Dragon1234!!",
+        "aaaaaaaaaaaa",
+        "ababababab",
+        "йцукенгшщз",
+    ],
+)
+def test_weak_passwords_are_refused(password: str) -> None:
+    assert password_problem(password) is not None
+
+
+def test_the_email_or_name_inside_the_password_is_refused() -> None:
+    assert password_problem("aigerim-walnut-2026", email="aigerim@example.kg") is not None
+    assert password_problem("my name is Бермет ok", display_name="Бермет") is not None
+
+
+@pytest.mark.parametrize(
+    "password", ["river stone apricot lamp", "Ысык-Көл жайкы түн", "c0rrect h0rse b@ttery"]
+)
+def test_good_passwords_pass(password: str) -> None:
+    assert password_problem(password, email="someone@example.kg", display_name="Someone") is None
+
+
+def test_argon2id_with_at_least_the_minimum_cost(settings: Settings) -> None:
+    hashed = hash_password(settings, "river stone apricot lamp")
+    assert hashed.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+    assert verify_password(settings, "river stone apricot lamp", hashed) == (True, None)
+    assert verify_password(settings, "wrong", hashed) == (False, None)
+    assert verify_password(settings, "x", None) == (False, None)
+    assert verify_password(settings, "x", "not a hash") == (False, None)
+
+
+def test_settings_cannot_weaken_the_hash() -> None:
+    with pytest.raises(ValueError):
+        Settings(_env_file=None, argon2_memory_kib=1024)  # type: ignore[call-arg]
