@@ -23,9 +23,11 @@ _QUIET = ("Context impl", "Will assume")  # Alembic's chatter on every run
 
 def _register_subcommands() -> None:
     from app.accounts.cli import users
+    from app.courses.cli import courses
     from app.demo import demo
 
     cli.add_typer(users, name="users")
+    cli.add_typer(courses, name="courses")
     cli.command(name="demo")(demo)
 
 

@@ -4,6 +4,7 @@ discussions and a forum), so that a newcomer can try every part of the platform.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import typer
 from sqlalchemy.orm import Session
@@ -12,6 +13,9 @@ from app.accounts import service as accounts_service
 from app.accounts.models import User
 from app.cli_support import database_session, fail
 from app.config import Settings, get_settings
+from app.courses import loader, sync
+
+COURSES_DIR = Path(__file__).resolve().parent.parent / "courses"
 
 
 @dataclass(frozen=True)
@@ -59,14 +63,27 @@ def ensure_accounts(session: Session, settings: Settings) -> list[User]:
     return users
 
 
+def load_courses(session: Session, settings: Settings) -> int:
+    """Sync the courses shipped in courses/ (as `academy courses sync` does); returns how many."""
+    specs, report = loader.load(COURSES_DIR)
+    if report.errors:
+        fail(f"the shipped courses have errors; run `academy courses check {COURSES_DIR}`.")
+    result = sync.sync(session, specs, media_dir=settings.ensure_data_dir() / "media")
+    for name in result.kept_browser_edits:
+        typer.echo(f"kept: {name} was changed in the browser; `academy courses sync --force` overwrites it")
+    return len(specs)
+
+
 def demo() -> None:
-    """Load demo accounts for every role (and whatever demo content exists). Safe to run again."""
+    """Load the courses, demo accounts for every role, and demo activity. Safe to run again."""
     settings = get_settings()
     if settings.https:
         fail("demo accounts have public passwords; refusing to create them where ACADEMY_BASE_URL is https.")
     with database_session(settings) as session:
+        courses = load_courses(session, settings)
         ensure_accounts(session, settings)
         session.commit()
+    typer.echo(f"{courses} course(s) loaded.")
     typer.echo("Demo data is loaded. Sign in at " + settings.base_url.rstrip("/") + "/login as:")
     for account in DEMO_ACCOUNTS:
         typer.echo(f"  {', '.join(account.roles):<22} {account.email:<26} password: {account.password}")

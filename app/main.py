@@ -18,6 +18,7 @@ from app.accounts.deps import csrf_protect, current_principal
 from app.accounts.middleware import AuthMiddleware
 from app.accounts.ratelimit import RateLimiter
 from app.config import Settings, get_settings
+from app.courses import routes as courses_routes
 from app.db import Database, create_engine
 from app.logs import configure_logging
 from app.middleware import LocaleMiddleware, RequestContextMiddleware, SecurityHeadersMiddleware
@@ -28,7 +29,7 @@ from app.web import routes as web_routes
 STATIC_DIR = Path(__file__).parent / "static"
 MAX_BODY_BYTES = 2 * 1024 * 1024  # forms and JSON; uploads set their own limit
 
-ROUTERS = (web_routes.router, accounts_routes.router, accounts_admin_routes.router)
+ROUTERS = (web_routes.router, accounts_routes.router, accounts_admin_routes.router, courses_routes.router)
 
 
 def page_context(request: Request) -> Mapping[str, Any]:

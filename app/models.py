@@ -1,6 +1,7 @@
 """Every domain's models, imported so that Alembic and the tests see one metadata."""
 
 from app.accounts import models as accounts_models
+from app.courses import models as courses_models
 from app.db import Base
 
-__all__ = ["Base", "accounts_models"]
+__all__ = ["Base", "accounts_models", "courses_models"]

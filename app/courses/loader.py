@@ -1,0 +1,668 @@
+"""Reading courses from files, and checking everything about them.
+
+`load(path)` returns the courses it could read and every problem it found, each naming the file and,
+where it applies, the line. Sync refuses to write anything while there is an error; warnings (a missing
+translation, a body left for the fallback language) do not stop it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from app.courses import schema
+from app.courses.spec import (
+    FALLBACK,
+    SLUG,
+    ChoiceSpec,
+    CourseSpec,
+    LessonSpec,
+    MediaFile,
+    ModuleSpec,
+    OptionSpec,
+    QuestionSpec,
+    StepSpec,
+    Text,
+)
+from app.markdown import iter_inline, parse
+
+LOCALES = ("ky", "ru", "en")
+MAX_MEDIA_BYTES = 2 * 1024 * 1024
+MEDIA_TYPES = {
+    ".png": ("image/png", (b"\x89PNG\r\n\x1a\n",)),
+    ".jpg": ("image/jpeg", (b"\xff\xd8\xff",)),
+    ".jpeg": ("image/jpeg", (b"\xff\xd8\xff",)),
+    ".gif": ("image/gif", (b"GIF87a", b"GIF89a")),
+    ".webp": ("image/webp", (b"RIFF",)),
+    ".pdf": ("application/pdf", (b"%PDF-",)),
+}
+MODULE_DIR = re.compile(r"^(\d+)-([a-z0-9]+(?:-[a-z0-9]+)*)$")
+MARKDOWN_LESSON = re.compile(r"^(\d+)-([a-z0-9]+(?:-[a-z0-9]+)*)\.(ky|ru|en)\.md$")
+YAML_LESSON = re.compile(r"^(\d+)-([a-z0-9]+(?:-[a-z0-9]+)*)\.(quiz|scenario)\.ya?ml$")
+SOURCES_HEADING = re.compile(r"^#{2,3}\s*(Sources|Источники|Булактар)\s*$", re.MULTILINE | re.IGNORECASE)
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    path: str
+    line: int | None
+    severity: Severity
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        return f"{where}: {self.severity}: {self.message}"
+
+
+@dataclass
+class Report:
+    root: Path
+    problems: list[Problem] = field(default_factory=list)
+
+    def add(self, path: Path, message: str, line: int | None = None, severity: Severity = "error") -> None:
+        try:
+            shown = path.relative_to(self.root.parent).as_posix()
+        except ValueError:
+            shown = path.as_posix()
+        self.problems.append(Problem(shown, line, severity, message))
+
+    def warn(self, path: Path, message: str, line: int | None = None) -> None:
+        self.add(path, message, line, "warning")
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "warning"]
+
+
+# YAML that remembers lines -------------------------------------------------------------------------------
+
+
+class Located(dict[Any, Any]):
+    """A YAML mapping that knows the line of each key."""
+
+    line: int = 0
+    key_lines: dict[Any, int]
+
+
+class LocatedList(list[Any]):
+    line: int = 0
+    item_lines: list[int]
+
+
+class _Loader(yaml.SafeLoader):
+    """YAML 1.2 booleans (only true/false: "no", "on" and "yes" stay text) and line numbers."""
+
+    duplicate_keys: list[tuple[str, int]]
+
+
+_Loader.yaml_implicit_resolvers = {
+    key: [resolver for resolver in resolvers if resolver[0] != "tag:yaml.org,2002:bool"]
+    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+
+
+def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> Located:
+    mapping = Located()
+    mapping.line = node.start_mark.line + 1
+    mapping.key_lines = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if key in mapping:
+            loader.duplicate_keys.append((str(key), key_node.start_mark.line + 1))
+        mapping[key] = loader.construct_object(value_node, deep=True)
+        mapping.key_lines[key] = key_node.start_mark.line + 1
+    return mapping
+
+
+def _construct_sequence(loader: _Loader, node: yaml.SequenceNode) -> LocatedList:
+    items = LocatedList(loader.construct_object(child, deep=True) for child in node.value)
+    items.line = node.start_mark.line + 1
+    items.item_lines = [child.start_mark.line + 1 for child in node.value]
+    return items
+
+
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
+
+
+def read_yaml(text: str, path: Path, report: Report, line_offset: int = 0) -> Any:
+    loader = _Loader(text)
+    loader.duplicate_keys = []
+    try:
+        data = loader.get_single_data()
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 + line_offset if mark else None
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        report.add(path, f"YAML syntax: {problem}", line)
+        return None
+    finally:
+        loader.dispose()
+    for key, line in loader.duplicate_keys:
+        report.add(path, f"the key '{key}' appears twice", line + line_offset)
+    return data
+
+
+def line_of(data: Any, loc: tuple[Any, ...]) -> int | None:
+    """The line of the deepest part of `data` that `loc` (a pydantic error location) reaches."""
+    line = getattr(data, "line", None) or None
+    node = data
+    for part in loc:
+        if isinstance(node, Located) and part in node:
+            line = node.key_lines.get(part, line)
+            node = node[part]
+        elif isinstance(node, LocatedList) and isinstance(part, int) and 0 <= part < len(node):
+            line = node.item_lines[part]
+            node = node[part]
+        else:
+            break
+    return line
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def validate(model: type[M], data: Any, path: Path, report: Report, line_offset: int = 0) -> M | None:
+    if not isinstance(data, dict):
+        report.add(
+            path, "expected a mapping of fields (key: value)", line_offset + 1 if line_offset else None
+        )
+        return None
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        for error in exc.errors():
+            loc = tuple(error["loc"])
+            where = ".".join(str(part) for part in loc) or "(top)"
+            line = line_of(data, loc)
+            report.add(path, f"{where}: {error['msg']}", (line or 0) + line_offset or None)
+        return None
+
+
+def as_text(value: Any) -> Text:
+    """Texts keyed by locale, as plain strings (the schema's keys are a Literal of the locales)."""
+    return {str(key): str(text) for key, text in dict(value).items()}
+
+
+# Translations -----------------------------------------------------------------------------------------
+
+
+def check_translations(texts: dict[str, Text], source: str, path: Path, report: Report) -> None:
+    """`texts` maps a field's name to its texts: the source language is required, the others warned."""
+    missing: dict[str, list[str]] = defaultdict(list)
+    for name, text in texts.items():
+        if not text:
+            continue
+        if source not in text:
+            report.add(path, f"{name}: the source language ({source}) is missing")
+        for locale in LOCALES:
+            if locale not in text:
+                missing[locale].append(name)
+    for locale, names in missing.items():
+        shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+        report.warn(path, f"missing translation ({locale}): {shown}")
+
+
+# Courses ------------------------------------------------------------------------------------------------
+
+
+def find_course_dirs(path: Path) -> list[Path]:
+    if (path / "course.yaml").is_file():
+        return [path]
+    if not path.is_dir():
+        return []
+    return sorted(child for child in path.iterdir() if child.is_dir() and (child / "course.yaml").is_file())
+
+
+def load(path: Path) -> tuple[list[CourseSpec], Report]:
+    path = path.resolve()
+    report = Report(root=path if (path / "course.yaml").is_file() else path / "_")
+    dirs = find_course_dirs(path)
+    if not dirs:
+        report.add(path, "no course here: expected a course.yaml, or folders that each hold one")
+    courses = [course for course in (load_course(directory, report) for directory in dirs) if course]
+    report.problems.sort()
+    return courses, report
+
+
+def load_course(directory: Path, report: Report) -> CourseSpec | None:
+    slug = directory.name
+    course_file = directory / "course.yaml"
+    if not SLUG.match(slug):
+        report.add(directory, f"the folder name '{slug}' is not a slug (a-z, 0-9 and hyphens)")
+    data = read_yaml(course_file.read_text(encoding="utf-8"), course_file, report)
+    meta = validate(schema.CourseFile, data, course_file, report) if data is not None else None
+    if meta is None:
+        return None
+    texts = {
+        "title": as_text(meta.title),
+        "summary": as_text(meta.summary),
+        "audience": as_text(meta.audience),
+    }
+    check_translations(texts, meta.source_language, course_file, report)
+    course = CourseSpec(
+        slug=slug,
+        title=as_text(meta.title),
+        summary=as_text(meta.summary),
+        audience=as_text(meta.audience),
+        estimated_hours=meta.estimated_hours,
+        topics=list(dict.fromkeys(meta.topics)),
+        pass_mark=meta.pass_mark,
+        licence=meta.licence,
+        authors=list(meta.authors),
+        source_language=meta.source_language,
+        open_enrolment=meta.open_enrolment,
+        path=directory,
+    )
+    positions: dict[int, Path] = {}
+    for child in sorted(directory.iterdir()):
+        if child.name == "course.yaml" or child.name.startswith("."):
+            continue
+        match = MODULE_DIR.match(child.name)
+        if not child.is_dir() or not match:
+            report.warn(child, "not a module folder (NN-slug) or course.yaml; ignored")
+            continue
+        position = int(match.group(1))
+        if position in positions:
+            report.add(
+                child, f"two modules are numbered {position}: {positions[position].name} and {child.name}"
+            )
+        positions[position] = child
+        module = load_module(child, position, match.group(2), course.source_language, report)
+        if module:
+            course.modules.append(module)
+    if not course.modules:
+        report.add(directory, "the course has no modules")
+    check_course(course, report)
+    return course
+
+
+def load_module(directory: Path, position: int, slug: str, source: str, report: Report) -> ModuleSpec | None:
+    module_file = directory / "module.yaml"
+    if not module_file.is_file():
+        report.add(directory, "module.yaml is missing")
+        return None
+    data = read_yaml(module_file.read_text(encoding="utf-8"), module_file, report)
+    meta = validate(schema.ModuleFile, data, module_file, report) if data is not None else None
+    if meta is None:
+        return None
+    check_translations(
+        {"title": as_text(meta.title), "summary": as_text(meta.summary)}, source, module_file, report
+    )
+    module = ModuleSpec(
+        slug=slug, position=position, title=as_text(meta.title), summary=as_text(meta.summary)
+    )
+
+    markdown: dict[tuple[int, str], dict[str, Path]] = defaultdict(dict)
+    structured: list[tuple[int, str, str, Path]] = []
+    for child in sorted(directory.iterdir()):
+        if child.name == "module.yaml" or child.name.startswith(".") or child.suffix.lower() in MEDIA_TYPES:
+            continue
+        if match := MARKDOWN_LESSON.match(child.name):
+            markdown[(int(match.group(1)), match.group(2))][match.group(3)] = child
+        elif match := YAML_LESSON.match(child.name):
+            structured.append((int(match.group(1)), match.group(2), match.group(3), child))
+        else:
+            report.warn(
+                child, "not a lesson (NN-slug.LANG.md, NN-slug.quiz.yaml, NN-slug.scenario.yaml); ignored"
+            )
+
+    lessons: list[LessonSpec] = []
+    for (number, lesson_slug), files in markdown.items():
+        lesson = load_markdown_lesson(number, lesson_slug, files, source, report)
+        if lesson:
+            lessons.append(lesson)
+    for number, lesson_slug, kind, path in structured:
+        lesson = load_structured_lesson(number, lesson_slug, kind, path, source, report)
+        if lesson:
+            lessons.append(lesson)
+    lessons.sort(key=lambda lesson: (lesson.position, lesson.slug))
+    seen: dict[int, str] = {}
+    for lesson in lessons:
+        if lesson.position in seen and seen[lesson.position] != lesson.slug:
+            report.add(
+                lesson.files[0],
+                f"two lessons are numbered {lesson.position}: {seen[lesson.position]} and {lesson.slug}",
+            )
+        seen[lesson.position] = lesson.slug
+    if not lessons:
+        report.add(directory, "the module has no lessons")
+    module.lessons = lessons
+    return module
+
+
+def split_front_matter(text: str, path: Path, report: Report) -> tuple[Any, str, int] | None:
+    """(front matter data, body, line where the body starts)."""
+    lines = text.splitlines(keepends=True)
+    if not lines or lines[0].strip() != "---":
+        report.add(path, "the file must start with front matter between --- lines", 1)
+        return None
+    for index in range(1, len(lines)):
+        if lines[index].strip() == "---":
+            data = read_yaml("".join(lines[1:index]), path, report, line_offset=1)
+            return data, "".join(lines[index + 1 :]).strip("\n"), index + 2
+    report.add(path, "the front matter has no closing --- line", 1)
+    return None
+
+
+def load_markdown_lesson(
+    number: int, slug: str, files: dict[str, Path], source: str, report: Report
+) -> LessonSpec | None:
+    parsed: dict[str, tuple[schema.FrontMatter, str, int, Path]] = {}
+    for locale, path in sorted(files.items()):
+        split = split_front_matter(path.read_text(encoding="utf-8"), path, report)
+        if split is None:
+            continue
+        data, body, body_line = split
+        meta = validate(schema.FrontMatter, data, path, report, line_offset=1) if data is not None else None
+        if meta is None:
+            continue
+        if meta.kind == "reflection" and not meta.prompt:
+            report.add(path, "a reflection needs a prompt: the question it asks", 2)
+        parsed[locale] = (meta, body, body_line, path)
+    if not parsed:
+        return None
+    any_path = next(iter(parsed.values()))[3]
+    if source not in parsed:
+        report.add(any_path, f"the source language ({source}) file of lesson '{slug}' is missing")
+        return None
+    first = parsed[source][0]
+    for meta, _body, _line, path in parsed.values():
+        for name in ("kind", "estimated_minutes", "required"):
+            if getattr(meta, name) != getattr(first, name):
+                report.add(path, f"{name} differs from the {source} file ({getattr(meta, name)} here)")
+    for locale in LOCALES:
+        if locale not in parsed:
+            report.warn(any_path, f"missing translation ({locale}): no {number:02d}-{slug}.{locale}.md")
+    lesson = LessonSpec(
+        slug=slug,
+        kind=first.kind,
+        position=number,
+        estimated_minutes=first.estimated_minutes,
+        required=first.required,
+        title={locale: meta.title for locale, (meta, *_rest) in parsed.items()},
+        summary={locale: meta.summary for locale, (meta, *_rest) in parsed.items()},
+        body={locale: body for locale, (_meta, body, *_rest) in parsed.items()},
+        prompt={locale: meta.prompt for locale, (meta, *_rest) in parsed.items() if meta.prompt},
+        files=[path for *_rest, path in parsed.values()],
+    )
+    for locale, (_meta, body, body_line, path) in parsed.items():
+        if not body.strip():
+            if locale == source:
+                report.add(path, "the lesson body is empty in the source language", body_line)
+            else:
+                report.warn(path, f"the body is not translated yet: learners see the {FALLBACK[locale]} text")
+        elif lesson.kind == "reading" and not SOURCES_HEADING.search(body):
+            report.warn(path, "no '## Sources' section at the end of the lesson")
+        collect_media(body, path, body_line, lesson, report)
+    return lesson
+
+
+def load_structured_lesson(
+    number: int, slug: str, kind: str, path: Path, source: str, report: Report
+) -> LessonSpec | None:
+    data = read_yaml(path.read_text(encoding="utf-8"), path, report)
+    if data is None:
+        return None
+    model: type[schema.QuizFile] | type[schema.ScenarioFile] = (
+        schema.QuizFile if kind == "quiz" else schema.ScenarioFile
+    )
+    meta = validate(model, data, path, report)
+    if meta is None:
+        return None
+    lesson = LessonSpec(
+        slug=slug,
+        kind=meta.kind,
+        position=number,
+        estimated_minutes=meta.estimated_minutes,
+        required=meta.required,
+        title=as_text(meta.title),
+        summary=as_text(meta.summary),
+        files=[path],
+    )
+    texts: dict[str, Text] = {"title": lesson.title, "summary": lesson.summary}
+    if isinstance(meta, schema.QuizFile):
+        lesson.intro = as_text(meta.intro)
+        texts["intro"] = lesson.intro
+        lesson.questions = quiz_questions(meta, data, path, report, texts)
+    else:
+        lesson.start = meta.start
+        lesson.steps = scenario_steps(meta, data, path, report, texts)
+    check_translations(texts, source, path, report)
+    for text in texts.values():
+        for body in text.values():
+            collect_media(body, path, None, lesson, report)
+    return lesson
+
+
+def quiz_questions(
+    meta: schema.QuizFile, data: Any, path: Path, report: Report, texts: dict[str, Text]
+) -> list[QuestionSpec]:
+    questions: list[QuestionSpec] = []
+    seen: set[str] = set()
+    for index, question in enumerate(meta.questions):
+        line = line_of(data, ("questions", index))
+        name = f"questions[{index}] ({question.id})"
+        if question.id in seen:
+            report.add(path, f"{name}: the id '{question.id}' is used twice", line)
+        seen.add(question.id)
+        texts[f"{name}.prompt"] = as_text(question.prompt)
+        texts[f"{name}.explanation"] = as_text(question.explanation)
+        if question.type == "true_false":
+            if question.options is not None:
+                report.add(path, f"{name}: a true_false question takes answer: true|false, not options", line)
+            if question.answer is None:
+                report.add(path, f"{name}: a true_false question needs answer: true or false", line)
+                continue
+            feedback = question.feedback or {}
+            options = [
+                OptionSpec("true", question.answer is True, {}, as_text(feedback.get(True, {}))),
+                OptionSpec("false", question.answer is False, {}, as_text(feedback.get(False, {}))),
+            ]
+        else:
+            if question.answer is not None or question.feedback is not None:
+                report.add(path, f"{name}: answer and feedback belong to true_false; use options", line)
+            raw = question.options or []
+            if len(raw) < 2:
+                report.add(path, f"{name}: needs at least two options", line)
+            correct = sum(option.correct for option in raw)
+            if question.type == "single" and correct != 1:
+                if correct == 0:
+                    report.add(path, f"{name}: no option is marked correct: true", line)
+                else:
+                    report.add(
+                        path, f"{name}: a single-choice question needs exactly one correct option", line
+                    )
+            if question.type == "multiple" and correct == 0:
+                report.add(path, f"{name}: no option is marked correct: true", line)
+            if len({option.id for option in raw}) != len(raw):
+                report.add(path, f"{name}: two options share an id", line)
+            options = [OptionSpec(o.id, o.correct, as_text(o.text), as_text(o.feedback)) for o in raw]
+            for raw_option in raw:
+                texts[f"{name}.options.{raw_option.id}"] = as_text(raw_option.text)
+        for option in options:
+            if option.feedback:
+                texts[f"{name}.options.{option.key}.feedback"] = option.feedback
+        questions.append(
+            QuestionSpec(
+                question.id, question.type, as_text(question.prompt), options, as_text(question.explanation)
+            )
+        )
+    return questions
+
+
+def scenario_steps(
+    meta: schema.ScenarioFile, data: Any, path: Path, report: Report, texts: dict[str, Text]
+) -> list[StepSpec]:
+    steps: list[StepSpec] = []
+    for key, step in meta.steps.items():
+        line = line_of(data, ("steps", key))
+        texts[f"steps.{key}.text"] = as_text(step.text)
+        if step.choices and step.ending:
+            report.add(path, f"steps.{key}: a step has either choices or an ending, not both", line)
+        if not step.choices and not step.ending:
+            report.add(path, f"steps.{key}: needs choices, or an ending (good, mixed or poor)", line)
+        if len({choice.id for choice in step.choices}) != len(step.choices):
+            report.add(path, f"steps.{key}: two choices share an id", line)
+        for index, choice in enumerate(step.choices):
+            texts[f"steps.{key}.{choice.id}"] = as_text(choice.label)
+            if choice.next not in meta.steps:
+                choice_line = line_of(data, ("steps", key, "choices", index))
+                report.add(
+                    path,
+                    f"steps.{key}: choice '{choice.id}' leads to '{choice.next}', which is no step",
+                    choice_line,
+                )
+        steps.append(
+            StepSpec(
+                key,
+                as_text(step.text),
+                [ChoiceSpec(c.id, as_text(c.label), c.next) for c in step.choices],
+                step.ending,
+            )
+        )
+    if meta.start not in meta.steps:
+        report.add(path, f"start: '{meta.start}' is no step", line_of(data, ("start",)))
+        return steps
+    graph = {key: [c.next for c in step.choices if c.next in meta.steps] for key, step in meta.steps.items()}
+    reachable = _reach(graph, meta.start)
+    for key in meta.steps:
+        if key not in reachable:
+            report.add(
+                path, f"steps.{key}: no choice leads here from '{meta.start}'", line_of(data, ("steps", key))
+            )
+    ends = {key for key, step in meta.steps.items() if step.ending}
+    for key in reachable:
+        if not (_reach(graph, key) & ends):
+            report.add(
+                path, f"steps.{key}: no ending can be reached from here", line_of(data, ("steps", key))
+            )
+    return steps
+
+
+def _reach(graph: dict[str, list[str]], start: str) -> set[str]:
+    seen, todo = {start}, [start]
+    while todo:
+        for following in graph.get(todo.pop(), []):
+            if following not in seen:
+                seen.add(following)
+                todo.append(following)
+    return seen
+
+
+# Links and media ------------------------------------------------------------------------------------------
+
+
+def is_local_file(target: str) -> bool:
+    return bool(target) and ":" not in target and not target.startswith(("/", "#", "?")) and "/" not in target
+
+
+def collect_media(
+    markdown: str, path: Path, body_line: int | None, lesson: LessonSpec, report: Report
+) -> None:
+    """Check every image and local file the Markdown names, and remember them on the lesson."""
+    for token, line in iter_inline(parse(markdown)):
+        shown_line = body_line + line if body_line else None
+        if token.type == "image":
+            target = str(token.attrGet("src") or "")
+            if not token.content.strip():
+                report.add(path, f"the image {target} has no alt text: describe what it shows", shown_line)
+            if not is_local_file(target):
+                report.add(path, f"images must sit beside the lesson (not {target})", shown_line)
+                continue
+        elif token.type == "link_open":
+            target = str(token.attrGet("href") or "")
+            if not is_local_file(target):
+                continue
+        else:
+            continue
+        media = media_file(path.parent / target, path, shown_line, report)
+        if media:
+            lesson.media[media.name] = media
+
+
+def media_file(file: Path, path: Path, line: int | None, report: Report) -> MediaFile | None:
+    kind = MEDIA_TYPES.get(file.suffix.lower())
+    if kind is None:
+        report.add(path, f"{file.name}: only PNG, JPEG, GIF, WebP images and PDFs can be used", line)
+        return None
+    if not file.is_file():
+        report.add(path, f"{file.name} is missing: put it beside the lesson", line)
+        return None
+    data = file.read_bytes()
+    if len(data) > MAX_MEDIA_BYTES:
+        report.add(
+            path, f"{file.name} is {len(data) // 1024} KB; the limit is {MAX_MEDIA_BYTES // 1024} KB", line
+        )
+        return None
+    content_type, magics = kind
+    if not data.startswith(magics) or (file.suffix.lower() == ".webp" and data[8:12] != b"WEBP"):
+        report.add(path, f"{file.name} is not really a {content_type} file", line)
+        return None
+    return MediaFile(file.name, file, content_type, hashlib.sha256(data).hexdigest(), len(data))
+
+
+def check_course(course: CourseSpec, report: Report) -> None:
+    """Rules across files: lesson slugs unique in the course, and links that lead somewhere."""
+    owners: dict[str, LessonSpec] = {}
+    for lesson in course.lessons():
+        if lesson.slug in owners:
+            other = owners[lesson.slug].files[0]
+            report.add(
+                lesson.files[0],
+                f"the lesson slug '{lesson.slug}' is also used by {other.parent.name}/{other.name}",
+            )
+        owners[lesson.slug] = lesson
+    modules = {module.slug for module in course.modules}
+    if len(modules) != len(course.modules):
+        report.add(course.path or Path(course.slug), "two modules share a slug")
+    for lesson in course.lessons():
+        for path, body in _lesson_markdown(lesson):
+            for token, _line in iter_inline(parse(body)):
+                if token.type != "link_open":
+                    continue
+                target = str(token.attrGet("href") or "")
+                kind, _sep, slug = target.partition(":")
+                if kind == "lesson" and slug not in owners:
+                    report.add(
+                        path, f"the link {target} names no lesson of this course", _line_in(path, target)
+                    )
+                if kind == "module" and slug not in modules:
+                    report.add(
+                        path, f"the link {target} names no module of this course", _line_in(path, target)
+                    )
+
+
+def _lesson_markdown(lesson: LessonSpec) -> list[tuple[Path, str]]:
+    if lesson.kind in ("reading", "reflection"):
+        by_locale = {path.name.split(".")[-2]: path for path in lesson.files}
+        return [(by_locale[locale], body) for locale, body in lesson.body.items() if locale in by_locale]
+    texts = list(lesson.intro.values())
+    for question in lesson.questions:
+        texts += list(question.prompt.values()) + list(question.explanation.values())
+    for step in lesson.steps:
+        texts += list(step.text.values())
+    return [(lesson.files[0], text) for text in texts]
+
+
+def _line_in(path: Path, needle: str) -> int | None:
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if needle in line:
+            return number
+    return None
