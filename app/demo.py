@@ -65,6 +65,8 @@ def ensure_accounts(session: Session, settings: Settings) -> list[User]:
 
 def load_courses(session: Session, settings: Settings) -> int:
     """Sync the courses shipped in courses/ (as `academy courses sync` does); returns how many."""
+    if not loader.find_course_dirs(COURSES_DIR):
+        return 0
     specs, report = loader.load(COURSES_DIR)
     if report.errors:
         fail(f"the shipped courses have errors; run `academy courses check {COURSES_DIR}`.")
