@@ -3,9 +3,11 @@ discussions and a forum), so that a newcomer can try every part of the platform.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
+import sqlalchemy as sa
 import typer
 from sqlalchemy.orm import Session
 
@@ -14,6 +16,9 @@ from app.accounts.models import User
 from app.cli_support import database_session, fail
 from app.config import Settings, get_settings
 from app.courses import loader, sync
+from app.courses.models import Course, Lesson
+from app.learning import service as learning_service
+from app.learning.models import Cohort
 
 COURSES_DIR = Path(__file__).resolve().parent.parent / "courses"
 
@@ -76,6 +81,44 @@ def load_courses(session: Session, settings: Settings) -> int:
     return len(specs)
 
 
+DEMO_COHORT_CODE = "DEMO2026"
+
+
+def ensure_cohort_and_progress(session: Session, users: list[User]) -> Cohort | None:
+    """A demo cohort on the first course, both demo learners in it, and some progress to look at."""
+    course = session.scalars(
+        sa.select(Course).where(Course.archived_at.is_(None)).order_by(Course.id)
+    ).first()
+    if course is None:
+        return None
+    cohort = session.scalars(sa.select(Cohort).where(Cohort.enrolment_code == DEMO_COHORT_CODE)).one_or_none()
+    if cohort is None:
+        today = dt.date.today()
+        cohort = Cohort(
+            course_id=course.id,
+            name="Демо-топ / Демо-группа",
+            starts_on=today - dt.timedelta(days=14),
+            ends_on=today + dt.timedelta(days=60),
+            enrolment_code=DEMO_COHORT_CODE,
+        )
+        session.add(cohort)
+        session.flush()
+    lessons = session.scalars(
+        sa.select(Lesson)
+        .where(Lesson.course_id == course.id, Lesson.archived_at.is_(None), Lesson.kind == "reading")
+        .order_by(Lesson.module_id, Lesson.position)
+    ).all()
+    learners = [user for user in users if user.role_names == {"learner"}]
+    for done, user in zip((3, 1), learners, strict=False):
+        learning_service.enrol(session, user_id=user.id, course=course, cohort=cohort)
+        for lesson in lessons[:done]:
+            learning_service.record_event(
+                session, user_id=user.id, course_id=course.id, pass_mark=course.pass_mark, lesson=lesson,
+                type="completed", client_event_id=f"demo:{lesson.id}",
+            )  # fmt: skip
+    return cohort
+
+
 def demo() -> None:
     """Load the courses, demo accounts for every role, and demo activity. Safe to run again."""
     settings = get_settings()
@@ -83,9 +126,12 @@ def demo() -> None:
         fail("demo accounts have public passwords; refusing to create them where ACADEMY_BASE_URL is https.")
     with database_session(settings) as session:
         courses = load_courses(session, settings)
-        ensure_accounts(session, settings)
+        users = ensure_accounts(session, settings)
+        cohort = ensure_cohort_and_progress(session, users)
         session.commit()
     typer.echo(f"{courses} course(s) loaded.")
+    if cohort is not None:
+        typer.echo(f"Demo cohort: enrolment code {DEMO_COHORT_CODE} (the demo learners are in it).")
     typer.echo("Demo data is loaded. Sign in at " + settings.base_url.rstrip("/") + "/login as:")
     for account in DEMO_ACCOUNTS:
         typer.echo(f"  {', '.join(account.roles):<22} {account.email:<26} password: {account.password}")

@@ -66,3 +66,13 @@ async def form_fields(request: Request) -> dict[str, str]:
         if isinstance(value, str) and name not in fields:
             fields[name] = value
     return fields
+
+
+async def form_lists(request: Request) -> dict[str, list[str]]:
+    """Every submitted text value by field name (for checkboxes and multiple choices)."""
+    form = await request.form()
+    fields: dict[str, list[str]] = {}
+    for name, value in form.multi_items():
+        if isinstance(value, str):
+            fields.setdefault(name, []).append(value)
+    return fields

@@ -20,6 +20,8 @@ from app.accounts.ratelimit import RateLimiter
 from app.config import Settings, get_settings
 from app.courses import routes as courses_routes
 from app.db import Database, create_engine
+from app.learning import api as learning_api
+from app.learning import routes as learning_routes
 from app.logs import configure_logging
 from app.middleware import LocaleMiddleware, RequestContextMiddleware, SecurityHeadersMiddleware
 from app.staticfiles import StaticAssets
@@ -29,7 +31,14 @@ from app.web import routes as web_routes
 STATIC_DIR = Path(__file__).parent / "static"
 MAX_BODY_BYTES = 2 * 1024 * 1024  # forms and JSON; uploads set their own limit
 
-ROUTERS = (web_routes.router, accounts_routes.router, accounts_admin_routes.router, courses_routes.router)
+ROUTERS = (
+    web_routes.router,
+    accounts_routes.router,
+    accounts_admin_routes.router,
+    courses_routes.router,
+    learning_api.router,
+    learning_routes.router,
+)
 
 
 def page_context(request: Request) -> Mapping[str, Any]:

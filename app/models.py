@@ -3,5 +3,6 @@
 from app.accounts import models as accounts_models
 from app.courses import models as courses_models
 from app.db import Base
+from app.learning import models as learning_models
 
-__all__ = ["Base", "accounts_models", "courses_models"]
+__all__ = ["Base", "accounts_models", "courses_models", "learning_models"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -85,14 +85,29 @@ def session(database: Database) -> Iterator[Session]:
 
 
 @pytest.fixture
-def client(app: FastAPI, session: Session) -> Iterator[TestClient]:
+def new_client(app: FastAPI, session: Session) -> Iterator[Callable[[], TestClient]]:
+    """Makes more browsers (another learner, a phone); each commits the test's session before a request."""
+    clients: list[TestClient] = []
+
     def end_test_transaction(_request: object) -> None:
         session.commit()
         session.expire_all()
 
-    with TestClient(app, base_url="http://testserver", follow_redirects=False) as test_client:
+    def make() -> TestClient:
+        test_client = TestClient(app, base_url="http://testserver", follow_redirects=False)
+        test_client.__enter__()
         test_client.event_hooks = {"request": [end_test_transaction], "response": []}
-        yield test_client
+        clients.append(test_client)
+        return test_client
+
+    yield make
+    for test_client in clients:
+        test_client.__exit__(None, None, None)
+
+
+@pytest.fixture
+def client(new_client: Callable[[], TestClient]) -> TestClient:
+    return new_client()
 
 
 @pytest.fixture(autouse=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import email.policy
 import itertools
 import re
@@ -10,6 +11,7 @@ from email.message import Message
 from functools import lru_cache
 from pathlib import Path
 
+import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
@@ -17,6 +19,13 @@ from app.accounts import service as accounts_service
 from app.accounts.models import User
 from app.accounts.passwords import hash_password
 from app.config import Settings
+from app.courses import loader, sync
+from app.courses.models import Course, Lesson
+from app.db import utcnow
+from app.learning import service as learning_service
+from app.learning.models import Cohort, Enrolment, Invite
+from app.learning.service import new_code
+from app.security import hash_token, random_token
 
 PASSWORD = "river stone apricot lamp"
 _serial = itertools.count(1)
@@ -101,3 +110,60 @@ def refresh(session: Session) -> None:
     """End the test's transaction so the next query sees what another process or request wrote."""
     session.commit()
     session.expire_all()
+
+
+EXAMPLE_COURSE = Path(__file__).resolve().parent / "fixtures" / "courses" / "example-course"
+
+
+def sync_course(session: Session, settings: Settings, path: Path = EXAMPLE_COURSE) -> Course:
+    """Load a course from files (the example course by default) and return it."""
+    specs, report = loader.load(path)
+    assert not report.errors, [str(problem) for problem in report.errors]
+    sync.sync(session, specs, media_dir=Path(settings.data_dir) / "media")
+    session.flush()
+    return session.scalars(sa.select(Course).where(Course.slug == specs[0].slug)).one()
+
+
+def lesson_of(session: Session, course: Course, slug: str) -> Lesson:
+    return session.scalars(sa.select(Lesson).where(Lesson.course_id == course.id, Lesson.slug == slug)).one()
+
+
+def create_cohort(
+    session: Session,
+    course: Course,
+    *,
+    name: str = "Нарын 2026",
+    starts_on: dt.date | None = None,
+    ends_on: dt.date | None = None,
+    code: str | None = None,
+) -> Cohort:
+    cohort = Cohort(
+        course_id=course.id,
+        name=name,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        enrolment_code=code or new_code(),
+    )
+    session.add(cohort)
+    session.flush()
+    return cohort
+
+
+def create_invite(
+    session: Session, cohort: Cohort, *, max_uses: int = 1, expires_in: dt.timedelta = dt.timedelta(days=7)
+) -> str:
+    token = random_token()
+    session.add(
+        Invite(
+            cohort_id=cohort.id,
+            token_hash=hash_token(token),
+            expires_at=utcnow() + expires_in,
+            max_uses=max_uses,
+        )
+    )
+    session.flush()
+    return token
+
+
+def enrol(session: Session, user: User, course: Course, cohort: Cohort | None = None) -> Enrolment:
+    return learning_service.enrol(session, user_id=user.id, course=course, cohort=cohort)

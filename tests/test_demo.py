@@ -5,6 +5,10 @@ from sqlalchemy.orm import Session
 
 from app.accounts.models import User
 from app.config import Settings
+from app.courses import loader
+from app.courses.models import Course
+from app.demo import COURSES_DIR
+from app.learning.models import Cohort, Enrolment, ProgressEvent
 from tests.accounts.test_roles import academy
 from tests.factories import refresh
 
@@ -20,6 +24,20 @@ def test_demo_is_idempotent_and_says_how_to_sign_in(session: Session, settings: 
     assert len(users) == 5
     roles = set().union(*(user.role_names for user in users))
     assert roles == {"learner", "trainer", "coordinator", "admin"}
+    shipped = len(loader.find_course_dirs(COURSES_DIR))
+    assert session.scalar(sa.select(sa.func.count()).select_from(Course)) == shipped
+    if shipped:
+        assert "DEMO2026" in first.stdout
+        cohort = session.scalars(sa.select(Cohort)).one()
+        assert (
+            session.scalar(
+                sa.select(sa.func.count()).select_from(Enrolment).where(Enrolment.cohort_id == cohort.id)
+            )
+            == 2
+        )
+        assert (
+            session.scalar(sa.select(sa.func.count()).select_from(ProgressEvent)) == 4
+        )  # once, though run twice
     session.commit()
 
 

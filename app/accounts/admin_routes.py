@@ -17,7 +17,7 @@ from app.forms import clean_line, form_fields
 from app.i18n import N_
 from app.web import flash
 
-router = APIRouter(prefix="/admin")
+router = APIRouter(prefix="/admin", include_in_schema=False)
 
 ROLES_SAVED = flash.register("roles-saved", N_("The roles are saved and the change is logged."))
 

@@ -10,12 +10,16 @@ import hmac
 
 from fastapi import Request
 
-from app.accounts.exceptions import CsrfFailed, LoginRequired
-from app.accounts.permissions import Capability
+from app.accounts import service as accounts_service
+from app.accounts.exceptions import ApiLoginRequired, CsrfFailed, LoginRequired
+from app.accounts.permissions import Capability, capabilities_of
 from app.accounts.principal import Principal
 from app.errors import Forbidden
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# Exchanging an email and password for an API token sets no cookie and answers only the caller, so a
+# forged cross-site request gains nothing; a phone app has no page to take a CSRF token from.
+CSRF_EXEMPT_PATHS = frozenset({"/api/v1/tokens"})
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -25,15 +29,63 @@ def current_principal(request: Request) -> Principal | None:
     return getattr(request.state, "principal", None)
 
 
+_UNSET = object()
+
+
+def bearer_token(request: Request) -> str | None:
+    scheme, _sep, token = request.headers.get("authorization", "").partition(" ")
+    return token.strip() or None if scheme.lower() == "bearer" else None
+
+
+def api_principal(request: Request) -> Principal | None:
+    """For /api/: the bearer token's owner when the request has one (cookies are then ignored),
+    else the signed-in browser's principal."""
+    token = bearer_token(request)
+    if token is None:
+        return current_principal(request)
+    cached = getattr(request.state, "api_principal", _UNSET)
+    if cached is _UNSET:
+        cached = _principal_for_token(request, token)
+        request.state.api_principal = cached
+    return cached if isinstance(cached, Principal) else None
+
+
+def _principal_for_token(request: Request, token: str) -> Principal | None:
+    database = request.app.state.database
+    with database.session() as session:
+        user = accounts_service.user_for_api_token(session, token=token)
+        if user is None:
+            return None
+        principal = Principal(
+            user_id=user.id,
+            session_id=0,
+            display_name=user.display_name,
+            email=user.email,
+            locale=user.locale,
+            roles=user.role_names,
+            capabilities=capabilities_of(user.role_names),
+        )
+        touched = bool(session.dirty)
+    if touched:
+        with database.session(write=True) as writer:
+            accounts_service.note_api_token_use(writer, token=token)
+            writer.commit()
+    return principal
+
+
 class Require:
-    """A dependency: the principal, if she is signed in and has the capability (None: any signed-in user)."""
+    """A dependency: the principal, if she is signed in and has the capability (None: any signed-in user).
+    Under /api/ a bearer token counts as signing in, and a missing one is a 401."""
 
     def __init__(self, capability: Capability | None = None) -> None:
         self.capability = capability
 
     def __call__(self, request: Request) -> Principal:
-        principal = current_principal(request)
+        api = request.url.path.startswith("/api/")
+        principal = api_principal(request) if api else current_principal(request)
         if principal is None:
+            if api:
+                raise ApiLoginRequired()
             raise LoginRequired(request.url.path)
         if self.capability is not None and not principal.can(self.capability):
             raise Forbidden()
@@ -52,8 +104,10 @@ def require(capability: Capability) -> Require:
 
 async def csrf_protect(request: Request) -> None:
     """Every unsafe request carries the token, as a form field or the X-CSRF-Token header (htmx)."""
-    if request.method in SAFE_METHODS:
+    if request.method in SAFE_METHODS or request.url.path in CSRF_EXEMPT_PATHS:
         return
+    if request.url.path.startswith("/api/") and bearer_token(request):
+        return  # browsers never add an Authorization header on their own: no cross-site forgery
     expected = getattr(request.state, "csrf_token", None)
     supplied = request.headers.get(CSRF_HEADER)
     if not supplied and request.headers.get("content-type", "").startswith(FORM_TYPES):

@@ -14,6 +14,11 @@ class LoginRequired(DomainError):
         super().__init__(location=f"/login?next={quote(next_path, safe='/')}")
 
 
+class ApiLoginRequired(DomainError):
+    status_code = 401
+    message = N_("Send a valid API token: Authorization: Bearer <token> (POST /api/v1/tokens gives one).")
+
+
 class CsrfFailed(DomainError):
     status_code = 403
     message = N_(

@@ -122,3 +122,17 @@ class RateLimitCounter(Base):
     window_start: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True)  # unix seconds
     hits: Mapped[int] = mapped_column(default=0)
     expires_at: Mapped[int] = mapped_column(sa.BigInteger, index=True)  # unix seconds
+
+
+class ApiToken(Base):
+    """A bearer token for the JSON API (a phone app, an offline sync). Stored as a hash; revocable."""
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(80), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())

@@ -24,7 +24,7 @@ from app.middleware import LOCALE_COOKIE
 from app.web import flash
 from app.web.htmx import safe_next
 
-router = APIRouter()
+router = APIRouter(include_in_schema=False)
 
 SIGNED_IN = flash.register("signed-in", N_("You are signed in."))
 SIGNED_OUT = flash.register("signed-out", N_("You are signed out."))
@@ -36,6 +36,7 @@ PASSWORD_CHANGED = flash.register(
     "password-changed", N_("Your password is changed. Other devices were signed out.")
 )
 PASSWORD_RESET_DONE = flash.register("password-reset", N_("Your new password is set. Please sign in."))
+TOKEN_REMOVED = flash.register("token-removed", N_("The app's token is removed."))
 ACCOUNT_CREATED = flash.register("account-created", N_("Welcome! Your account is ready."))
 
 
@@ -209,6 +210,7 @@ def _account_page(
     )
     context = {
         "user": user,
+        "tokens": accounts_service.api_tokens_of(session, user_id=principal.user_id),
         "profile": profile,
         "password_errors": forms.get("password_errors") or FormErrors(),
         **_choices(),
@@ -274,6 +276,18 @@ def sign_out_everywhere(
     response = RedirectResponse("/login", status_code=303)
     response.headers.append("set-cookie", session_cookie_header(_settings(request), None))
     return flash.flash(response, SIGNED_OUT_EVERYWHERE)
+
+
+@router.post("/account/tokens/{token_id}/revoke", name="account_token_revoke")
+def revoke_token(
+    request: Request,
+    token_id: int,
+    principal: Principal = Depends(require_user),
+    session: Session = Depends(get_session),
+) -> Response:
+    accounts_service.revoke_api_token(session, user_id=principal.user_id, token_id=token_id)
+    session.commit()
+    return flash.flash(RedirectResponse("/account", status_code=303), TOKEN_REMOVED)
 
 
 # Password reset --------------------------------------------------------------------------------------------

@@ -15,7 +15,15 @@ from sqlalchemy.orm import Session
 
 from app.accounts import passwords
 from app.accounts.exceptions import InvalidLink, LastAdmin, UnknownRole
-from app.accounts.models import AuditEvent, PasswordReset, PendingRegistration, User, UserRole, UserSession
+from app.accounts.models import (
+    ApiToken,
+    AuditEvent,
+    PasswordReset,
+    PendingRegistration,
+    User,
+    UserRole,
+    UserSession,
+)
 from app.accounts.permissions import Role
 from app.config import Settings
 from app.db import utcnow
@@ -347,3 +355,55 @@ def list_users(session: Session, *, query: str = "", page: int = 1, per_page: in
 def audit_events(session: Session, *, page: int = 1, per_page: int = 100) -> Page[AuditEvent]:
     statement = sa.select(AuditEvent).order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
     return paginate(session, statement, page=page, per_page=per_page)
+
+
+# API tokens --------------------------------------------------------------------------------------------
+
+API_TOKEN_DAYS = 180
+
+
+def create_api_token(session: Session, *, user: User, name: str = "") -> tuple[ApiToken, str]:
+    token = random_token()
+    row = ApiToken(
+        token_hash=hash_token(token),
+        user_id=user.id,
+        name=name[:80],
+        expires_at=utcnow() + dt.timedelta(days=API_TOKEN_DAYS),
+    )
+    session.add(row)
+    session.flush()
+    return row, token
+
+
+def user_for_api_token(session: Session, *, token: str) -> User | None:
+    """The active user a bearer token belongs to. Marks the token dirty when its use is worth noting
+    (at most every few minutes); the caller writes that with `note_api_token_use`."""
+    row = session.scalars(sa.select(ApiToken).where(ApiToken.token_hash == hash_token(token))).one_or_none()
+    now = utcnow()
+    if row is None or row.expires_at <= now:
+        return None
+    user = session.get(User, row.user_id)
+    if user is None or not user.is_active:
+        return None
+    if row.last_used_at is None or now - row.last_used_at >= TOUCH_EVERY:
+        row.last_used_at = now
+    return user
+
+
+def note_api_token_use(session: Session, *, token: str) -> None:
+    session.execute(
+        sa.update(ApiToken).where(ApiToken.token_hash == hash_token(token)).values(last_used_at=utcnow())
+    )
+
+
+def api_tokens_of(session: Session, *, user_id: int) -> list[ApiToken]:
+    return list(
+        session.scalars(
+            sa.select(ApiToken).where(ApiToken.user_id == user_id).order_by(ApiToken.created_at.desc())
+        )
+    )
+
+
+def revoke_api_token(session: Session, *, user_id: int, token_id: int) -> bool:
+    result = session.execute(sa.delete(ApiToken).where(ApiToken.id == token_id, ApiToken.user_id == user_id))
+    return _rowcount(result) > 0

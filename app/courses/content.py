@@ -22,6 +22,8 @@ from app.courses.spec import (
 from app.markdown import render, render_inline
 
 LOCALES = ("ky", "ru", "en")
+# Part of every lesson's hash: raise it when rendering changes, and the next sync renders every lesson again.
+RENDER_VERSION = 2
 MEDIA_EXTENSIONS = {
     "image/png": ".png",
     "image/jpeg": ".jpg",
@@ -129,6 +131,7 @@ def lesson_hash(spec: LessonSpec) -> str:
     """What a lesson holds, independent of where it sits (module, position)."""
     return digest(
         {
+            "render": RENDER_VERSION,
             "kind": spec.kind,
             "minutes": spec.estimated_minutes,
             "required": spec.required,
@@ -259,11 +262,11 @@ def render_texts(kind: str, texts: dict[str, Any], links: Links) -> dict[str, An
             html["intro"] = render_markdown(texts["intro"], links)
         html["questions"] = {}
         for key, question in texts.get("questions", {}).items():
-            entry: dict[str, Any] = {
-                name: render_markdown(question[name], links)
-                for name in ("prompt", "explanation")
-                if name in question
-            }
+            entry: dict[str, Any] = {}
+            if "prompt" in question:  # a prompt sits in a <legend>: inline only
+                entry["prompt"] = render_inline(question["prompt"])
+            if "explanation" in question:
+                entry["explanation"] = render_markdown(question["explanation"], links)
             entry["options"] = {
                 okey: {
                     **({"text": render_inline(option["text"])} if "text" in option else {}),

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import SQLAlchemyError
 
-router = APIRouter()
+router = APIRouter(include_in_schema=False)
 log = logging.getLogger("academy.health")
 
 

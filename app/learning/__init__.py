@@ -1,0 +1,1 @@
+"""Learning: cohorts, enrolments, progress, quizzes, reflections and certificates."""

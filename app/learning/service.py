@@ -1,0 +1,405 @@
+"""Enrolment, progress, quizzes and completion.
+
+Every change of progress goes through `record_event`: it stores the append-only event (once, whatever
+the number of times the client sends it) and brings the learner's `LessonProgress` row and her
+enrolment's completion up to date in the same transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app.courses.models import Course, Lesson
+from app.courses.service import CourseOutline, LessonItem
+from app.db import utcnow
+from app.errors import Conflict, DomainError, Forbidden
+from app.i18n import N_
+from app.learning.models import (
+    Cohort,
+    Enrolment,
+    Invite,
+    LessonProgress,
+    ProgressEvent,
+    ReflectionNote,
+)
+from app.security import hash_token
+
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read aloud and typed on phones
+EVENT_TYPES = ("viewed", "completed", "quiz_submitted")
+
+
+class EnrolmentClosed(Forbidden):
+    message = N_("This course is open only to cohorts. Ask your coordinator for an enrolment code.")
+
+
+class InvalidCode(DomainError):
+    status_code = 404
+    message = N_("There is no cohort with this code. Check it with your coordinator.")
+
+
+class InvalidInvite(DomainError):
+    status_code = 404
+    message = N_("This invitation link has expired or has been used up. Ask your coordinator for a new one.")
+
+
+class NotEnrolled(Forbidden):
+    message = N_("Enrol in the course to open its lessons.")
+
+
+class CohortNotStarted(Forbidden):
+    message = N_("Your cohort has not started yet. The lessons open on %(date)s.")
+
+
+class CohortEnded(Forbidden):
+    message = N_(
+        "Your cohort ended on %(date)s. You can still read the lessons, but progress is no longer recorded."
+    )
+
+
+class NotCompleted(Conflict):
+    message = N_("Complete the course to receive a certificate.")
+
+
+def new_code(length: int = 8) -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(length))
+
+
+def normalize_code(raw: str) -> str:
+    return "".join(ch for ch in raw.upper() if ch.isalnum())[:16]
+
+
+# Enrolment ------------------------------------------------------------------------------------------------
+
+
+def enrolment(session: Session, *, user_id: int, course_id: int) -> Enrolment | None:
+    """Her active enrolment in the course, if any."""
+    found = session.scalars(
+        sa.select(Enrolment).where(
+            Enrolment.user_id == user_id, Enrolment.course_id == course_id, Enrolment.status == "active"
+        )
+    ).one_or_none()
+    return found
+
+
+def enrol(session: Session, *, user_id: int, course: Course, cohort: Cohort | None = None) -> Enrolment:
+    """Enrol alone (open courses only) or with a cohort. Enrolling again re-activates, keeping progress;
+    joining another cohort of the same course moves her there."""
+    if cohort is None and not course.open_enrolment:
+        raise EnrolmentClosed()
+    existing = session.scalars(
+        sa.select(Enrolment).where(Enrolment.user_id == user_id, Enrolment.course_id == course.id)
+    ).one_or_none()
+    if existing is None:
+        existing = Enrolment(user_id=user_id, course_id=course.id, cohort_id=cohort.id if cohort else None)
+        session.add(existing)
+        try:
+            with session.begin_nested():
+                session.flush()
+        except IntegrityError:  # the same learner enrolled in another request a moment ago
+            existing = session.scalars(
+                sa.select(Enrolment).where(Enrolment.user_id == user_id, Enrolment.course_id == course.id)
+            ).one()
+    if existing.status != "active":
+        existing.status, existing.withdrawn_at = "active", None
+    if cohort is not None:
+        existing.cohort_id = cohort.id
+    session.flush()
+    return existing
+
+
+def join_with_code(session: Session, *, user_id: int, code: str) -> Enrolment:
+    cohort = session.scalars(
+        sa.select(Cohort).where(Cohort.enrolment_code == normalize_code(code), Cohort.archived_at.is_(None))
+    ).one_or_none()
+    if cohort is None:
+        raise InvalidCode()
+    course = session.get(Course, cohort.course_id)
+    if course is None or course.archived_at is not None:
+        raise InvalidCode()
+    return enrol(session, user_id=user_id, course=course, cohort=cohort)
+
+
+def invite_by_token(session: Session, *, token: str) -> Invite:
+    invite = session.scalars(sa.select(Invite).where(Invite.token_hash == hash_token(token))).one_or_none()
+    if invite is None or invite.revoked_at or invite.expires_at <= utcnow() or invite.uses >= invite.max_uses:
+        raise InvalidInvite()
+    return invite
+
+
+def join_with_invite(session: Session, *, user_id: int, token: str) -> Enrolment:
+    invite = invite_by_token(session, token=token)
+    cohort = session.get(Cohort, invite.cohort_id)
+    course = session.get(Course, cohort.course_id) if cohort else None
+    if cohort is None or course is None or cohort.archived_at or course.archived_at:
+        raise InvalidInvite()
+    already = enrolment(session, user_id=user_id, course_id=course.id)
+    joined = enrol(session, user_id=user_id, course=course, cohort=cohort)
+    if already is None or already.cohort_id != cohort.id:
+        # Count a use atomically, so that two people cannot both take the last one.
+        used = session.execute(
+            sa.update(Invite)
+            .where(Invite.id == invite.id, Invite.uses < Invite.max_uses)
+            .values(uses=Invite.uses + 1)
+        )
+        if not getattr(used, "rowcount", 0):
+            raise InvalidInvite()
+    return joined
+
+
+def withdraw(session: Session, *, user_id: int, course_id: int) -> None:
+    found = enrolment(session, user_id=user_id, course_id=course_id)
+    if found is None:
+        raise NotEnrolled()
+    found.status, found.withdrawn_at = "withdrawn", utcnow()
+    session.flush()
+
+
+@dataclass(frozen=True)
+class Access:
+    """What an enrolled learner may do with a course today."""
+
+    enrolment: Enrolment | None
+    cohort: Cohort | None
+    can_read: bool
+    can_record: bool
+    problem: DomainError | None
+
+
+def access(session: Session, *, user_id: int | None, course_id: int, today: dt.date) -> Access:
+    if user_id is None:
+        return Access(None, None, False, False, NotEnrolled())
+    found = enrolment(session, user_id=user_id, course_id=course_id)
+    if found is None:
+        return Access(None, None, False, False, NotEnrolled())
+    cohort = session.get(Cohort, found.cohort_id) if found.cohort_id else None
+    if cohort and cohort.starts_on and today < cohort.starts_on:
+        return Access(found, cohort, False, False, CohortNotStarted(date=cohort.starts_on.isoformat()))
+    if cohort and cohort.ends_on and today > cohort.ends_on:
+        return Access(found, cohort, True, False, CohortEnded(date=cohort.ends_on.isoformat()))
+    return Access(found, cohort, True, True, None)
+
+
+def enrolments_of(session: Session, *, user_id: int) -> list[Enrolment]:
+    return list(
+        session.scalars(
+            sa.select(Enrolment)
+            .where(Enrolment.user_id == user_id, Enrolment.status == "active")
+            .order_by(Enrolment.enrolled_at.desc())
+        )
+    )
+
+
+# Progress -------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Recorded:
+    status: str  # accepted, duplicate, rejected
+    reason: str = ""  # untranslated, for rejected events
+    progress: LessonProgress | None = None
+    course_completed: bool = False  # this event completed the course
+
+
+def progress_of(session: Session, *, user_id: int, course_id: int) -> dict[int, LessonProgress]:
+    rows = session.scalars(
+        sa.select(LessonProgress).where(
+            LessonProgress.user_id == user_id, LessonProgress.course_id == course_id
+        )
+    )
+    return {row.lesson_id: row for row in rows}
+
+
+def progress_by_course(session: Session, *, user_id: int) -> dict[int, dict[int, LessonProgress]]:
+    found: dict[int, dict[int, LessonProgress]] = {}
+    for row in session.scalars(sa.select(LessonProgress).where(LessonProgress.user_id == user_id)):
+        found.setdefault(row.course_id, {})[row.lesson_id] = row
+    return found
+
+
+def record_event(
+    session: Session,
+    *,
+    user_id: int,
+    course_id: int,
+    pass_mark: int,
+    lesson: LessonItem | Lesson,
+    type: str,
+    client_event_id: str,
+    occurred_at: dt.datetime | None = None,
+    data: dict[str, Any] | None = None,
+) -> Recorded:
+    """Store an event once and update progress. The caller has checked access."""
+    if type not in EVENT_TYPES:
+        return Recorded("rejected", N_("Unknown event type."))
+    if type == "completed" and lesson.kind == "quiz":
+        return Recorded("rejected", N_("A quiz is completed by passing it."))
+    if type == "quiz_submitted" and lesson.kind != "quiz":
+        return Recorded("rejected", N_("Only a quiz can be submitted."))
+    now = utcnow()
+    when = min(occurred_at or now, now)  # a phone's clock may run ahead
+    event = ProgressEvent(
+        user_id=user_id,
+        course_id=course_id,
+        lesson_id=lesson.id,
+        client_event_id=client_event_id,
+        type=type,
+        occurred_at=when,
+        received_at=now,
+        data=dict(data or {}),
+    )
+    try:
+        with session.begin_nested():
+            session.add(event)
+            session.flush()
+    except IntegrityError:
+        return Recorded("duplicate")
+
+    progress = session.get(LessonProgress, (user_id, lesson.id))
+    if progress is None:
+        progress = LessonProgress(
+            user_id=user_id, lesson_id=lesson.id, course_id=course_id, status="in_progress",
+            first_viewed_at=when, attempts=0, failed_attempts=0, last_activity_at=when,
+        )  # fmt: skip
+        session.add(progress)
+    progress.last_activity_at = max(progress.last_activity_at, when)
+    if type == "quiz_submitted":
+        score = int((data or {}).get("score", 0))
+        progress.attempts += 1
+        progress.best_score = max(progress.best_score or 0, score)
+        if score >= pass_mark:
+            _complete(progress, when)
+        else:
+            progress.failed_attempts += 1
+    elif type == "completed":
+        _complete(progress, when)
+    session.flush()
+    completed = _update_completion(session, user_id=user_id, course_id=course_id, when=when)
+    return Recorded("accepted", progress=progress, course_completed=completed)
+
+
+def _complete(progress: LessonProgress, when: dt.datetime) -> None:
+    if progress.status != "completed":
+        progress.status, progress.completed_at = "completed", when
+
+
+def _update_completion(session: Session, *, user_id: int, course_id: int, when: dt.datetime) -> bool:
+    """Mark the enrolment complete when every required lesson is; True when this call did it."""
+    found = enrolment(session, user_id=user_id, course_id=course_id)
+    if found is None or found.completed_at is not None:
+        return False
+    required = (
+        sa.select(Lesson.id)
+        .where(Lesson.course_id == course_id, Lesson.required.is_(True), Lesson.archived_at.is_(None))
+        .subquery()
+    )
+    done = sa.exists().where(
+        LessonProgress.user_id == user_id,
+        LessonProgress.lesson_id == required.c.id,
+        LessonProgress.status == "completed",
+    )
+    remaining = session.scalar(sa.select(sa.func.count()).select_from(required).where(~done))
+    if remaining:
+        return False
+    found.completed_at = when
+    session.flush()
+    return True
+
+
+def record_first_view(
+    session: Session, *, user_id: int, course_id: int, pass_mark: int, lesson: LessonItem
+) -> None:
+    """The first time she opens a lesson (later views write nothing)."""
+    record_event(
+        session, user_id=user_id, course_id=course_id, pass_mark=pass_mark, lesson=lesson,
+        type="viewed", client_event_id=f"view:{lesson.id}",
+    )  # fmt: skip
+
+
+# Quizzes --------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class QuestionResult:
+    key: str
+    chosen: list[str]
+    correct: bool
+    correct_keys: list[str]
+
+
+@dataclass
+class QuizResult:
+    score: int
+    passed: bool
+    questions: list[QuestionResult] = field(default_factory=list)
+
+    def for_question(self, key: str) -> QuestionResult | None:
+        return next((question for question in self.questions if question.key == key), None)
+
+
+def grade(structure: dict[str, Any], answers: dict[str, list[str]], pass_mark: int) -> QuizResult:
+    """Score the answers (question key -> chosen option keys) against the quiz's structure."""
+    results = []
+    for question in structure.get("questions", []):
+        valid = {option["key"] for option in question["options"]}
+        correct = sorted(option["key"] for option in question["options"] if option["correct"])
+        chosen = sorted({key for key in answers.get(question["key"], []) if key in valid})
+        results.append(QuestionResult(question["key"], chosen, chosen == correct, correct))
+    total = len(results) or 1
+    score = round(100 * sum(result.correct for result in results) / total)
+    return QuizResult(score=score, passed=score >= pass_mark, questions=results)
+
+
+# Reflections ----------------------------------------------------------------------------------------------
+
+
+def note_of(session: Session, *, user_id: int, lesson_id: int) -> ReflectionNote | None:
+    return session.get(ReflectionNote, (user_id, lesson_id))
+
+
+def save_note(session: Session, *, user_id: int, lesson_id: int, text: str) -> ReflectionNote:
+    note = note_of(session, user_id=user_id, lesson_id=lesson_id)
+    if note is None:
+        note = ReflectionNote(user_id=user_id, lesson_id=lesson_id, text=text)
+        session.add(note)
+    else:
+        note.text, note.updated_at = text, utcnow()
+    session.flush()
+    return note
+
+
+# Summaries for pages --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CourseProgress:
+    completed: int
+    total: int
+    next_lesson: LessonItem | None
+    done: set[int]
+    modules_done: set[int]
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.completed / self.total) if self.total else 0
+
+
+def summarise(outline: CourseOutline, progress: dict[int, LessonProgress]) -> CourseProgress:
+    done = {lesson_id for lesson_id, row in progress.items() if row.status == "completed"}
+    required = [lesson for lesson in outline.lessons() if lesson.required]
+    completed = sum(1 for lesson in required if lesson.id in done)
+    next_lesson = next(
+        (lesson for lesson in outline.lessons() if lesson.id not in done and lesson.required), None
+    )
+    modules_done = {
+        module.id
+        for module in outline.modules
+        if all(lesson.id in done for lesson in module.lessons if lesson.required)
+    }
+    return CourseProgress(completed, len(required), next_lesson, done, modules_done)
