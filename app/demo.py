@@ -16,7 +16,7 @@ from app.accounts.models import User
 from app.cli_support import database_session, fail
 from app.config import Settings, get_settings
 from app.courses import loader, sync
-from app.courses.models import Course, Lesson
+from app.courses.models import Course, Lesson, live
 from app.learning import service as learning_service
 from app.learning.models import Cohort
 
@@ -86,9 +86,7 @@ DEMO_COHORT_CODE = "DEMO2026"
 
 def ensure_cohort_and_progress(session: Session, users: list[User]) -> Cohort | None:
     """A demo cohort on the first course, both demo learners in it, and some progress to look at."""
-    course = session.scalars(
-        sa.select(Course).where(Course.archived_at.is_(None)).order_by(Course.id)
-    ).first()
+    course = session.scalars(sa.select(Course).where(live(Course)).order_by(Course.id)).first()
     if course is None:
         return None
     cohort = session.scalars(sa.select(Cohort).where(Cohort.enrolment_code == DEMO_COHORT_CODE)).one_or_none()
@@ -105,7 +103,7 @@ def ensure_cohort_and_progress(session: Session, users: list[User]) -> Cohort | 
         session.flush()
     lessons = session.scalars(
         sa.select(Lesson)
-        .where(Lesson.course_id == course.id, Lesson.archived_at.is_(None), Lesson.kind == "reading")
+        .where(Lesson.course_id == course.id, live(Lesson), Lesson.kind == "reading")
         .order_by(Lesson.module_id, Lesson.position)
     ).all()
     learners = [user for user in users if user.role_names == {"learner"}]

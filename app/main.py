@@ -17,6 +17,7 @@ from app.accounts import routes as accounts_routes
 from app.accounts.deps import csrf_protect, current_principal
 from app.accounts.middleware import AuthMiddleware
 from app.accounts.ratelimit import RateLimiter
+from app.authoring import routes as authoring_routes
 from app.config import Settings, get_settings
 from app.courses import routes as courses_routes
 from app.db import Database, create_engine
@@ -37,6 +38,7 @@ ROUTERS = (
     accounts_admin_routes.router,
     courses_routes.router,
     learning_api.router,
+    authoring_routes.router,
     learning_routes.router,
 )
 

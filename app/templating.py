@@ -61,6 +61,7 @@ class Templates:
             static_url=static.url,
             locales=LOCALES,
             locale_names=i18n.LOCALE_NAMES,
+            locale_choices=[(code, i18n.LOCALE_NAMES[code]) for code in LOCALES],
             get_locale=i18n.get_locale,
         )
         zone = ZoneInfo(settings.timezone)

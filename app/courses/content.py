@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from pathlib import Path
 from typing import Any
 
 from app.courses.spec import (
@@ -288,3 +289,69 @@ def render_texts(kind: str, texts: dict[str, Any], links: Links) -> dict[str, An
             for key, step in texts.get("steps", {}).items()
         }
     return html
+
+
+# Snapshots: a whole lesson as JSON (drafts and revisions) ---------------------------------------------------
+
+
+def source_hash(spec: LessonSpec, source_language: str) -> str:
+    """What the source language says: translations record it, and are out of date when it changes."""
+    locale = source_language
+    return digest(
+        [
+            spec.title.get(locale),
+            spec.summary.get(locale),
+            spec.body.get(locale),
+            spec.prompt.get(locale),
+            texts_of(spec, locale),
+        ]
+    )
+
+
+def snapshot(spec: LessonSpec, source_hashes: dict[str, str] | None = None) -> dict[str, Any]:
+    """The lesson as JSON, as drafts and revisions keep it."""
+    hashes = source_hashes or {}
+    return {
+        "kind": spec.kind,
+        "estimated_minutes": spec.estimated_minutes,
+        "required": spec.required,
+        "structure": structure_of(spec),
+        "translations": {
+            locale: {
+                "title": spec.title.get(locale, ""),
+                "summary": spec.summary.get(locale, ""),
+                "body": spec.body.get(locale, ""),
+                "prompt": spec.prompt.get(locale, ""),
+                "texts": texts_of(spec, locale),
+                "source_hash": hashes.get(locale, ""),
+            }
+            for locale in locales_of(spec)
+        },
+    }
+
+
+def from_snapshot(
+    data: dict[str, Any], *, slug: str, position: int, media_dir: Path | None = None
+) -> LessonSpec:
+    structure = data.get("structure", {})
+    media = {
+        name: MediaFile(
+            name=name,
+            path=(media_dir or Path("."))
+            / media_path(entry["sha256"], entry["content_type"]).removeprefix("/media/"),
+            content_type=entry["content_type"],
+            sha256=entry["sha256"],
+            size=entry["size"],
+        )
+        for name, entry in structure.get("media", {}).items()
+    }
+    return spec_from(
+        slug=slug,
+        kind=data["kind"],
+        position=position,
+        estimated_minutes=data["estimated_minutes"],
+        required=data["required"],
+        structure=structure,
+        translations=data.get("translations", {}),
+        media=media,
+    )

@@ -15,7 +15,7 @@ import yaml
 from sqlalchemy.orm import Session, selectinload
 
 from app.courses import content
-from app.courses.models import Course, Lesson, Module
+from app.courses.models import Course, Lesson, Module, live
 from app.courses.spec import LessonSpec, MediaFile, Text
 from app.errors import NotFound
 
@@ -77,7 +77,7 @@ def export_course(session: Session, *, slug: str, target: Path, media_dir: Path)
 
     lessons = session.scalars(
         sa.select(Lesson)
-        .where(Lesson.course_id == course.id, Lesson.archived_at.is_(None))
+        .where(Lesson.course_id == course.id, live(Lesson))
         .options(selectinload(Lesson.translations))
         .order_by(Lesson.position)
     ).all()

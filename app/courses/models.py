@@ -33,6 +33,7 @@ class Course(Base):
     topics: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     source_language: Mapped[str] = mapped_column(sa.String(5), default="en")
     open_enrolment: Mapped[bool] = mapped_column(default=True)
+    published_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())  # None: only its authors see it
     archived_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -105,6 +106,7 @@ class Lesson(Base):
     # Scenario: {"start", "steps": [{"key", "ending", "choices": [{"key", "next"}]}]}
     # Any kind: {"media": {file name: {"sha256", "content_type", "size"}}}
     structure: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    published_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())  # None: a new lesson, draft only
     archived_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     content_hash: Mapped[str] = mapped_column(sa.String(64), default="")  # of what it holds now
@@ -130,6 +132,9 @@ class LessonTranslation(Base):
     # Scenario: {"steps": {key: {"text", "choices": {key: label}}}}
     texts: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
     texts_html: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)  # the same, rendered
+    # The source language's content hash when this translation was last written: when the source
+    # changes after that, the translation is out of date.
+    source_hash: Mapped[str] = mapped_column(sa.String(64), default="")
 
     lesson: Mapped[Lesson] = relationship(back_populates="translations", lazy="raise")
 
@@ -144,3 +149,30 @@ class Media(Base):
     content_type: Mapped[str] = mapped_column(sa.String(60))
     size: Mapped[int]
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Revision(Base):
+    """A published state of a lesson: every publish from the browser and every sync that changed it.
+
+    Revisions live with courses rather than with authoring because sync writes them too. `data` is the
+    whole lesson (see content.snapshot), so any revision can be shown, compared and restored alone.
+    """
+
+    __tablename__ = "revision"
+    __table_args__ = (sa.UniqueConstraint("lesson_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lesson_id: Mapped[int] = mapped_column(sa.ForeignKey("lesson.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int]
+    data: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+    author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id", ondelete="SET NULL"))
+    author_label: Mapped[str] = mapped_column(sa.String(80))  # the display name then, or "files"
+    note: Mapped[str] = mapped_column(sa.String(300), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+def live(model: type[Course] | type[Lesson] | type[Module]) -> sa.ColumnElement[bool]:
+    """What learners may see: published (modules have no drafts of their own) and not archived."""
+    if model is Module:
+        return Module.archived_at.is_(None)
+    return sa.and_(model.published_at.is_not(None), model.archived_at.is_(None))  # type: ignore[union-attr]

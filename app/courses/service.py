@@ -14,7 +14,15 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload, with_loader_criteria
 
-from app.courses.models import Course, CourseTranslation, Lesson, LessonTranslation, Module, ModuleTranslation
+from app.courses.models import (
+    Course,
+    CourseTranslation,
+    Lesson,
+    LessonTranslation,
+    Module,
+    ModuleTranslation,
+    live,
+)
 from app.courses.spec import FALLBACK, TOPICS
 from app.errors import NotFound
 from app.i18n import N_
@@ -125,7 +133,7 @@ def language_coverage(session: Session, course_ids: list[int]) -> dict[int, dict
     total = dict(
         session.execute(
             sa.select(Lesson.course_id, sa.func.count())
-            .where(Lesson.course_id.in_(course_ids), Lesson.archived_at.is_(None))
+            .where(Lesson.course_id.in_(course_ids), live(Lesson))
             .group_by(Lesson.course_id)
         ).all()
     )
@@ -134,7 +142,7 @@ def language_coverage(session: Session, course_ids: list[int]) -> dict[int, dict
         .join(LessonTranslation, LessonTranslation.lesson_id == Lesson.id)
         .where(
             Lesson.course_id.in_(course_ids),
-            Lesson.archived_at.is_(None),
+            live(Lesson),
             sa.or_(Lesson.kind.in_(("quiz", "scenario")), LessonTranslation.body_md != ""),
         )
         .group_by(Lesson.course_id, LessonTranslation.locale)
@@ -153,10 +161,7 @@ def catalogue(
 ) -> list[CourseOutline]:
     """Published courses, optionally only those on a topic or readable in a language."""
     statement = (
-        sa.select(Course)
-        .where(Course.archived_at.is_(None))
-        .options(selectinload(Course.translations))
-        .order_by(Course.id)
+        sa.select(Course).where(live(Course)).options(selectinload(Course.translations)).order_by(Course.id)
     )
     courses = [course for course in session.scalars(statement) if not topic or topic in course.topics]
     found = outlines(session, courses, locale=locale) if courses else {}
@@ -166,9 +171,7 @@ def catalogue(
 def outline(session: Session, *, slug: str, locale: str) -> CourseOutline:
     """A course with its modules and lessons (titles and summaries), for the course and lesson pages."""
     course = session.scalars(
-        sa.select(Course)
-        .where(Course.slug == slug, Course.archived_at.is_(None))
-        .options(selectinload(Course.translations))
+        sa.select(Course).where(Course.slug == slug, live(Course)).options(selectinload(Course.translations))
     ).one_or_none()
     if course is None:
         raise CourseNotFound()
@@ -188,7 +191,7 @@ def outlines_by_slug(session: Session, slugs: list[str], *, locale: str) -> dict
     courses = list(
         session.scalars(
             sa.select(Course)
-            .where(Course.slug.in_(slugs), Course.archived_at.is_(None))
+            .where(Course.slug.in_(slugs), live(Course))
             .options(selectinload(Course.translations))
         )
     )
@@ -223,7 +226,7 @@ def outlines(session: Session, courses: list[Course], *, locale: str) -> dict[in
             LessonTranslation.summary,
         )  # fmt: skip
         .join(LessonTranslation, LessonTranslation.lesson_id == Lesson.id)
-        .where(Lesson.course_id.in_(ids), Lesson.archived_at.is_(None), LessonTranslation.locale.in_(wanted))
+        .where(Lesson.course_id.in_(ids), live(Lesson), LessonTranslation.locale.in_(wanted))
         .order_by(Lesson.position, Lesson.id)
     ).all()
     by_lesson: dict[int, dict[str, Any]] = defaultdict(dict)

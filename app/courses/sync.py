@@ -26,6 +26,7 @@ from app.courses.models import (
     Media,
     Module,
     ModuleTranslation,
+    Revision,
 )
 from app.courses.spec import CourseSpec, LessonSpec, MediaFile, ModuleSpec
 from app.db import utcnow
@@ -97,6 +98,7 @@ def _sync_course(
         course.source_language = spec.source_language
         course.open_enrolment = spec.open_enrolment
         course.archived_at = None
+        course.published_at = course.published_at or utcnow()  # files are published content
         course.content_hash = new_hash
         course.updated_at = utcnow()
         _set_translations(
@@ -214,12 +216,44 @@ def _sync_lesson(
         return
     if name not in result.created:
         result.updated.append(name)
-    write_lesson(lesson, spec, course_slug)
+    current = content.source_hash(spec, course.source_language)  # files are taken as consistent
+    hashes = dict.fromkeys(content.locales_of(spec), current)
+    write_lesson(lesson, spec, course_slug, source_hashes=hashes)
     lesson.content_hash = lesson.synced_hash = new_hash
-    lesson.updated_at = utcnow()
+    lesson.published_at = lesson.published_at or utcnow()
+    session.flush()
+    add_revision(session, lesson, spec, hashes, author=None, note="files")
 
 
-def write_lesson(lesson: Lesson, spec: LessonSpec, course_slug: str) -> None:
+def add_revision(
+    session: Session,
+    lesson: Lesson,
+    spec: LessonSpec,
+    source_hashes: dict[str, str],
+    *,
+    author: Any | None,
+    note: str,
+) -> Revision:
+    """Record a published state of the lesson (author None: the files)."""
+    number = (
+        session.scalar(sa.select(sa.func.max(Revision.number)).where(Revision.lesson_id == lesson.id)) or 0
+    ) + 1
+    revision = Revision(
+        lesson_id=lesson.id,
+        number=number,
+        data=content.snapshot(spec, source_hashes),
+        author_id=author.id if author is not None else None,
+        author_label=author.display_name if author is not None else "files",
+        note=note[:300],
+    )
+    session.add(revision)
+    session.flush()
+    return revision
+
+
+def write_lesson(
+    lesson: Lesson, spec: LessonSpec, course_slug: str, *, source_hashes: Mapping[str, str] | None = None
+) -> None:
     """Put a spec's content into a lesson row and its translations, rendering every Markdown text."""
     structure = content.structure_of(spec)
     lesson.kind = spec.kind
@@ -239,6 +273,7 @@ def write_lesson(lesson: Lesson, spec: LessonSpec, course_slug: str) -> None:
             "prompt": spec.prompt.get(locale, ""),
             "texts": texts,
             "texts_html": content.render_texts(spec.kind, texts, links),
+            "source_hash": (source_hashes or {}).get(locale, ""),
         }
     _set_translations(lesson.translations, lambda locale: LessonTranslation(locale=locale), values)
 

@@ -23,7 +23,7 @@ from app.accounts.exceptions import RateLimited
 from app.accounts.permissions import Capability
 from app.accounts.principal import Principal
 from app.courses import service as courses_service
-from app.courses.models import Course
+from app.courses.models import Course, live
 from app.courses.service import CourseOutline
 from app.db import get_session
 from app.errors import DomainError
@@ -230,7 +230,7 @@ def create_enrolment(
         enrolment = learning_service.join_with_code(session, user_id=principal.user_id, code=body.code)
     else:
         course = session.scalars(
-            sa.select(Course).where(Course.slug == body.course, Course.archived_at.is_(None))
+            sa.select(Course).where(Course.slug == body.course, live(Course))
         ).one_or_none()
         if course is None:
             raise courses_service.CourseNotFound()

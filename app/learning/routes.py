@@ -18,7 +18,7 @@ from app.accounts.deps import current_principal, require, require_user
 from app.accounts.permissions import Capability
 from app.accounts.principal import Principal
 from app.courses import service as courses_service
-from app.courses.models import Course
+from app.courses.models import Course, live
 from app.courses.service import LOCALES, TOPIC_LABELS, CourseOutline, LessonItem
 from app.db import get_session
 from app.errors import Forbidden, NotFound
@@ -58,9 +58,7 @@ def render(
 
 
 def course_row(session: Session, slug: str) -> Course:
-    course = session.scalars(
-        sa.select(Course).where(Course.slug == slug, Course.archived_at.is_(None))
-    ).one_or_none()
+    course = session.scalars(sa.select(Course).where(Course.slug == slug, live(Course))).one_or_none()
     if course is None:
         raise courses_service.CourseNotFound()
     return course

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.courses.models import Course, Lesson
+from app.courses.models import Course, Lesson, live
 from app.courses.service import CourseOutline, LessonItem
 from app.db import utcnow
 from app.errors import Conflict, DomainError, Forbidden
@@ -296,7 +296,7 @@ def _update_completion(session: Session, *, user_id: int, course_id: int, when: 
         return False
     required = (
         sa.select(Lesson.id)
-        .where(Lesson.course_id == course_id, Lesson.required.is_(True), Lesson.archived_at.is_(None))
+        .where(Lesson.course_id == course_id, Lesson.required.is_(True), live(Lesson))
         .subquery()
     )
     done = sa.exists().where(

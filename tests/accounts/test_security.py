@@ -37,9 +37,13 @@ def concrete(path: str) -> str:
 
 
 def requirement(route: APIRoute) -> Require | None:
-    for dependency in route.dependant.dependencies:
+    """The capability a route declares, directly or through the dependencies it uses."""
+    todo = list(route.dependant.dependencies)
+    while todo:
+        dependency = todo.pop(0)
         if isinstance(dependency.call, Require):
             return dependency.call
+        todo.extend(dependency.dependencies)
     return None
 
 

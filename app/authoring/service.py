@@ -1,0 +1,753 @@
+"""Editing courses in the browser: who may, drafts with versions, checks before publishing, revisions,
+word-level diffs, restore, the media library and the zip round trip.
+
+A lesson is published exactly as `academy courses sync` would publish the same files: the draft is
+written out in the course format to a temporary folder and read back by the same loader, so the browser
+and the files obey one set of rules.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import html
+import io
+import re
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
+
+from app.accounts.models import User
+from app.accounts.permissions import Capability
+from app.accounts.principal import Principal
+from app.authoring.models import CourseMedia, CourseStaff, LessonDraft
+from app.courses import content, export, loader, sync
+from app.courses.models import (
+    Course,
+    CourseTranslation,
+    Lesson,
+    Media,
+    Module,
+    ModuleTranslation,
+    Revision,
+)
+from app.courses.spec import SLUG, LessonSpec
+from app.db import utcnow
+from app.errors import Conflict, DomainError, Forbidden, NotFound
+from app.i18n import N_
+from app.markdown import iter_inline, parse
+
+LOCALES = ("en", "ru", "ky")
+MAX_UPLOAD_BYTES = loader.MAX_MEDIA_BYTES
+
+
+class NotYourCourse(Forbidden):
+    message = N_("You are not one of this course's authors.")
+
+
+class SlugTaken(Conflict):
+    message = N_("This short name is already used here; choose another.")
+
+
+class BadSlug(DomainError):
+    status_code = 422
+    message = N_("Use lower-case Latin letters, digits and hyphens, like gender-budgeting.")
+
+
+class UploadRefused(DomainError):
+    status_code = 422
+    message = N_("Only PNG, JPEG, GIF and WebP images and PDF files of up to 2 MB can be uploaded.")
+
+
+@dataclass
+class EditConflict(Exception):
+    """Someone saved the draft after this form was opened."""
+
+    theirs: dict[str, Any]
+    their_version: int
+    by: str
+
+
+@dataclass
+class PublishProblems(Exception):
+    problems: list[str]
+
+
+# Who may edit ------------------------------------------------------------------------------------------
+
+
+def editable_courses(session: Session, principal: Principal) -> list[Course]:
+    statement = sa.select(Course).options(selectinload(Course.translations)).order_by(Course.id)
+    if not principal.can(Capability.AUTHOR_ANY_COURSE):
+        statement = statement.join(CourseStaff, CourseStaff.course_id == Course.id).where(
+            CourseStaff.user_id == principal.user_id
+        )
+    return list(session.scalars(statement))
+
+
+def can_edit(session: Session, principal: Principal, course: Course) -> bool:
+    if principal.can(Capability.AUTHOR_ANY_COURSE):
+        return True
+    return session.get(CourseStaff, (course.id, principal.user_id)) is not None
+
+
+def course_for_editing(session: Session, principal: Principal, slug: str) -> Course:
+    course = session.scalars(
+        sa.select(Course).where(Course.slug == slug).options(selectinload(Course.translations))
+    ).one_or_none()
+    if course is None:
+        raise NotFound()
+    if not can_edit(session, principal, course):
+        raise NotYourCourse()
+    return course
+
+
+def lesson_for_editing(session: Session, principal: Principal, lesson_id: int) -> tuple[Course, Lesson]:
+    lesson = session.scalars(
+        sa.select(Lesson).where(Lesson.id == lesson_id).options(selectinload(Lesson.translations))
+    ).one_or_none()
+    if lesson is None:
+        raise NotFound()
+    course = session.scalars(
+        sa.select(Course).where(Course.id == lesson.course_id).options(selectinload(Course.translations))
+    ).one()
+    if not can_edit(session, principal, course):
+        raise NotYourCourse()
+    return course, lesson
+
+
+def staff_of(session: Session, course: Course) -> list[tuple[CourseStaff, User]]:
+    return list(
+        session.execute(
+            sa.select(CourseStaff, User)
+            .join(User, User.id == CourseStaff.user_id)
+            .where(CourseStaff.course_id == course.id)
+            .order_by(CourseStaff.added_at)
+        )
+    )
+
+
+def add_staff(session: Session, course: Course, user: User, role: str = "editor") -> None:
+    if session.get(CourseStaff, (course.id, user.id)) is None:
+        session.add(CourseStaff(course_id=course.id, user_id=user.id, role=role))
+        session.flush()
+
+
+# Courses and modules -------------------------------------------------------------------------------------
+
+
+def _check_slug(slug: str) -> str:
+    if not SLUG.match(slug) or len(slug) > 80:
+        raise BadSlug()
+    return slug
+
+
+def create_course(session: Session, *, user: User, slug: str, title: str, locale: str) -> Course:
+    _check_slug(slug)
+    if session.scalar(sa.select(Course.id).where(Course.slug == slug)) is not None:
+        raise SlugTaken()
+    course = Course(
+        slug=slug,
+        estimated_hours=1,
+        licence="CC BY-SA 4.0",
+        authors=[user.display_name],
+        topics=[],
+        source_language=locale,
+        translations=[CourseTranslation(locale=locale, title=title, summary="", audience="")],
+    )
+    session.add(course)
+    session.flush()
+    add_staff(session, course, user, role="owner")
+    return course
+
+
+def set_course_texts(
+    session: Session, course: Course, *, locale: str, title: str, summary: str, audience: str
+) -> None:
+    row = next((row for row in course.translations if row.locale == locale), None)
+    if row is None:
+        course.translations.append(
+            CourseTranslation(locale=locale, title=title, summary=summary, audience=audience)
+        )
+    else:
+        row.title, row.summary, row.audience = title, summary, audience
+    course.updated_at = utcnow()
+    session.flush()
+
+
+def modules_of(session: Session, course: Course) -> list[Module]:
+    return list(
+        session.scalars(
+            sa.select(Module)
+            .where(Module.course_id == course.id, Module.archived_at.is_(None))
+            .options(selectinload(Module.translations))
+            .order_by(Module.position)
+        )
+    )
+
+
+def lessons_of(session: Session, course: Course) -> list[Lesson]:
+    return list(
+        session.scalars(
+            sa.select(Lesson)
+            .where(Lesson.course_id == course.id, Lesson.archived_at.is_(None))
+            .options(selectinload(Lesson.translations))
+            .order_by(Lesson.position, Lesson.id)
+        )
+    )
+
+
+def add_module(session: Session, course: Course, *, slug: str, title: str, locale: str) -> Module:
+    _check_slug(slug)
+    if (
+        session.scalar(sa.select(Module.id).where(Module.course_id == course.id, Module.slug == slug))
+        is not None
+    ):
+        raise SlugTaken()
+    position = (
+        session.scalar(sa.select(sa.func.max(Module.position)).where(Module.course_id == course.id)) or 0
+    ) + 1
+    module = Module(
+        course_id=course.id,
+        slug=slug,
+        position=position,
+        translations=[ModuleTranslation(locale=locale, title=title, summary="")],
+    )
+    session.add(module)
+    session.flush()
+    return module
+
+
+def set_module_texts(session: Session, module: Module, *, locale: str, title: str, summary: str) -> None:
+    row = next((row for row in module.translations if row.locale == locale), None)
+    if row is None:
+        module.translations.append(ModuleTranslation(locale=locale, title=title, summary=summary))
+    else:
+        row.title, row.summary = title, summary
+    session.flush()
+
+
+def move(session: Session, item: Module | Lesson, direction: int) -> None:
+    """Swap with the neighbour above (-1) or below (+1) in the same course or module."""
+    siblings: list[Any]
+    if isinstance(item, Module):
+        siblings = list(
+            session.scalars(
+                sa.select(Module)
+                .where(Module.course_id == item.course_id)
+                .order_by(Module.position, Module.id)
+            )
+        )
+    else:
+        siblings = list(
+            session.scalars(
+                sa.select(Lesson)
+                .where(Lesson.module_id == item.module_id, Lesson.archived_at.is_(None))
+                .order_by(Lesson.position, Lesson.id)
+            )
+        )
+    index = siblings.index(item)
+    other = index + direction
+    if 0 <= other < len(siblings):
+        neighbour = siblings[other]
+        ordered = siblings[:]
+        ordered[index], ordered[other] = neighbour, item
+        for position, sibling in enumerate(ordered, start=1):  # renumber 1..n: never two the same
+            sibling.position = position
+        session.flush()
+
+
+# Lessons and drafts ------------------------------------------------------------------------------------
+
+
+QUIZ_TEMPLATE: dict[str, Any] = {
+    "questions": [
+        {
+            "key": f"q{number}",
+            "kind": "single",
+            "options": [{"key": key, "correct": key == "a"} for key in ("a", "b", "c")],
+        }
+        for number in range(1, 6)
+    ]
+}
+SCENARIO_TEMPLATE: dict[str, Any] = {
+    "start": "start",
+    "steps": [
+        {
+            "key": "start",
+            "ending": None,
+            "choices": [{"key": "one", "next": "good"}, {"key": "two", "next": "poor"}],
+        },
+        {"key": "good", "ending": "good", "choices": []},
+        {"key": "poor", "ending": "poor", "choices": []},
+    ],
+}
+
+
+def add_lesson(
+    session: Session,
+    course: Course,
+    module: Module,
+    *,
+    slug: str,
+    kind: str,
+    title: str,
+    locale: str,
+    user: User,
+) -> Lesson:
+    """A new lesson exists only as a draft until it is published."""
+    _check_slug(slug)
+    if kind not in ("reading", "reflection", "quiz", "scenario"):
+        raise BadSlug()
+    if (
+        session.scalar(sa.select(Lesson.id).where(Lesson.course_id == course.id, Lesson.slug == slug))
+        is not None
+    ):
+        raise SlugTaken()
+    position = (
+        session.scalar(sa.select(sa.func.max(Lesson.position)).where(Lesson.module_id == module.id)) or 0
+    ) + 1
+    lesson = Lesson(
+        course_id=course.id, module_id=module.id, slug=slug, kind=kind, position=position,
+        estimated_minutes=10, required=True, structure={}, translations=[],
+    )  # fmt: skip
+    session.add(lesson)
+    session.flush()
+    structure = {"quiz": QUIZ_TEMPLATE, "scenario": SCENARIO_TEMPLATE}.get(kind, {})
+    data = {
+        "kind": kind,
+        "estimated_minutes": 10,
+        "required": True,
+        "structure": structure,
+        "translations": {
+            locale: {"title": title, "summary": "", "body": "", "prompt": "", "texts": {}, "source_hash": ""}
+        },
+    }
+    session.add(
+        LessonDraft(
+            lesson_id=lesson.id,
+            data=data,
+            version=1,
+            updated_by_id=user.id,
+            updated_by_label=user.display_name,
+        )
+    )
+    session.flush()
+    return lesson
+
+
+@dataclass
+class Draft:
+    data: dict[str, Any]
+    version: int  # 0: there is no draft; this is the published lesson
+    updated_by: str = ""
+    updated_at: dt.datetime | None = None
+
+
+def published_snapshot(session: Session, lesson: Lesson) -> dict[str, Any]:
+    spec = export.lesson_spec(lesson, Path("."))
+    hashes = {row.locale: row.source_hash for row in lesson.translations}
+    return content.snapshot(spec, hashes)
+
+
+def draft_of(session: Session, lesson: Lesson) -> Draft:
+    draft = session.get(LessonDraft, lesson.id)
+    if draft is not None:
+        return Draft(draft.data, draft.version, draft.updated_by_label, draft.updated_at)
+    return Draft(published_snapshot(session, lesson), 0)
+
+
+def save_draft(
+    session: Session, lesson: Lesson, *, user: User, expected_version: int, data: dict[str, Any]
+) -> int:
+    """Store the draft if nobody saved it since `expected_version`; the new version, or EditConflict."""
+    if expected_version == 0:
+        try:
+            with session.begin_nested():
+                session.add(
+                    LessonDraft(
+                        lesson_id=lesson.id,
+                        data=data,
+                        version=1,
+                        updated_by_id=user.id,
+                        updated_by_label=user.display_name,
+                    )  # fmt: skip
+                )
+                session.flush()
+            return 1
+        except IntegrityError:
+            pass  # someone made a draft of it meanwhile
+    else:
+        updated = session.execute(
+            sa.update(LessonDraft)
+            .where(LessonDraft.lesson_id == lesson.id, LessonDraft.version == expected_version)
+            .values(
+                data=data,
+                version=LessonDraft.version + 1,
+                updated_by_id=user.id,
+                updated_by_label=user.display_name,
+                updated_at=utcnow(),
+            )  # fmt: skip
+        )
+        if getattr(updated, "rowcount", 0):
+            session.expire_all()
+            return expected_version + 1
+    current = session.get(LessonDraft, lesson.id, populate_existing=True)
+    if current is None:  # published (and its draft removed) meanwhile
+        raise EditConflict(published_snapshot(session, lesson), 0, "")
+    raise EditConflict(current.data, current.version, current.updated_by_label)
+
+
+def discard_draft(session: Session, lesson: Lesson) -> None:
+    session.execute(sa.delete(LessonDraft).where(LessonDraft.lesson_id == lesson.id))
+
+
+def source_hash_of(data: dict[str, Any], source: str, *, slug: str = "x") -> str:
+    return content.source_hash(content.from_snapshot(data, slug=slug, position=1), source)
+
+
+def translation_state(data: dict[str, Any], source: str) -> dict[str, str]:
+    """Per language: "source", "missing", "outdated" (the source changed since) or "current"."""
+    current = source_hash_of(data, source)
+    states = {}
+    for locale in LOCALES:
+        row = data.get("translations", {}).get(locale)
+        if locale == source:
+            states[locale] = "source"
+        elif not row or not row.get("title"):
+            states[locale] = "missing"
+        elif row.get("source_hash") != current:
+            states[locale] = "outdated"
+        else:
+            states[locale] = "current"
+    return states
+
+
+def with_texts(data: dict[str, Any], *, locale: str, source: str, fields: dict[str, Any]) -> dict[str, Any]:
+    """The draft with one language's texts replaced. Saving a translation marks it as made from the
+    source as it stands now; saving the source keeps its own hash current."""
+    updated = {**data, "translations": {k: dict(v) for k, v in data.get("translations", {}).items()}}
+    row = updated["translations"].setdefault(
+        locale, {"title": "", "summary": "", "body": "", "prompt": "", "texts": {}, "source_hash": ""}
+    )
+    row.update(fields)
+    row["source_hash"] = source_hash_of(updated, source)
+    return updated
+
+
+def media_names(data: dict[str, Any]) -> set[str]:
+    """The local files (images, PDFs) that the draft's Markdown refers to."""
+    names: set[str] = set()
+    for row in data.get("translations", {}).values():
+        texts = [row.get("body", "")] + list(_strings(row.get("texts", {})))
+        for text in texts:
+            for token, _line in iter_inline(parse(text or "")):
+                target = str(token.attrGet("src" if token.type == "image" else "href") or "")
+                if token.type in ("image", "link_open") and loader.is_local_file(target):
+                    names.add(target)
+    return names
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, dict):
+        return [text for item in value.values() for text in _strings(item)]
+    return [value] if isinstance(value, str) else []
+
+
+def attach_media(session: Session, course: Course, data: dict[str, Any]) -> dict[str, Any]:
+    """Point the draft's structure at the files its Markdown names: those it already had (from the
+    files, say), else the course library's. An unknown name stays out: publishing reports it missing."""
+    names = media_names(data)
+    structure = dict(data.get("structure", {}))
+    known = dict(structure.get("media", {}))
+    rows = (
+        session.execute(
+            sa.select(CourseMedia.name, Media)
+            .join(Media, Media.id == CourseMedia.media_id)
+            .where(CourseMedia.course_id == course.id, CourseMedia.name.in_(names))
+        ).all()
+        if names
+        else []
+    )
+    library = {name: {"sha256": m.sha256, "content_type": m.content_type, "size": m.size} for name, m in rows}
+    media = {
+        name: library.get(name) or known[name] for name in sorted(names) if name in library or name in known
+    }
+    if media:
+        structure["media"] = media
+    else:
+        structure.pop("media", None)
+    return {**data, "structure": structure}
+
+
+# Checking and publishing ---------------------------------------------------------------------------------
+
+
+def check(
+    session: Session, course: Course, lesson: Lesson, data: dict[str, Any], *, media_dir: Path
+) -> tuple[LessonSpec | None, list[str]]:
+    """Read the draft back through the course loader, as if it were files; (spec, problems)."""
+    spec = content.from_snapshot(data, slug=lesson.slug, position=lesson.position, media_dir=media_dir)
+    with tempfile.TemporaryDirectory() as folder:
+        module_dir = Path(folder) / "course" / f"01-{lesson.slug}-module"
+        module_dir.mkdir(parents=True)
+        files = export.write_lesson_files(spec, module_dir)
+        report = loader.Report(root=Path(folder) / "course")
+        if spec.kind in ("reading", "reflection"):
+            by_locale: dict[str, Path] = {
+                path.name.split(".")[-2]: path for path in files if path.suffix == ".md"
+            }
+            checked = loader.load_markdown_lesson(
+                spec.position, spec.slug, by_locale, course.source_language, report
+            )
+        else:
+            [path] = [path for path in files if path.suffix == ".yaml"]
+            checked = loader.load_structured_lesson(
+                spec.position, spec.slug, spec.kind, path, course.source_language, report
+            )
+        for name in media_names(data):
+            if name not in spec.media:
+                report.add(
+                    module_dir / name, f"{name} is not in this course's media library: upload it first"
+                )
+        slugs = set(session.scalars(sa.select(Lesson.slug).where(Lesson.course_id == course.id)))
+        modules = set(session.scalars(sa.select(Module.slug).where(Module.course_id == course.id)))
+        for row in data.get("translations", {}).values():
+            for text in [row.get("body", "")] + _strings(row.get("texts", {})):
+                for token, _line in iter_inline(parse(text or "")):
+                    target = str(token.attrGet("href") or "") if token.type == "link_open" else ""
+                    kind, _sep, slug = target.partition(":")
+                    if (kind == "lesson" and slug not in slugs) or (kind == "module" and slug not in modules):
+                        report.add(module_dir, f"the link {target} leads nowhere in this course")
+        problems = [_explain(problem) for problem in report.errors]
+    return (checked if not problems else None), problems
+
+
+def _explain(problem: loader.Problem) -> str:
+    """A checker problem without the temporary path: the language it concerns, the line, the message."""
+    match = re.search(r"\.(ky|ru|en)\.md$", problem.path)
+    where = f"{match.group(1)}, " if match else ""
+    line = f"line {problem.line}: " if problem.line else ""
+    return f"{where}{line}{problem.message}".strip()
+
+
+def publish(
+    session: Session,
+    course: Course,
+    lesson: Lesson,
+    *,
+    user: User,
+    expected_version: int,
+    media_dir: Path,
+    note: str,
+) -> Revision:
+    draft = session.get(LessonDraft, lesson.id)
+    if draft is None or draft.version != expected_version:
+        current = draft_of(session, lesson)
+        raise EditConflict(current.data, current.version, current.updated_by)
+    spec, problems = check(session, course, lesson, draft.data, media_dir=media_dir)
+    if spec is None:
+        raise PublishProblems(problems)
+    hashes = {
+        locale: row.get("source_hash", "") for locale, row in draft.data.get("translations", {}).items()
+    }
+    hashes[course.source_language] = content.source_hash(spec, course.source_language)
+    sync.write_lesson(lesson, spec, course.slug, source_hashes=hashes)
+    lesson.content_hash = content.lesson_hash(spec)  # differs from synced_hash: sync will keep this edit
+    lesson.published_at = lesson.published_at or utcnow()
+    lesson.updated_at = utcnow()
+    session.delete(draft)
+    session.flush()
+    return sync.add_revision(session, lesson, spec, hashes, author=user, note=note or "published")
+
+
+def history(session: Session, lesson: Lesson) -> list[Revision]:
+    return list(
+        session.scalars(
+            sa.select(Revision).where(Revision.lesson_id == lesson.id).order_by(Revision.number.desc())
+        )
+    )
+
+
+def revision(session: Session, lesson: Lesson, number: int) -> Revision:
+    found = session.scalars(
+        sa.select(Revision).where(Revision.lesson_id == lesson.id, Revision.number == number)
+    ).one_or_none()
+    if found is None:
+        raise NotFound()
+    return found
+
+
+def restore(session: Session, lesson: Lesson, *, user: User, number: int) -> int:
+    """Make an old revision the draft (publish it to make it live again); returns the draft version."""
+    old = revision(session, lesson, number)
+    current = draft_of(session, lesson)
+    return save_draft(session, lesson, user=user, expected_version=current.version, data=old.data)
+
+
+# Diffs --------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class FieldDiff:
+    locale: str
+    field: str
+    html: str  # the new text with <del> and <ins> around what changed
+
+
+def _fields(data: dict[str, Any]) -> dict[tuple[str, str], str]:
+    flat: dict[tuple[str, str], str] = {}
+    for locale, row in sorted(data.get("translations", {}).items()):
+        for name in ("title", "summary", "body", "prompt"):
+            if row.get(name):
+                flat[(locale, name)] = row[name]
+        for index, text in enumerate(_strings(row.get("texts", {}))):
+            flat[(locale, f"text {index + 1}")] = text
+    for name in ("estimated_minutes", "required"):
+        flat[("", name)] = str(data.get(name, ""))
+    flat[("", "structure")] = str(data.get("structure", {}))
+    return flat
+
+
+def word_diff(old: str, new: str) -> str:
+    before, after = re.findall(r"\s+|[^\s]+", old), re.findall(r"\s+|[^\s]+", new)
+    parts = []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(a=before, b=after, autojunk=False).get_opcodes():
+        if tag in ("delete", "replace"):
+            parts.append(f"<del>{html.escape(''.join(before[i1:i2]))}</del>")
+        if tag in ("insert", "replace"):
+            parts.append(f"<ins>{html.escape(''.join(after[j1:j2]))}</ins>")
+        if tag == "equal":
+            parts.append(html.escape("".join(after[j1:j2])))
+    return "".join(parts)
+
+
+def diff(old: dict[str, Any] | None, new: dict[str, Any]) -> list[FieldDiff]:
+    """What changed between two snapshots, field by field, word by word."""
+    before, after = _fields(old or {}), _fields(new)
+    changes = []
+    for key in sorted(set(before) | set(after)):
+        if before.get(key, "") != after.get(key, ""):
+            changes.append(FieldDiff(key[0], key[1], word_diff(before.get(key, ""), after.get(key, ""))))
+    return changes
+
+
+# Media ----------------------------------------------------------------------------------------------------
+
+NAME = re.compile(r"[^a-z0-9.-]+")
+
+
+def upload(session: Session, course: Course, *, filename: str, data: bytes, media_dir: Path) -> CourseMedia:
+    """Check the file by its content (not its name), store it under its SHA-256, add it to the library."""
+    import hashlib
+
+    if not data or len(data) > MAX_UPLOAD_BYTES:
+        raise UploadRefused()
+    kind = _sniff(data)
+    if kind is None:
+        raise UploadRefused()
+    content_type, extension = kind
+    stem = NAME.sub("-", Path(filename).stem.lower()).strip("-.")[:60] or "file"
+    name = f"{stem}{extension}"
+    sha = hashlib.sha256(data).hexdigest()
+    media = session.scalars(sa.select(Media).where(Media.sha256 == sha)).one_or_none()
+    target = media_dir / f"{sha}{extension}"
+    if not target.exists():
+        media_dir.mkdir(parents=True, exist_ok=True)
+        partial = target.with_suffix(target.suffix + ".part")
+        partial.write_bytes(data)
+        partial.replace(target)
+    if media is None:
+        media = Media(sha256=sha, content_type=content_type, size=len(data))
+        session.add(media)
+        session.flush()
+    existing = session.scalars(
+        sa.select(CourseMedia).where(CourseMedia.course_id == course.id, CourseMedia.name == name)
+    ).one_or_none()
+    if existing is not None:
+        existing.media_id = media.id  # a new file under a name in use replaces it for future publishes
+        session.flush()
+        return existing
+    row = CourseMedia(course_id=course.id, media_id=media.id, name=name)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def _sniff(data: bytes) -> tuple[str, str] | None:
+    """The type of a file from its first bytes. SVG is refused outright: it can carry scripts."""
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png", ".png"
+    if data.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg", ".jpg"
+    if data.startswith((b"GIF87a", b"GIF89a")):
+        return "image/gif", ".gif"
+    if data.startswith(b"RIFF") and data[8:12] == b"WEBP":
+        return "image/webp", ".webp"
+    if data.startswith(b"%PDF-"):
+        return "application/pdf", ".pdf"
+    return None
+
+
+def library(session: Session, course: Course) -> list[tuple[CourseMedia, Media]]:
+    return list(
+        session.execute(
+            sa.select(CourseMedia, Media)
+            .join(Media, Media.id == CourseMedia.media_id)
+            .where(CourseMedia.course_id == course.id)
+            .order_by(CourseMedia.name)
+        )
+    )
+
+
+# The zip round trip ---------------------------------------------------------------------------------------
+
+
+def course_zip(session: Session, course: Course, *, media_dir: Path) -> bytes:
+    with tempfile.TemporaryDirectory() as folder:
+        root = export.export_course(session, slug=course.slug, target=Path(folder), media_dir=media_dir)
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            for path in sorted(root.rglob("*")):
+                if path.is_file():
+                    archive.write(path, path.relative_to(root.parent).as_posix())
+        return buffer.getvalue()
+
+
+@dataclass
+class Overview:
+    """The editor's view of a course: modules with their lessons, and which have drafts."""
+
+    course: Course
+    modules: list[Module]
+    lessons: dict[int, list[Lesson]] = field(default_factory=dict)
+    drafts: set[int] = field(default_factory=set)
+
+
+def overview(session: Session, course: Course) -> Overview:
+    modules = modules_of(session, course)
+    lessons = lessons_of(session, course)
+    by_module: dict[int, list[Lesson]] = {module.id: [] for module in modules}
+    for lesson in lessons:
+        by_module.setdefault(lesson.module_id, []).append(lesson)
+    ids = [lesson.id for lesson in lessons]
+    drafts = (
+        set(session.scalars(sa.select(LessonDraft.lesson_id).where(LessonDraft.lesson_id.in_(ids))))
+        if ids
+        else set()
+    )
+    return Overview(course, modules, by_module, drafts)
+
+
+def title_of(rows: list[Any], locale: str, source: str) -> str:
+    by_locale = {row.locale: row for row in rows}
+    for candidate in (locale, source, *LOCALES):
+        if candidate in by_locale and by_locale[candidate].title:
+            return str(by_locale[candidate].title)
+    return ""
