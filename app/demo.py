@@ -18,7 +18,7 @@ from app.config import Settings, get_settings
 from app.courses import loader, sync
 from app.courses.models import Course, Lesson, live
 from app.learning import service as learning_service
-from app.learning.models import Cohort
+from app.learning.models import Cohort, CohortMember
 
 COURSES_DIR = Path(__file__).resolve().parent.parent / "courses"
 
@@ -106,6 +106,16 @@ def ensure_cohort_and_progress(session: Session, users: list[User]) -> Cohort | 
         .where(Lesson.course_id == course.id, live(Lesson), Lesson.kind == "reading")
         .order_by(Lesson.module_id, Lesson.position)
     ).all()
+    for user in users:  # the demo coordinator and trainer run the demo cohort
+        role = (
+            "coordinator"
+            if "coordinator" in user.role_names
+            else "trainer"
+            if "trainer" in user.role_names
+            else None
+        )
+        if role and session.get(CohortMember, (cohort.id, user.id)) is None:
+            session.add(CohortMember(cohort_id=cohort.id, user_id=user.id, role=role))
     learners = [user for user in users if user.role_names == {"learner"}]
     for done, user in zip((3, 1), learners, strict=False):
         learning_service.enrol(session, user_id=user.id, course=course, cohort=cohort)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import Any
 
 from fastapi import Depends, FastAPI
@@ -22,14 +22,15 @@ from app.config import Settings, get_settings
 from app.courses import routes as courses_routes
 from app.db import Database, create_engine
 from app.learning import api as learning_api
+from app.learning import cohort_routes
 from app.learning import routes as learning_routes
 from app.logs import configure_logging
 from app.middleware import LocaleMiddleware, RequestContextMiddleware, SecurityHeadersMiddleware
-from app.staticfiles import StaticAssets
+from app.reports import routes as reports_routes
+from app.staticfiles import STATIC_DIR, StaticAssets
 from app.templating import Templates
 from app.web import routes as web_routes
 
-STATIC_DIR = Path(__file__).parent / "static"
 MAX_BODY_BYTES = 2 * 1024 * 1024  # forms and JSON; uploads set their own limit
 
 ROUTERS = (
@@ -39,6 +40,8 @@ ROUTERS = (
     courses_routes.router,
     learning_api.router,
     authoring_routes.router,
+    cohort_routes.router,
+    reports_routes.router,
     learning_routes.router,
 )
 
@@ -100,4 +103,15 @@ def serve_app() -> FastAPI:
     """The factory that `academy serve` and gunicorn run: logging first, then the app."""
     settings = get_settings()
     configure_logging(settings.log_level)
-    return create_app(settings)
+    app = create_app(settings)
+    tune_gc()
+    return app
+
+
+def tune_gc() -> None:
+    """After start-up: move everything alive now out of the collector's sight (it lives as long as the
+    process), and collect the youngest objects less often. A report of 30,000 cells otherwise pays for
+    full collections that walk every object of the app (seen: 70 ms spikes on a 20 ms query)."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(10_000, 20, 20)

@@ -16,6 +16,7 @@ from pathlib import Path
 from starlette.requests import Request
 from starlette.responses import Response
 
+STATIC_DIR = Path(__file__).parent / "static"
 COMPRESSIBLE = ("text/", "application/javascript", "image/svg+xml", "application/json")
 IMMUTABLE = "public, max-age=31536000, immutable"
 REVALIDATE = "public, max-age=0, must-revalidate"

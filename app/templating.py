@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -120,7 +121,16 @@ def _url(context: Context, name: str, /, **params: Any) -> str:
 
 
 def _date(value: dt.date | None, format: str = "medium") -> str:
-    return "" if value is None else format_date(value, format=format, locale=i18n.get_locale())
+    if value is None:
+        return ""
+    day = value.date() if isinstance(value, dt.datetime) else value
+    return _format_date(day, format, i18n.get_locale())
+
+
+@lru_cache(maxsize=4096)
+def _format_date(day: dt.date, format: str, locale: str) -> str:
+    """Babel's formatting is slow and reports show the same few dates hundreds of times."""
+    return str(format_date(day, format=format, locale=locale))
 
 
 def _number(value: float | int | None) -> str:

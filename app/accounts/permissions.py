@@ -33,7 +33,8 @@ class Capability(StrEnum):
     AUTHOR_COURSES = "author_courses"  # edit courses they own or are assigned to
     AUTHOR_ANY_COURSE = "author_any_course"
     MODERATE = "moderate"  # the moderation queue, lock, pin, mute
-    RUN_COHORTS = "run_cohorts"  # create cohorts, rosters, cohort reports
+    RUN_COHORTS = "run_cohorts"  # create cohorts, rosters, invitations
+    VIEW_COHORTS = "view_cohorts"  # the reports of the cohorts one belongs to as staff
     SEE_ALL_COHORTS = "see_all_cohorts"
     REVIEW_RECOMMENDATIONS = "review_recommendations"
     MANAGE_FORUMS = "manage_forums"  # forums, resolutions, monitoring
@@ -43,9 +44,15 @@ class Capability(StrEnum):
 
 
 _LEARNER = {Capability.LEARN, Capability.DISCUSS}
-_TRAINER = _LEARNER | {Capability.AUTHOR_COURSES, Capability.MODERATE, Capability.REVIEW_RECOMMENDATIONS}
+_TRAINER = _LEARNER | {
+    Capability.AUTHOR_COURSES,
+    Capability.MODERATE,
+    Capability.REVIEW_RECOMMENDATIONS,
+    Capability.VIEW_COHORTS,
+}
 _COORDINATOR = _LEARNER | {
     Capability.RUN_COHORTS,
+    Capability.VIEW_COHORTS,
     Capability.MODERATE,
     Capability.REVIEW_RECOMMENDATIONS,
     Capability.MANAGE_FORUMS,

@@ -1,0 +1,233 @@
+"""Running cohorts: who may see and manage which, creating and editing them, invitation links, staff,
+and moving or withdrawing learners. Every change a coordinator makes to a learner is audited."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from app.accounts import service as accounts_service
+from app.accounts.models import User
+from app.accounts.permissions import Capability
+from app.accounts.principal import Principal
+from app.courses.models import Course
+from app.db import utcnow
+from app.errors import DomainError, Forbidden, NotFound
+from app.i18n import N_
+from app.learning.models import Cohort, CohortMember, Enrolment, Invite
+from app.learning.service import enrol, new_code
+from app.security import hash_token, random_token
+
+STAFF_ROLES = ("coordinator", "trainer")
+
+
+class NotYourCohort(Forbidden):
+    message = N_("You are not on the staff of this cohort.")
+
+
+class CohortInvalid(DomainError):
+    status_code = 422
+
+
+def cohorts_for(session: Session, principal: Principal) -> list[Cohort]:
+    statement = sa.select(Cohort).where(Cohort.archived_at.is_(None)).order_by(Cohort.created_at.desc())
+    if not principal.can(Capability.SEE_ALL_COHORTS):
+        statement = statement.join(CohortMember, CohortMember.cohort_id == Cohort.id).where(
+            CohortMember.user_id == principal.user_id
+        )
+    return list(session.scalars(statement))
+
+
+def role_in(session: Session, principal: Principal, cohort: Cohort) -> str | None:
+    """ "admin", "coordinator", "trainer", or None for someone outside the cohort's staff."""
+    if principal.can(Capability.SEE_ALL_COHORTS):
+        return "admin"
+    member = session.get(CohortMember, (cohort.id, principal.user_id))
+    return member.role if member else None
+
+
+def cohort_for(
+    session: Session, principal: Principal, cohort_id: int, *, manage: bool = False
+) -> tuple[Cohort, str]:
+    """The cohort and her role in it, if she is on its staff (and, to manage it, its coordinator)."""
+    cohort = session.get(Cohort, cohort_id)
+    if cohort is None or cohort.archived_at is not None:
+        raise NotFound()
+    role = role_in(session, principal, cohort)
+    if role is None or (manage and role not in ("admin", "coordinator")):
+        raise NotYourCohort()
+    return cohort, role
+
+
+def sees_emails(role: str) -> bool:
+    return role in ("admin", "coordinator")
+
+
+@dataclass
+class CohortFields:
+    name: str
+    course_id: int
+    starts_on: dt.date | None
+    ends_on: dt.date | None
+
+
+def create_cohort(session: Session, *, user: User, fields: CohortFields) -> Cohort:
+    _check(session, fields)
+    cohort = Cohort(
+        course_id=fields.course_id, name=fields.name, starts_on=fields.starts_on, ends_on=fields.ends_on,
+        enrolment_code=_unique_code(session),
+    )  # fmt: skip
+    session.add(cohort)
+    session.flush()
+    session.add(CohortMember(cohort_id=cohort.id, user_id=user.id, role="coordinator"))
+    session.flush()
+    return cohort
+
+
+def update_cohort(session: Session, cohort: Cohort, *, fields: CohortFields) -> None:
+    _check(session, fields)
+    if fields.course_id != cohort.course_id and session.scalar(
+        sa.select(sa.func.count()).select_from(Enrolment).where(Enrolment.cohort_id == cohort.id)
+    ):
+        raise CohortInvalid(N_("The course of a cohort that has learners cannot change."))
+    cohort.name, cohort.course_id = fields.name, fields.course_id
+    cohort.starts_on, cohort.ends_on = fields.starts_on, fields.ends_on
+    session.flush()
+
+
+def _check(session: Session, fields: CohortFields) -> None:
+    if session.get(Course, fields.course_id) is None:
+        raise CohortInvalid(N_("Choose a course from the list."))
+    if fields.starts_on and fields.ends_on and fields.ends_on < fields.starts_on:
+        raise CohortInvalid(N_("The end date comes before the start date."))
+
+
+def _unique_code(session: Session) -> str:
+    while True:
+        code = new_code()
+        if session.scalar(sa.select(Cohort.id).where(Cohort.enrolment_code == code)) is None:
+            return code
+
+
+def new_enrolment_code(session: Session, cohort: Cohort) -> str:
+    """A fresh code (the old one stops working at once, e.g. after it was shared too widely)."""
+    cohort.enrolment_code = _unique_code(session)
+    session.flush()
+    return cohort.enrolment_code
+
+
+def create_invite(session: Session, cohort: Cohort, *, days: int, max_uses: int) -> str:
+    if not 1 <= days <= 365 or not 1 <= max_uses <= 10_000:
+        raise CohortInvalid(N_("An invitation lasts 1 to 365 days and may be used 1 to 10,000 times."))
+    token = random_token()
+    session.add(
+        Invite(
+            cohort_id=cohort.id,
+            token_hash=hash_token(token),
+            expires_at=utcnow() + dt.timedelta(days=days),
+            max_uses=max_uses,
+        )  # fmt: skip
+    )
+    session.flush()
+    return token
+
+
+def invites_of(session: Session, cohort: Cohort) -> list[Invite]:
+    return list(
+        session.scalars(
+            sa.select(Invite)
+            .where(Invite.cohort_id == cohort.id, Invite.revoked_at.is_(None))
+            .order_by(Invite.created_at.desc())
+        )
+    )
+
+
+def revoke_invite(session: Session, cohort: Cohort, invite_id: int) -> None:
+    invite = session.get(Invite, invite_id)
+    if invite is None or invite.cohort_id != cohort.id:
+        raise NotFound()
+    invite.revoked_at = utcnow()
+    session.flush()
+
+
+def staff_of(session: Session, cohort: Cohort) -> list[tuple[CohortMember, User]]:
+    return [
+        (member, user)
+        for member, user in session.execute(
+            sa.select(CohortMember, User)
+            .join(User, User.id == CohortMember.user_id)
+            .where(CohortMember.cohort_id == cohort.id)
+            .order_by(CohortMember.added_at)
+        )
+    ]
+
+
+def add_staff(session: Session, cohort: Cohort, *, actor: User, email: str, role: str) -> User:
+    user = accounts_service.get_user_by_email(session, email)
+    needed = {"trainer": "trainer", "coordinator": "coordinator"}.get(role)
+    if needed is None:
+        raise CohortInvalid(N_("Choose trainer or coordinator."))
+    if user is None or not ({needed, "admin"} & user.role_names):
+        raise CohortInvalid(N_("No one with this email has that role. An administrator can grant it first."))
+    member = session.get(CohortMember, (cohort.id, user.id))
+    if member is None:
+        session.add(CohortMember(cohort_id=cohort.id, user_id=user.id, role=role))
+    else:
+        member.role = role
+    session.flush()
+    accounts_service.record(
+        session, actor=actor, action="cohort.staff_add", target=user, detail=f"{cohort.id}:{role}"
+    )
+    return user
+
+
+def learner_enrolment(session: Session, cohort: Cohort, user_id: int) -> Enrolment:
+    found = session.scalars(
+        sa.select(Enrolment).where(Enrolment.cohort_id == cohort.id, Enrolment.user_id == user_id)
+    ).one_or_none()
+    if found is None:
+        raise NotFound()
+    return found
+
+
+def withdraw_learner(session: Session, cohort: Cohort, *, actor: User, user_id: int) -> None:
+    enrolment = learner_enrolment(session, cohort, user_id)
+    enrolment.status, enrolment.withdrawn_at = "withdrawn", utcnow()
+    session.flush()
+    accounts_service.record(
+        session,
+        actor=actor,
+        action="cohort.withdraw",
+        target=session.get(User, user_id),
+        detail=str(cohort.id),
+    )
+
+
+def move_learner(session: Session, cohort: Cohort, target: Cohort, *, actor: User, user_id: int) -> None:
+    if target.course_id != cohort.course_id:
+        raise CohortInvalid(N_("A learner can move only to a cohort of the same course."))
+    enrolment = learner_enrolment(session, cohort, user_id)
+    enrolment.cohort_id = target.id
+    enrolment.status, enrolment.withdrawn_at = "active", None
+    session.flush()
+    accounts_service.record(
+        session,
+        actor=actor,
+        action="cohort.move",
+        target=session.get(User, user_id),
+        detail=f"{cohort.id}->{target.id}",
+    )
+
+
+def enrol_learner(session: Session, cohort: Cohort, user: User) -> tuple[Enrolment, bool]:
+    """Put an account in the cohort; (enrolment, whether she was already in it)."""
+    course = session.get(Course, cohort.course_id)
+    assert course is not None
+    existing = session.scalars(
+        sa.select(Enrolment).where(Enrolment.user_id == user.id, Enrolment.course_id == course.id)
+    ).one_or_none()
+    already = existing is not None and existing.cohort_id == cohort.id and existing.status == "active"
+    return enrol(session, user_id=user.id, course=course, cohort=cohort), already

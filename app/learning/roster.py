@@ -1,0 +1,206 @@
+"""Importing a cohort's roster from CSV: name, email, region, language.
+
+`plan` reads the file and says what would happen to every row (a new account, an existing account, or an
+error and why) without writing anything. `apply` then does it in the caller's transaction, all rows or
+none; the caller sends the invitations once it has committed. New accounts get a link to set their own
+password (valid a week); nobody's password ever passes through a coordinator.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from dataclasses import dataclass
+from functools import lru_cache
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from app.accounts import emails
+from app.accounts import service as accounts_service
+from app.accounts.models import PasswordReset, User
+from app.accounts.passwords import hash_password
+from app.accounts.regions import REGIONS
+from app.config import LOCALES, Settings
+from app.db import utcnow
+from app.forms import clean_line, is_email
+from app.i18n import N_, gettext, use_locale
+from app.learning.cohorts import enrol_learner
+from app.learning.models import Cohort, Enrolment
+from app.security import hash_token, random_token
+from app.templating import Templates
+
+MAX_ROWS = 2000
+MAX_BYTES = 1024 * 1024
+INVITE_DAYS = 7
+HEADERS = {
+    "name": "name", "display_name": "name", "имя": "name", "аты": "name", "аты-жөнү": "name", "фио": "name",
+    "email": "email", "e-mail": "email", "почта": "email", "электронная почта": "email",
+    "region": "region", "регион": "region", "область": "region", "аймак": "region",
+    "language": "language", "lang": "language", "язык": "language", "тил": "language",
+}  # fmt: skip
+
+
+@dataclass
+class Row:
+    line: int
+    name: str
+    email: str
+    region: str | None
+    language: str
+    outcome: str  # new, existing, already, error
+    reason: str = ""  # translated, for errors
+
+
+class RosterUnreadable(Exception):
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(reason)
+
+
+@lru_cache(maxsize=1)
+def _region_names() -> dict[str, str]:
+    """Every name a region is known by (its code, and its name in each language) -> its code."""
+    names: dict[str, str] = {}
+    for code, label in REGIONS.items():
+        names[code.lower()] = code
+        for locale in LOCALES:
+            with use_locale(locale):
+                names[gettext(label).lower()] = code
+    return names
+
+
+def _region(value: str) -> str | None | bool:
+    """An ISO code, or a region's name in any of our languages; None if empty, False if unknown."""
+    if not value.strip():
+        return None
+    return _region_names().get(value.strip().lower(), False)
+
+
+def read(text: str) -> list[dict[str, str]]:
+    """The CSV's rows as dicts keyed by our column names; raises RosterUnreadable."""
+    if len(text.encode("utf-8")) > MAX_BYTES:
+        raise RosterUnreadable(gettext(N_("The file is larger than 1 MB.")))
+    text = text.lstrip("\ufeff")
+    try:
+        dialect = csv.Sniffer().sniff(text[:2048], delimiters=",;\t") if text.strip() else csv.excel
+    except csv.Error:
+        dialect = csv.excel
+    rows = list(csv.reader(io.StringIO(text), dialect))
+    if not rows:
+        raise RosterUnreadable(gettext(N_("The file is empty.")))
+    header = [HEADERS.get(cell.strip().lower(), "") for cell in rows[0]]
+    if "name" not in header or "email" not in header:
+        raise RosterUnreadable(
+            gettext(N_("The first line must name the columns: name, email, region, language."))
+        )
+    if len(rows) - 1 > MAX_ROWS:
+        raise RosterUnreadable(gettext(N_("A roster can have at most %(max)s rows.")) % {"max": MAX_ROWS})
+    return [
+        {key: cells[index].strip() if index < len(cells) else "" for index, key in enumerate(header) if key}
+        for cells in rows[1:]
+    ]
+
+
+def plan(session: Session, cohort: Cohort, text: str, default_language: str) -> list[Row]:
+    records = read(text)
+    emails = [clean_line(record.get("email"), 254).lower() for record in records]
+    known = {
+        user.email: user
+        for user in session.scalars(sa.select(User).where(User.email.in_([e for e in emails if e])))
+    }
+    in_cohort = set(
+        session.scalars(
+            sa.select(Enrolment.user_id).where(Enrolment.cohort_id == cohort.id, Enrolment.status == "active")
+        )
+    )
+    seen: set[str] = set()
+    plans = []
+    for offset, record in enumerate(records, start=2):
+        if not any(record.values()):
+            continue
+        name = clean_line(record.get("name"), 60)
+        email = emails[offset - 2]
+        language = (record.get("language") or default_language).strip().lower()[:2]
+        region = _region(record.get("region", ""))
+        reason = ""
+        if not is_email(email):
+            reason = gettext(N_("not an email address"))
+        elif email in seen:
+            reason = gettext(N_("this email is already on an earlier line"))
+        elif len(name) < 2 and email not in known:
+            reason = gettext(N_("the name is missing"))
+        elif language not in LOCALES:
+            reason = gettext(N_("the language must be ky, ru or en"))
+        elif region is False:
+            reason = gettext(N_("unknown region"))
+        seen.add(email)
+        user = known.get(email)
+        if reason:
+            outcome = "error"
+        elif user is None:
+            outcome = "new"
+        else:
+            outcome = "already" if user.id in in_cohort else "existing"
+        plans.append(
+            Row(offset, name, email, region if isinstance(region, str) else None, language, outcome, reason)
+        )
+    return plans
+
+
+@dataclass
+class Invitation:
+    user: User
+    setup_token: str | None  # for a new account: the link to set a password
+
+
+def apply(
+    session: Session, cohort: Cohort, rows: list[Row], *, settings: Settings, actor: User | None
+) -> list[Invitation]:
+    """Create and enrol every row (call only when no row has an error)."""
+    assert not any(row.outcome == "error" for row in rows)
+    invitations = []
+    for row in rows:
+        token = None
+        user = accounts_service.get_user_by_email(session, row.email)
+        if user is None:
+            user = accounts_service.create_user(
+                session, settings=settings, email=row.email,
+                password_hash=hash_password(settings, random_token(24)), display_name=row.name,
+                locale=row.language, region=row.region,
+            )  # fmt: skip
+            token = random_token()
+            session.add(
+                PasswordReset(
+                    token_hash=hash_token(token),
+                    user_id=user.id,
+                    expires_at=utcnow() + dt.timedelta(days=INVITE_DAYS),
+                )  # fmt: skip
+            )
+        enrol_learner(session, cohort, user)
+        invitations.append(Invitation(user, token))
+    session.flush()
+    accounts_service.record(
+        session, actor=actor, action="cohort.import", detail=f"{cohort.id}:{len(rows)} rows"
+    )
+    return invitations
+
+
+def send_invitations(
+    templates: Templates,
+    settings: Settings,
+    *,
+    cohort: Cohort,
+    titles: dict[str, str],
+    invitations: list[Invitation],
+) -> None:
+    """After the import is committed: each person gets mail in her language, with a link to set a
+    password if her account is new."""
+    for invitation in invitations:
+        emails.send(
+            templates, settings, to=invitation.user.email, locale=invitation.user.locale,
+            template="roster_new" if invitation.setup_token else "roster_existing",
+            token=invitation.setup_token, display_name=invitation.user.display_name, cohort=cohort.name,
+            course=titles.get(invitation.user.locale, ""),
+        )  # fmt: skip

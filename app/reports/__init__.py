@@ -1,0 +1,1 @@
+"""Reports: what coordinators read about their cohorts. It reads from every domain; nothing imports it."""

@@ -1,0 +1,205 @@
+"""The cohort pages coordinators and trainers read: list, overview with charts, the matrix of learners by
+lesson, one learner's timeline, and exports."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+from markupsafe import Markup
+from sqlalchemy.orm import Session
+
+from app.accounts.deps import require
+from app.accounts.models import User
+from app.accounts.permissions import Capability
+from app.accounts.principal import Principal
+from app.accounts.regions import REGIONS
+from app.courses.service import outlines_by_id
+from app.db import get_session
+from app.errors import NotFound
+from app.i18n import N_, get_locale, gettext
+from app.learning import cohorts
+from app.learning.models import Cohort
+from app.reports import charts, exports
+from app.reports import service as reports
+
+router = APIRouter(prefix="/cohorts", include_in_schema=False)
+views_cohorts = require(Capability.VIEW_COHORTS)
+
+
+def _render(request: Request, name: str, context: dict[str, Any], *, block: str | None = None) -> Response:
+    return request.app.state.templates.render(request, name, context, block=block)  # type: ignore[no-any-return]
+
+
+def _siblings(session: Session, principal: Principal, cohort: Cohort) -> list[Cohort]:
+    """Her other cohorts of the same course: where a learner can be moved."""
+    return [
+        c
+        for c in cohorts.cohorts_for(session, principal)
+        if c.course_id == cohort.course_id and c.id != cohort.id
+    ]
+
+
+def _days(value: int) -> int:
+    return min(max(value, 1), 365)
+
+
+@router.get("/", name="cohorts")
+def cohort_list(
+    request: Request, principal: Principal = Depends(views_cohorts), session: Session = Depends(get_session)
+) -> Response:
+    mine = cohorts.cohorts_for(session, principal)
+    titles = {
+        cid: outline.title
+        for cid, outline in outlines_by_id(
+            session, sorted({c.course_id for c in mine}), locale=get_locale()
+        ).items()
+    }
+    return _render(request, "reports/cohorts.html", {"cohorts": mine, "titles": titles})
+
+
+def _report(
+    session: Session, principal: Principal, cohort_id: int, inactive_days: int = 14
+) -> tuple[Cohort, str, reports.CohortReport]:
+    cohort, role = cohorts.cohort_for(session, principal, cohort_id)
+    report = reports.cohort_report(
+        session,
+        cohort,
+        locale=get_locale(),
+        include_emails=cohorts.sees_emails(role),
+        inactive_days=_days(inactive_days),
+    )
+    return cohort, role, report
+
+
+@router.get("/{cohort_id}", name="cohort")
+def overview(
+    request: Request,
+    cohort_id: int,
+    days: int = 14,
+    principal: Principal = Depends(views_cohorts),
+    session: Session = Depends(get_session),
+) -> Response:
+    cohort, role, report = _report(session, principal, cohort_id, days)
+    funnel = charts.bars(
+        [charts.Bar(step.module_title, step.completed, step.reached) for step in report.funnel],
+        key="funnel",
+        title=gettext(N_("Learners by module")),
+        description=gettext(
+            N_("For each module, how many learners completed it (dark) of those who started it (light).")
+        ),
+        maximum=max(report.enrolled, 1),
+    )
+    buckets = ["0–19%", "20–39%", "40–59%", "60–79%", "80–100%"]
+    distribution = charts.bars(
+        [charts.Bar(label, count) for label, count in zip(buckets, report.distribution, strict=True)],
+        key="distribution",
+        title=gettext(N_("Learners by progress")),
+        description=gettext(N_("How many learners have done how much of the course.")),
+    )
+    context = {
+        "cohort": cohort, "role": role, "report": report, "days": _days(days), "funnel_chart": funnel,
+        "distribution_chart": distribution, "buckets": buckets, "regions": REGIONS,
+    }  # fmt: skip
+    return _render(request, "reports/overview.html", context)
+
+
+@router.get("/{cohort_id}/matrix", name="cohort_matrix")
+def matrix(
+    request: Request,
+    cohort_id: int,
+    sort: str = "name",
+    region: str = "",
+    state: str = "",
+    principal: Principal = Depends(views_cohorts),
+    session: Session = Depends(get_session),
+) -> Response:
+    cohort, role, report = _report(session, principal, cohort_id)
+    sort = sort if sort in reports.SORTS else "name"
+    state = state if state in reports.STATES else ""
+    region = region if region in REGIONS or region == "none" else ""
+    rows = reports.filtered(report, region=region, state=state, sort=sort)
+    context = {
+        "cohort": cohort, "role": role, "report": report, "rows": rows, "sort": sort, "region": region,
+        "state": state, "regions": REGIONS, "states": reports.STATES,
+        "header": reports.lesson_header(report.course),
+        "cells_html": cells_html,
+        "lesson_ids": [lesson.id for lesson in report.course.lessons()],
+    }  # fmt: skip
+    return _render(request, "reports/matrix.html", context, block="matrix_table")
+
+
+@router.get("/{cohort_id}/learners/{user_id}", name="cohort_learner")
+def learner(
+    request: Request,
+    cohort_id: int,
+    user_id: int,
+    principal: Principal = Depends(views_cohorts),
+    session: Session = Depends(get_session),
+) -> Response:
+    cohort, role, report = _report(session, principal, cohort_id)
+    row = next((row for row in report.rows if row.user_id == user_id), None)
+    if row is None:
+        raise NotFound()
+    user = session.get(User, user_id)
+    entries = reports.timeline(session, user_id=user_id, course_id=cohort.course_id, locale=get_locale())
+    context = {
+        "cohort": cohort, "role": role, "report": report, "row": row, "user": user, "entries": entries,
+        "regions": REGIONS,
+        "move_choices": [(str(other.id), other.name) for other in _siblings(session, principal, cohort)],
+    }  # fmt: skip
+    return _render(request, "reports/learner.html", context)
+
+
+CELL_CLASS = {"done": "d", "started": "s", "failed": "f"}
+
+
+def cells_html(row: reports.LearnerRow, lesson_ids: list[int]) -> Markup:
+    """One learner's cells of the matrix, written directly: 30,000 cells through a template loop would
+    cost several times as much, and the cells hold only numbers and fixed symbols."""
+    parts = []
+    get = row.cells.get
+    for lesson_id in lesson_ids:
+        cell = get(lesson_id)
+        if cell is None:
+            parts.append("<td></td>")
+            continue
+        status, score = cell
+        if score is not None:
+            parts.append(
+                f'<td class="{CELL_CLASS[status]}">{int(score)}{"" if status == "done" else "✗"}</td>'
+            )
+        else:
+            parts.append(f'<td class="{CELL_CLASS[status]}">{"✓" if status == "done" else "…"}</td>')
+    return Markup("".join(parts))
+
+
+FORMATS = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+@router.get("/{cohort_id}/export/{kind}.{fmt}", name="cohort_export")
+def export(
+    request: Request,
+    cohort_id: int,
+    kind: str,
+    fmt: str,
+    principal: Principal = Depends(views_cohorts),
+    session: Session = Depends(get_session),
+) -> Response:
+    if kind not in ("matrix", "summary") or fmt not in FORMATS:
+        raise NotFound()
+    cohort, role, report = _report(session, principal, cohort_id)
+    if kind == "matrix":
+        table = exports.matrix_table(report, reports.filtered(report), with_emails=cohorts.sees_emails(role))
+    else:
+        table = exports.summary_table(report)
+    body = exports.to_csv(table) if fmt == "csv" else exports.to_xlsx(table, sheet=kind)
+    headers = {
+        "Content-Disposition": f'attachment; filename="cohort-{cohort.id}-{kind}.{fmt}"',
+        "Cache-Control": "private, no-store",
+    }
+    return Response(body, media_type=FORMATS[fmt], headers=headers)
