@@ -25,11 +25,13 @@ def _register_subcommands() -> None:
     from app.accounts.cli import users
     from app.courses.cli import courses
     from app.demo import demo
+    from app.discussions.cli import discussions
     from app.learning.cli import cohorts
 
     cli.add_typer(users, name="users")
     cli.add_typer(courses, name="courses")
     cli.add_typer(cohorts, name="cohorts")
+    cli.add_typer(discussions, name="discussions")
     cli.command(name="demo")(demo)
 
 

@@ -16,6 +16,8 @@ from typing import Any
 import sqlalchemy as sa
 from fastapi import Request
 from sqlalchemy import event
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -154,6 +156,13 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def dialect_insert(session: Session) -> Any:
+    """The dialect's INSERT (PostgreSQL's or SQLite's), which knows ON CONFLICT ... DO UPDATE/NOTHING."""
+    if session.get_bind().dialect.name == "postgresql":
+        return pg_insert
+    return sqlite_insert
 
 
 def get_session(request: Request) -> Iterator[Session]:

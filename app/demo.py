@@ -1,5 +1,6 @@
-"""`academy demo`: demo accounts for each role (and, as later parts land, courses, cohorts, progress,
-discussions and a forum), so that a newcomer can try every part of the platform. Idempotent."""
+"""`academy demo`: demo accounts for each role, the courses, a cohort with some progress, and
+discussions (and, when it lands, a forum), so that a newcomer can try every part of the platform.
+Idempotent."""
 
 from __future__ import annotations
 
@@ -13,10 +14,15 @@ from sqlalchemy.orm import Session
 
 from app.accounts import service as accounts_service
 from app.accounts.models import User
+from app.accounts.permissions import Capability, capabilities_of
 from app.cli_support import database_session, fail
 from app.config import Settings, get_settings
 from app.courses import loader, sync
 from app.courses.models import Course, Lesson, live
+from app.discussions import moderation
+from app.discussions import service as discussions
+from app.discussions.access import Viewer, load_viewer
+from app.discussions.models import Thread
 from app.learning import service as learning_service
 from app.learning.models import Cohort, CohortMember
 
@@ -127,6 +133,61 @@ def ensure_cohort_and_progress(session: Session, users: list[User]) -> Cohort | 
     return cohort
 
 
+WELCOME_TITLE = "Знакомство / Таанышуу"
+
+
+def ensure_discussions(session: Session, users: list[User], cohort: Cohort) -> None:
+    """A welcome thread in the demo cohort, a question on the first lesson, and a flag for the
+    moderators to look at; once."""
+    if session.scalar(
+        sa.select(Thread.id).where(Thread.cohort_id == cohort.id, Thread.title == WELCOME_TITLE)
+    ):
+        return
+    by_email = {user.email: user for user in users}
+
+    def viewer(email: str) -> Viewer:
+        user = by_email[email]
+        capabilities = capabilities_of(user.role_names)
+        return load_viewer(
+            session, user_id=user.id, admin=Capability.SEE_ALL_COHORTS in capabilities,
+            moderator=Capability.MODERATE in capabilities, can_post=True,
+        )  # fmt: skip
+
+    trainer, aigerim, salamat = "trainer@example.org", "learner@example.org", "learner2@example.org"
+    welcome, first = discussions.start_thread(
+        session, viewer(trainer), discussions.place_of(session, cohort_id=cohort.id), title=WELCOME_TITLE,
+        body="Здравствуйте! Расскажите коротко, откуда вы и над чем работаете. "
+        "Пишите под любым именем: настоящее имя здесь не нужно.",
+    )  # fmt: skip
+    discussions.reply(
+        session, viewer(aigerim), welcome, parent_id=first.id,
+        body="Саламатсыздарбы! Мен Нарындан келдим. Айылда селден коргонуу боюнча демилгелүү топто иштейм.",
+    )  # fmt: skip
+    discussions.reply(
+        session, viewer(salamat), welcome, anonymous=True,
+        body="Я из Бишкека, работаю с *трудовыми мигрантками*. Пока пишу без имени.",
+    )  # fmt: skip
+    lesson = session.scalars(
+        sa.select(Lesson)
+        .where(Lesson.course_id == cohort.course_id, live(Lesson))
+        .order_by(Lesson.module_id, Lesson.position)
+    ).first()
+    if lesson is not None:
+        question, _post = discussions.start_thread(
+            session, viewer(salamat), discussions.place_of(session, lesson_id=lesson.id),
+            title="Как применить это в нашем селе?",
+            body="Урок понятный, но как начать в маленьком селе, где все друг друга знают?",
+        )  # fmt: skip
+        answer = discussions.reply(
+            session, viewer(trainer), question,
+            body="Начните с малого: обсудите один вопрос из урока с двумя-тремя соседками, которым "
+            "доверяете, и запишите, что они думают.",
+        )  # fmt: skip
+        moderation.flag(
+            session, viewer(aigerim), answer, question, reason="off_topic", note="Демо: пример флага"
+        )
+
+
 def demo() -> None:
     """Load the courses, demo accounts for every role, and demo activity. Safe to run again."""
     settings = get_settings()
@@ -136,6 +197,8 @@ def demo() -> None:
         courses = load_courses(session, settings)
         users = ensure_accounts(session, settings)
         cohort = ensure_cohort_and_progress(session, users)
+        if cohort is not None:
+            ensure_discussions(session, users, cohort)
         session.commit()
     typer.echo(f"{courses} course(s) loaded.")
     if cohort is not None:

@@ -21,6 +21,11 @@ from app.authoring import routes as authoring_routes
 from app.config import Settings, get_settings
 from app.courses import routes as courses_routes
 from app.db import Database, create_engine
+from app.discussions import api as discussions_api
+from app.discussions import moderation_routes as discussions_moderation_routes
+from app.discussions import notification_routes as discussions_notification_routes
+from app.discussions import reflection_routes as discussions_reflection_routes
+from app.discussions import routes as discussions_routes
 from app.learning import api as learning_api
 from app.learning import cohort_routes
 from app.learning import routes as learning_routes
@@ -39,9 +44,14 @@ ROUTERS = (
     accounts_admin_routes.router,
     courses_routes.router,
     learning_api.router,
+    discussions_api.router,
     authoring_routes.router,
     cohort_routes.router,
     reports_routes.router,
+    discussions_routes.router,
+    discussions_moderation_routes.router,
+    discussions_reflection_routes.router,
+    discussions_notification_routes.router,
     learning_routes.router,
 )
 

@@ -62,6 +62,16 @@ def render(text: str, *, resolve: Resolver | None = None, allow_images: bool = T
     return sanitize(html, allow_images=allow_images)
 
 
+# Participants' posts: no headings (they would break the page's outline), no images (nothing to host
+# them, and an image is a way to learn who reads a page).
+POST_TAGS = ALLOWED_TAGS - {"h2", "h3", "h4", "h5", "h6", "img", "hr"}
+
+
+def render_post(text: str) -> str:
+    html = _md.renderer.render(parse(text), _md.options, {})
+    return sanitize(html, allow_images=False, tags=POST_TAGS)
+
+
 def render_inline(text: str) -> str:
     """A short text (an option, a choice): emphasis and links, no paragraphs or images."""
     return sanitize(_md.renderInline(text), allow_images=False)
@@ -76,8 +86,10 @@ def _attribute_filter(allow_images: bool) -> Callable[[str, str, str], str | Non
     return keep
 
 
-def sanitize(html: str, *, allow_images: bool = True) -> str:
-    tags = ALLOWED_TAGS if allow_images else ALLOWED_TAGS - {"img"}
+def sanitize(html: str, *, allow_images: bool = True, tags: set[str] | None = None) -> str:
+    tags = set(tags or ALLOWED_TAGS)
+    if not allow_images:
+        tags.discard("img")
     return nh3.clean(
         html,
         tags=tags,

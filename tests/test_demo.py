@@ -8,9 +8,10 @@ from app.config import Settings
 from app.courses import loader
 from app.courses.models import Course
 from app.demo import COURSES_DIR
+from app.discussions.models import Flag, Post, Thread
 from app.learning.models import Cohort, Enrolment, ProgressEvent
 from tests.accounts.test_roles import academy
-from tests.factories import refresh
+from tests.factories import outbox, refresh
 
 
 def test_demo_is_idempotent_and_says_how_to_sign_in(session: Session, settings: Settings) -> None:
@@ -38,6 +39,16 @@ def test_demo_is_idempotent_and_says_how_to_sign_in(session: Session, settings: 
         assert (
             session.scalar(sa.select(sa.func.count()).select_from(ProgressEvent)) == 4
         )  # once, though run twice
+        counts = [
+            session.scalar(sa.select(sa.func.count()).select_from(model)) for model in (Thread, Post, Flag)
+        ]
+        assert counts == [2, 5, 1]
+        session.commit()
+        digest = academy(settings, "discussions", "digest")
+        assert digest.returncode == 0, digest.stderr
+        assert "Digests sent: 3" in digest.stdout  # the trainer and both learners have something new
+        assert len(outbox(settings)) == 3
+        assert "Digests sent: 0" in academy(settings, "discussions", "digest").stdout
     session.commit()
 
 

@@ -64,6 +64,7 @@ def _principal_for_token(request: Request, token: str) -> Principal | None:
             locale=user.locale,
             roles=user.role_names,
             capabilities=capabilities_of(user.role_names),
+            notifications=user.unread_notifications,
         )
         touched = bool(session.dirty)
     if touched:

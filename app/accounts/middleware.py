@@ -102,6 +102,7 @@ class AuthMiddleware:
                 locale=user.locale,
                 roles=user.role_names,
                 capabilities=capabilities_of(user.role_names),
+                notifications=user.unread_notifications,
             )
         if active.needs_touch:
             with self.database.session(write=True) as session:

@@ -16,6 +16,7 @@ class Principal:
     locale: str
     roles: frozenset[str]
     capabilities: frozenset[Capability]
+    notifications: int = 0  # unread
 
     def can(self, capability: Capability | str) -> bool:
         return capability in self.capabilities

@@ -17,11 +17,10 @@ from dataclasses import dataclass
 from typing import cast
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from app.accounts.models import RateLimitCounter
+from app.db import dialect_insert
 
 
 @dataclass(frozen=True)
@@ -39,6 +38,11 @@ REGISTER_PER_ADDRESS = Limit("register-address", 20, 600)
 REGISTER_PER_EMAIL = Limit("register-email", 3, 600)
 RESET_PER_ACCOUNT = Limit("reset-account", 3, 900)
 RESET_PER_ADDRESS = Limit("reset-address", 10, 600)
+# Posting (new threads and replies) and flagging, per account: enough for a lively discussion, too few
+# for a script filling a thread.
+POST_PER_MINUTE = Limit("post-minute", 6, 60)
+POST_PER_HOUR = Limit("post-hour", 60, 3600)
+FLAG_PER_HOUR = Limit("flag-hour", 30, 3600)
 
 
 class RateLimiter:
@@ -56,8 +60,7 @@ class RateLimiter:
         key = self.key(limit, subject)
         table = cast(sa.Table, RateLimitCounter.__table__)
         values = {"key": key, "window_start": window, "hits": 1, "expires_at": window + limit.seconds}
-        dialect = session.get_bind().dialect.name
-        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        insert = dialect_insert(session)
         statement = (
             insert(table)
             .values(**values)

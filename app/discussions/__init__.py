@@ -1,0 +1,1 @@
+"""Threads and posts attached to lessons, modules, courses and cohorts; moderation; notifications."""

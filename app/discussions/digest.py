@@ -1,0 +1,136 @@
+"""Sending the email digests: `academy discussions digest`, run from cron or a timer (daily is right:
+each person gets hers daily or weekly, as she chose).
+
+Each person's digest is claimed in the database before it is sent (see notifications.claim), so two
+runs at once, on two machines, never send one twice. If the mail server fails, her claim is rolled back
+and the next run tries again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+
+from app import i18n
+from app.accounts.models import User
+from app.accounts.permissions import Capability, capabilities_of
+from app.config import Settings
+from app.db import Database, utcnow
+from app.discussions import notifications, places
+from app.discussions.access import load_viewer
+from app.discussions.models import Notification, Thread
+from app.mail import send_mail
+from app.templating import Templates
+
+log = logging.getLogger("academy.digest")
+
+
+@dataclass
+class DigestRun:
+    sent: int = 0
+    skipped: int = 0
+    failed: int = 0
+
+
+@dataclass(frozen=True)
+class Line:
+    text: str
+    url: str
+
+
+def _lines(
+    rows: list[tuple[Notification, Thread | None]],
+    labels: dict[int, places.PlaceLabel],
+) -> list[Line]:
+    ngettext, gettext = i18n.ngettext, i18n.gettext
+    lines = []
+    for notification, thread in rows:
+        where = places.in_words(labels.get(thread.id)) if thread else ""
+        url = f"/threads/{thread.id}" if thread else "/notifications"
+        count = notification.count
+        if notification.kind == "posts":
+            text = ngettext(
+                "%(num)s new post in a discussion of %(place)s",
+                "%(num)s new posts in a discussion of %(place)s",
+                count,
+            )
+        elif notification.kind == "reply":
+            text = ngettext(
+                "%(num)s reply to your post in a discussion of %(place)s",
+                "%(num)s replies to your post in a discussion of %(place)s",
+                count,
+            )
+        elif notification.kind == "hidden":
+            text, url = (
+                gettext(
+                    "A moderator hid one of your posts in a discussion of %(place)s. "
+                    "The reason is on your notifications page."
+                ),
+                "/notifications",
+            )
+        elif notification.kind == "restored":
+            text = gettext("A moderator showed one of your posts again in a discussion of %(place)s.")
+        else:
+            text, url = (
+                gettext(
+                    "A moderator paused your posting in a cohort. The reason is on your notifications page."
+                ),
+                "/notifications",
+            )
+        lines.append(Line(text % {"num": count, "place": where}, url))
+    return lines
+
+
+def send_digests(
+    database: Database, templates: Templates, settings: Settings, *, now: dt.datetime | None = None
+) -> DigestRun:
+    now = now or utcnow()
+    run = DigestRun()
+    with database.session() as session:
+        due = notifications.due_users(session, now=now)
+    for user_id in due:
+        with database.session(write=True) as session:
+            user = session.get(User, user_id)
+            if user is None:
+                continue
+            capabilities = capabilities_of(user.role_names)
+            viewer = load_viewer(
+                session, user_id=user.id, admin=Capability.SEE_ALL_COHORTS in capabilities,
+                moderator=Capability.MODERATE in capabilities, can_post=Capability.DISCUSS in capabilities,
+            )  # fmt: skip
+            pending = notifications.pending_for_digest(session, user_id=user.id)
+            readable = [(n, t) for n, t in pending if t is None or viewer.can_read(t)]
+            notifications.mark_emailed(session, [n.id for n, _t in pending], now=now)
+            if not readable:  # only places she can no longer read: nothing to tell
+                session.commit()
+                run.skipped += 1
+                continue
+            if not notifications.claim(session, user_id=user.id, now=now):
+                session.rollback()
+                run.skipped += 1
+                continue
+            with i18n.use_locale(user.locale):
+                labels = places.describe(
+                    session, [t for _n, t in readable if t is not None], locale=user.locale
+                )
+                lines = _lines(readable, labels)
+                text = templates.env.get_template("discussions/email/digest.txt").render(
+                    base_url=settings.base_url.rstrip("/"), display_name=user.display_name, lines=lines,
+                )  # fmt: skip
+            first, _sep, body = text.partition("\n")
+            try:
+                send_mail(
+                    settings,
+                    to=user.email,
+                    subject=first.removeprefix("Subject:").strip(),
+                    body=body.strip() + "\n",
+                )
+            except OSError:
+                log.exception("could not send a digest")
+                session.rollback()
+                run.failed += 1
+                continue
+            session.commit()
+            run.sent += 1
+    return run
