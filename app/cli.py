@@ -27,11 +27,13 @@ def _register_subcommands() -> None:
     from app.demo import demo
     from app.discussions.cli import discussions
     from app.learning.cli import cohorts
+    from app.resolutions.cli import resolutions
 
     cli.add_typer(users, name="users")
     cli.add_typer(courses, name="courses")
     cli.add_typer(cohorts, name="cohorts")
     cli.add_typer(discussions, name="discussions")
+    cli.add_typer(resolutions, name="resolutions")
     cli.command(name="demo")(demo)
 
 

@@ -14,17 +14,18 @@ from sqlalchemy.orm import Session
 
 from app.accounts import service as accounts_service
 from app.accounts.models import User
-from app.accounts.permissions import Capability, capabilities_of
+from app.accounts.principal import Principal
 from app.cli_support import database_session, fail
 from app.config import Settings, get_settings
 from app.courses import loader, sync
 from app.courses.models import Course, Lesson, live
 from app.discussions import moderation
 from app.discussions import service as discussions
-from app.discussions.access import Viewer, load_viewer
+from app.discussions.access import Viewer, viewer_for
 from app.discussions.models import Thread
 from app.learning import service as learning_service
 from app.learning.models import Cohort, CohortMember
+from app.resolutions.demo import ensure_forum
 
 COURSES_DIR = Path(__file__).resolve().parent.parent / "courses"
 
@@ -146,12 +147,7 @@ def ensure_discussions(session: Session, users: list[User], cohort: Cohort) -> N
     by_email = {user.email: user for user in users}
 
     def viewer(email: str) -> Viewer:
-        user = by_email[email]
-        capabilities = capabilities_of(user.role_names)
-        return load_viewer(
-            session, user_id=user.id, admin=Capability.SEE_ALL_COHORTS in capabilities,
-            moderator=Capability.MODERATE in capabilities, can_post=True,
-        )  # fmt: skip
+        return viewer_for(session, Principal.of(by_email[email]))
 
     trainer, aigerim, salamat = "trainer@example.org", "learner@example.org", "learner2@example.org"
     welcome, first = discussions.start_thread(
@@ -199,6 +195,7 @@ def demo() -> None:
         cohort = ensure_cohort_and_progress(session, users)
         if cohort is not None:
             ensure_discussions(session, users, cohort)
+            ensure_forum(session, {user.email: user for user in users}, cohort)
         session.commit()
     typer.echo(f"{courses} course(s) loaded.")
     if cohort is not None:

@@ -59,3 +59,5 @@ def configure_logging(level: str = "INFO") -> None:
         logger.handlers[:] = []
         logger.propagate = False
         logger.disabled = True
+    # fpdf2's font subsetting reports every table it prunes: noise at INFO.
+    logging.getLogger("fontTools").setLevel(logging.WARNING)

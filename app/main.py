@@ -32,6 +32,9 @@ from app.learning import routes as learning_routes
 from app.logs import configure_logging
 from app.middleware import LocaleMiddleware, RequestContextMiddleware, SecurityHeadersMiddleware
 from app.reports import routes as reports_routes
+from app.resolutions import forum_routes as resolutions_forum_routes
+from app.resolutions import public_routes as resolutions_public_routes
+from app.resolutions import resolution_routes as resolutions_resolution_routes
 from app.staticfiles import STATIC_DIR, StaticAssets
 from app.templating import Templates
 from app.web import routes as web_routes
@@ -52,6 +55,9 @@ ROUTERS = (
     discussions_moderation_routes.router,
     discussions_reflection_routes.router,
     discussions_notification_routes.router,
+    resolutions_forum_routes.router,
+    resolutions_resolution_routes.router,
+    resolutions_public_routes.router,
     learning_routes.router,
 )
 

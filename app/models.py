@@ -6,6 +6,7 @@ from app.courses import models as courses_models
 from app.db import Base
 from app.discussions import models as discussions_models
 from app.learning import models as learning_models
+from app.resolutions import models as resolutions_models
 
 __all__ = [
     "Base",
@@ -14,4 +15,5 @@ __all__ = [
     "courses_models",
     "discussions_models",
     "learning_models",
+    "resolutions_models",
 ]

@@ -10,6 +10,7 @@ from app.courses.models import Course
 from app.demo import COURSES_DIR
 from app.discussions.models import Flag, Post, Thread
 from app.learning.models import Cohort, Enrolment, ProgressEvent
+from app.resolutions.models import Forum, ImplementationUpdate, Recommendation, Resolution
 from tests.accounts.test_roles import academy
 from tests.factories import outbox, refresh
 
@@ -43,6 +44,11 @@ def test_demo_is_idempotent_and_says_how_to_sign_in(session: Session, settings: 
             session.scalar(sa.select(sa.func.count()).select_from(model)) for model in (Thread, Post, Flag)
         ]
         assert counts == [2, 5, 1]
+        forum = session.scalars(sa.select(Forum)).one()  # once, though run twice
+        resolution = session.scalars(sa.select(Resolution).where(Resolution.forum_id == forum.id)).one()
+        assert resolution.status == "published" and len((resolution.adopted_text or {})["items"]) >= 5
+        assert session.scalars(sa.select(Recommendation.status)).all() == ["accepted"] * 3
+        assert session.scalar(sa.select(sa.func.count()).select_from(ImplementationUpdate)) >= 5
         session.commit()
         digest = academy(settings, "discussions", "digest")
         assert digest.returncode == 0, digest.stderr

@@ -12,7 +12,7 @@ from fastapi import Request
 
 from app.accounts import service as accounts_service
 from app.accounts.exceptions import ApiLoginRequired, CsrfFailed, LoginRequired
-from app.accounts.permissions import Capability, capabilities_of
+from app.accounts.permissions import Capability
 from app.accounts.principal import Principal
 from app.errors import Forbidden
 
@@ -56,16 +56,7 @@ def _principal_for_token(request: Request, token: str) -> Principal | None:
         user = accounts_service.user_for_api_token(session, token=token)
         if user is None:
             return None
-        principal = Principal(
-            user_id=user.id,
-            session_id=0,
-            display_name=user.display_name,
-            email=user.email,
-            locale=user.locale,
-            roles=user.role_names,
-            capabilities=capabilities_of(user.role_names),
-            notifications=user.unread_notifications,
-        )
+        principal = Principal.of(user)
         touched = bool(session.dirty)
     if touched:
         with database.session(write=True) as writer:

@@ -18,7 +18,6 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import i18n
 from app.accounts import service
-from app.accounts.permissions import capabilities_of
 from app.accounts.principal import Principal
 from app.config import Settings
 from app.db import Database
@@ -94,16 +93,7 @@ class AuthMiddleware:
             if active is None:
                 return None
             user = active.user
-            principal = Principal(
-                user_id=user.id,
-                session_id=active.session_id,
-                display_name=user.display_name,
-                email=user.email,
-                locale=user.locale,
-                roles=user.role_names,
-                capabilities=capabilities_of(user.role_names),
-                notifications=user.unread_notifications,
-            )
+            principal = Principal.of(user, session_id=active.session_id)
         if active.needs_touch:
             with self.database.session(write=True) as session:
                 service.touch_session(session, session_id=principal.session_id, user_id=principal.user_id)

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from app.accounts.permissions import Capability
+from app.accounts.permissions import Capability, capabilities_of
+
+if TYPE_CHECKING:
+    from app.accounts.models import User
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,3 +24,16 @@ class Principal:
 
     def can(self, capability: Capability | str) -> bool:
         return capability in self.capabilities
+
+    @classmethod
+    def of(cls, user: User, *, session_id: int = 0) -> Principal:
+        return cls(
+            user_id=user.id,
+            session_id=session_id,
+            display_name=user.display_name,
+            email=user.email,
+            locale=user.locale,
+            roles=user.role_names,
+            capabilities=capabilities_of(user.role_names),
+            notifications=user.unread_notifications,
+        )

@@ -25,8 +25,10 @@ from app.accounts.models import (
     UserSession,
 )
 from app.accounts.permissions import Role
+from app.accounts.principal import Principal
 from app.config import Settings
 from app.db import utcnow
+from app.errors import NotFound
 from app.pagination import Page, paginate
 from app.security import hash_token, random_token
 
@@ -42,6 +44,14 @@ def normalize_email(raw: str) -> str:
 
 def get_user(session: Session, user_id: int) -> User | None:
     return session.get(User, user_id)
+
+
+def user_of(session: Session, principal: Principal) -> User:
+    """The signed-in person's row (a 404 if her account is gone since the request began)."""
+    user = session.get(User, principal.user_id)
+    if user is None:
+        raise NotFound()
+    return user
 
 
 def get_user_by_email(session: Session, email: str) -> User | None:

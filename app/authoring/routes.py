@@ -13,7 +13,6 @@ from starlette.concurrency import run_in_threadpool
 
 from app.accounts import service as accounts_service
 from app.accounts.deps import require
-from app.accounts.models import User
 from app.accounts.permissions import Capability
 from app.accounts.principal import Principal
 from app.authoring import forms
@@ -67,13 +66,6 @@ def _media_dir(request: Request) -> Path:
     return Path(request.app.state.settings.data_dir) / "media"
 
 
-def _user(session: Session, principal: Principal) -> User:
-    user = accounts_service.get_user(session, principal.user_id)
-    if user is None:
-        raise NotFound()
-    return user
-
-
 def _lang(value: str, default: str) -> str:
     return value if value in LOCALES else default
 
@@ -105,7 +97,11 @@ def create_course(
     if not errors:
         try:
             course = authoring.create_course(
-                session, user=_user(session, principal), slug=slug, title=title, locale=locale
+                session,
+                user=accounts_service.user_of(session, principal),
+                slug=slug,
+                title=title,
+                locale=locale,
             )
         except DomainError as exc:
             errors.add("slug", exc.message)
@@ -244,7 +240,11 @@ def course_staff(
         return _course_page(request, session, principal, slug, "", errors=errors, status_code=422)
     authoring.add_staff(session, course, user)
     accounts_service.record(
-        session, actor=_user(session, principal), action="course.staff_add", target=user, detail=slug
+        session,
+        actor=accounts_service.user_of(session, principal),
+        action="course.staff_add",
+        target=user,
+        detail=slug,
     )
     session.commit()
     return flash.flash(redirect(request, f"/author/courses/{slug}"), STAFF_ADDED)
@@ -390,7 +390,7 @@ def lesson_create(
                 kind=raw.get("kind", ""),
                 title=title,
                 locale=course.source_language,
-                user=_user(session, principal),
+                user=accounts_service.user_of(session, principal),
             )
         except DomainError as exc:
             errors.add(f"lesson-slug-{module.id}", exc.message)
@@ -493,7 +493,11 @@ def lesson_texts(
         return _lesson_page(request, session, principal, lesson_id, locale, data=data, preview=preview)
     try:
         authoring.save_draft(
-            session, lesson, user=_user(session, principal), expected_version=_version(raw), data=data
+            session,
+            lesson,
+            user=accounts_service.user_of(session, principal),
+            expected_version=_version(raw),
+            data=data,
         )
     except authoring.EditConflict as conflict:
         session.rollback()
@@ -547,7 +551,11 @@ def lesson_settings(
         )
     try:
         authoring.save_draft(
-            session, lesson, user=_user(session, principal), expected_version=_version(raw), data=data
+            session,
+            lesson,
+            user=accounts_service.user_of(session, principal),
+            expected_version=_version(raw),
+            data=data,
         )
     except authoring.EditConflict as conflict:
         session.rollback()
@@ -569,8 +577,9 @@ def lesson_publish(
     course, lesson = authoring.lesson_for_editing(session, principal, lesson_id)
     try:
         authoring.publish(
-            session, course, lesson, user=_user(session, principal), expected_version=_version(raw),
-            media_dir=_media_dir(request), note=clean_line(raw.get("note"), 300),
+            session, course, lesson, user=accounts_service.user_of(session, principal),
+            expected_version=_version(raw), media_dir=_media_dir(request),
+            note=clean_line(raw.get("note"), 300),
         )  # fmt: skip
     except authoring.PublishProblems as blocked:
         session.rollback()
@@ -638,7 +647,7 @@ def revision_restore(
 ) -> Response:
     _course, lesson = authoring.lesson_for_editing(session, principal, lesson_id)
     try:
-        authoring.restore(session, lesson, user=_user(session, principal), number=number)
+        authoring.restore(session, lesson, user=accounts_service.user_of(session, principal), number=number)
     except authoring.EditConflict:
         session.rollback()
         raise DraftChanged() from None

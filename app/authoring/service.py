@@ -9,8 +9,6 @@ and the files obey one set of rules.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
-import html
 import io
 import re
 import tempfile
@@ -42,6 +40,7 @@ from app.db import utcnow
 from app.errors import Conflict, DomainError, Forbidden, NotFound
 from app.i18n import N_
 from app.markdown import iter_inline, parse
+from app.textdiff import word_diff
 
 LOCALES = ("en", "ru", "ky")
 MAX_UPLOAD_BYTES = loader.MAX_MEDIA_BYTES
@@ -613,19 +612,6 @@ def _fields(data: dict[str, Any]) -> dict[tuple[str, str], str]:
         flat[("", name)] = str(data.get(name, ""))
     flat[("", "structure")] = str(data.get("structure", {}))
     return flat
-
-
-def word_diff(old: str, new: str) -> str:
-    before, after = re.findall(r"\s+|[^\s]+", old), re.findall(r"\s+|[^\s]+", new)
-    parts = []
-    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(a=before, b=after, autojunk=False).get_opcodes():
-        if tag in ("delete", "replace"):
-            parts.append(f"<del>{html.escape(''.join(before[i1:i2]))}</del>")
-        if tag in ("insert", "replace"):
-            parts.append(f"<ins>{html.escape(''.join(after[j1:j2]))}</ins>")
-        if tag == "equal":
-            parts.append(html.escape("".join(after[j1:j2])))
-    return "".join(parts)
 
 
 def diff(old: dict[str, Any] | None, new: dict[str, Any]) -> list[FieldDiff]:

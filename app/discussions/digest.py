@@ -14,11 +14,11 @@ from dataclasses import dataclass
 
 from app import i18n
 from app.accounts.models import User
-from app.accounts.permissions import Capability, capabilities_of
+from app.accounts.principal import Principal
 from app.config import Settings
 from app.db import Database, utcnow
 from app.discussions import notifications, places
-from app.discussions.access import load_viewer
+from app.discussions.access import viewer_for
 from app.discussions.models import Notification, Thread
 from app.mail import send_mail
 from app.templating import Templates
@@ -69,6 +69,11 @@ def _lines(
                 ),
                 "/notifications",
             )
+        elif notification.kind in notifications.LINK_TEXTS:
+            text, url = (
+                gettext(notifications.LINK_TEXTS[notification.kind]),
+                notification.link or "/notifications",
+            )
         elif notification.kind == "restored":
             text = gettext("A moderator showed one of your posts again in a discussion of %(place)s.")
         else:
@@ -94,11 +99,7 @@ def send_digests(
             user = session.get(User, user_id)
             if user is None:
                 continue
-            capabilities = capabilities_of(user.role_names)
-            viewer = load_viewer(
-                session, user_id=user.id, admin=Capability.SEE_ALL_COHORTS in capabilities,
-                moderator=Capability.MODERATE in capabilities, can_post=Capability.DISCUSS in capabilities,
-            )  # fmt: skip
+            viewer = viewer_for(session, Principal.of(user))
             pending = notifications.pending_for_digest(session, user_id=user.id)
             readable = [(n, t) for n, t in pending if t is None or viewer.can_read(t)]
             notifications.mark_emailed(session, [n.id for n, _t in pending], now=now)

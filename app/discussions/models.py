@@ -136,12 +136,14 @@ class Notification(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id", ondelete="CASCADE"))
-    kind: Mapped[str] = mapped_column(sa.String(20))  # posts, reply, hidden, restored, muted
+    # posts, reply, hidden, restored, muted; from resolutions: see notifications.KINDS
+    kind: Mapped[str] = mapped_column(sa.String(20))
     thread_id: Mapped[int | None] = mapped_column(sa.ForeignKey("thread.id", ondelete="CASCADE"), index=True)
     post_id: Mapped[int | None] = mapped_column(sa.ForeignKey("post.id", ondelete="SET NULL"))
     cohort_id: Mapped[int | None] = mapped_column(sa.ForeignKey("cohort.id", ondelete="CASCADE"))
     count: Mapped[int] = mapped_column(default=1)
     detail: Mapped[str] = mapped_column(sa.String(300), default="")  # a moderator's reason
+    link: Mapped[str] = mapped_column(sa.String(300), default="", server_default="")  # where it points
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     read_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     emailed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())

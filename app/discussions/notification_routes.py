@@ -54,6 +54,7 @@ def notifications_page(
             "cohort_names": cohort_names,
             "frequency": notifications.frequency_of(session, user_id=viewer.user_id),
             "frequencies": notifications.FREQUENCIES,
+            "link_texts": notifications.LINK_TEXTS,
         },
     )
 

@@ -30,6 +30,21 @@ DEFAULT_FREQUENCY = "weekly"
 # that runs a few minutes early or late still sends one a day).
 PERIODS = {"daily": dt.timedelta(hours=20), "weekly": dt.timedelta(days=6, hours=20)}
 KINDS = ("posts", "reply", "hidden", "restored", "muted")
+# Kinds that point elsewhere with `link` (sent by the resolutions domain): a trainer suggested her post
+# as a recommendation; someone proposed an amendment to hers; hers was reviewed; one she supported was
+# merged (confirm your endorsement there); an item from one she supported was adopted, or its status
+# changed; an item is due for review (to its forum's coordinators).
+LINK_TEXTS = {
+    "suggested": N_("A trainer suggests your post as a recommendation. Confirm it, or say no."),
+    "amendment": N_("Someone proposed an amendment to your recommendation."),
+    "reviewed": N_("Your recommendation has an answer from a trainer."),
+    "endorse_merged": N_(
+        "A recommendation you supported was merged into another. Endorse that one if you agree."
+    ),
+    "item_adopted": N_("A resolution item built from a recommendation you supported was adopted."),
+    "item_status": N_("The implementation of a resolution item you supported has a new status."),
+    "review_due": N_("An item of your forum's resolution is due for review."),
+}
 
 
 def _recount(session: Session, user_ids: sa.ColumnElement[bool]) -> None:
@@ -50,16 +65,19 @@ def notify(
     post_id: int | None = None,
     cohort_id: int | None = None,
     detail: str = "",
+    link: str = "",
 ) -> None:
-    """One notification for one person; replies in one thread gather into one unread row."""
+    """One notification for one person; replies in one thread gather into one unread row, and so do
+    unread notifications of one kind that point to the same place (`link`)."""
     now = utcnow()
     gathered = 0
-    if kind == "reply" and thread_id is not None:
+    if (kind == "reply" and thread_id is not None) or link:
+        same_place = Notification.link == link if link else Notification.thread_id == thread_id
         result = session.execute(
             sa.update(Notification)
             .where(
-                Notification.user_id == user_id, Notification.kind == kind,
-                Notification.thread_id == thread_id, Notification.read_at.is_(None),
+                Notification.user_id == user_id, Notification.kind == kind, same_place,
+                Notification.read_at.is_(None),
             )
             .values(count=Notification.count + 1, created_at=now, post_id=post_id, emailed_at=None)
         )  # fmt: skip
@@ -68,7 +86,7 @@ def notify(
         session.add(
             Notification(
                 user_id=user_id, kind=kind, thread_id=thread_id, post_id=post_id, cohort_id=cohort_id,
-                detail=detail[:300], created_at=now,
+                detail=detail[:300], link=link[:300], created_at=now,
             )
         )  # fmt: skip
         session.flush()
@@ -239,3 +257,16 @@ def pending_for_digest(session: Session, *, user_id: int) -> list[tuple[Notifica
 def mark_emailed(session: Session, ids: list[int], *, now: dt.datetime) -> None:
     if ids:
         session.execute(sa.update(Notification).where(Notification.id.in_(ids)).values(emailed_at=now))
+
+
+def mark_link_read(session: Session, *, user_id: int, link: str) -> bool:
+    """She opened the page a notification points to; True when that changed anything."""
+    result = session.execute(
+        sa.update(Notification)
+        .where(Notification.user_id == user_id, Notification.link == link, Notification.read_at.is_(None))
+        .values(read_at=utcnow())
+    )
+    if not getattr(result, "rowcount", 0):
+        return False
+    _recount(session, User.id == user_id)
+    return True

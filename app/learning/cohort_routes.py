@@ -14,7 +14,6 @@ from starlette.concurrency import run_in_threadpool
 
 from app.accounts import service as accounts_service
 from app.accounts.deps import require
-from app.accounts.models import User
 from app.accounts.permissions import Capability
 from app.accounts.principal import Principal
 from app.config import LOCALES
@@ -50,13 +49,6 @@ def _render(request: Request, name: str, context: dict[str, Any], status_code: i
     return request.app.state.templates.render(  # type: ignore[no-any-return]
         request, name, context, status_code=status_code
     )
-
-
-def _user(session: Session, principal: Principal) -> User:
-    user = accounts_service.get_user(session, principal.user_id)
-    if user is None:
-        raise NotFound()
-    return user
 
 
 def _courses(session: Session, locale: str) -> list[tuple[int, str]]:
@@ -124,7 +116,9 @@ def cohort_create(
     fields = read_fields(raw, errors)
     if fields is not None:
         try:
-            cohort = cohorts.create_cohort(session, user=_user(session, principal), fields=fields)
+            cohort = cohorts.create_cohort(
+                session, user=accounts_service.user_of(session, principal), fields=fields
+            )
         except DomainError as exc:
             errors.add("course_id", exc.message)
         else:
@@ -255,7 +249,7 @@ def staff_add(
         cohorts.add_staff(
             session,
             cohort,
-            actor=_user(session, principal),
+            actor=accounts_service.user_of(session, principal),
             email=clean_line(raw.get("email"), 254),
             role=raw.get("role", ""),
         )
@@ -277,7 +271,9 @@ def learner_withdraw(
     session: Session = Depends(get_session),
 ) -> Response:
     cohort, _role = cohorts.cohort_for(session, principal, cohort_id, manage=True)
-    cohorts.withdraw_learner(session, cohort, actor=_user(session, principal), user_id=user_id)
+    cohorts.withdraw_learner(
+        session, cohort, actor=accounts_service.user_of(session, principal), user_id=user_id
+    )
     session.commit()
     return flash.flash(redirect(request, f"/cohorts/{cohort_id}/matrix"), LEARNER_WITHDRAWN)
 
@@ -297,7 +293,9 @@ def learner_move(
     except ValueError:
         raise NotFound() from None
     target, _target_role = cohorts.cohort_for(session, principal, target_id, manage=True)
-    cohorts.move_learner(session, cohort, target, actor=_user(session, principal), user_id=user_id)
+    cohorts.move_learner(
+        session, cohort, target, actor=accounts_service.user_of(session, principal), user_id=user_id
+    )
     session.commit()
     return flash.flash(redirect(request, f"/cohorts/{target.id}/learners/{user_id}"), LEARNER_MOVED)
 
@@ -380,7 +378,9 @@ def roster_import(
             422,
         )
     settings = request.app.state.settings
-    invitations = roster.apply(session, cohort, rows, settings=settings, actor=_user(session, principal))
+    invitations = roster.apply(
+        session, cohort, rows, settings=settings, actor=accounts_service.user_of(session, principal)
+    )
     titles = {locale: dict(_courses(session, locale)).get(cohort.course_id, "") for locale in LOCALES}
     session.commit()
     roster.send_invitations(

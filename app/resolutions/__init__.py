@@ -1,0 +1,1 @@
+"""Forums, recommendations, endorsements, resolutions and the monitoring of their items."""

@@ -1,0 +1,497 @@
+"""A forum's resolution: drafted in revisions, commented on, adopted (frozen, numbered, fingerprinted)
+and published.
+
+Every save of the draft is a revision: the whole text (preamble and items, in each language, with the
+recommendations each item comes from) and a changelog line; any two can be compared word by word. A save
+made on an older revision than the newest is refused, so two coordinators never overwrite each other.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app.accounts import service as accounts_service
+from app.accounts.models import User
+from app.config import LOCALES
+from app.db import utcnow
+from app.discussions import notifications
+from app.errors import Conflict, DomainError, Forbidden, NotFound
+from app.i18n import N_
+from app.resolutions.access import ForumRole, NotManager
+from app.resolutions.models import (
+    ADDRESSEES,
+    THEMES,
+    Endorsement,
+    Forum,
+    ItemComment,
+    ItemRecommendation,
+    ItemTracker,
+    Recommendation,
+    Resolution,
+    ResolutionItem,
+    ResolutionRevision,
+)
+from app.textdiff import word_diff
+
+TEXT_MAX = 3000
+PREAMBLE_MAX = 6000
+NOTE_MIN, NOTE_MAX = 3, 300
+COMMENT_MAX = 2000
+
+
+class DraftInvalid(DomainError):
+    status_code = 422
+
+    def __init__(self, field: str, message: str, **params: Any) -> None:
+        super().__init__(message, **params)
+        self.field = field
+
+
+class StaleDraft(Conflict):
+    message = N_(
+        "Someone saved the draft after you opened it. Your changes are below, not saved: "
+        "open the newest draft, and make them again there."
+    )
+
+
+class NotADraft(Conflict):
+    message = N_("The resolution is adopted: its text can no longer change.")
+
+
+class CommentsClosed(Forbidden):
+    message = N_("Comments on the draft are closed.")
+
+
+class ItemNotFound(NotFound):
+    message = N_("We could not find that item.")
+
+
+def resolution_of(session: Session, forum: Forum) -> Resolution:
+    found = session.scalars(sa.select(Resolution).where(Resolution.forum_id == forum.id)).one_or_none()
+    if found is None:
+        found = Resolution(forum_id=forum.id, status="draft", preamble={}, revision=0)
+        session.add(found)
+        session.flush()
+    return found
+
+
+def items_of(session: Session, resolution: Resolution) -> list[ResolutionItem]:
+    return list(
+        session.scalars(
+            sa.select(ResolutionItem)
+            .where(ResolutionItem.resolution_id == resolution.id)
+            .order_by(ResolutionItem.position, ResolutionItem.id)
+        )
+    )
+
+
+def links_of(session: Session, items: list[ResolutionItem]) -> dict[int, list[int]]:
+    """item id -> the recommendations it comes from."""
+    links: dict[int, list[int]] = {item.id: [] for item in items}
+    for item_id, rec_id in session.execute(
+        sa.select(ItemRecommendation.item_id, ItemRecommendation.recommendation_id)
+        .where(ItemRecommendation.item_id.in_(list(links)))
+        .order_by(ItemRecommendation.recommendation_id)
+    ):
+        links[item_id].append(rec_id)
+    return links
+
+
+def snapshot(session: Session, resolution: Resolution) -> dict[str, Any]:
+    items = items_of(session, resolution)
+    links = links_of(session, items)
+    return {
+        "preamble": dict(resolution.preamble),
+        "items": [
+            {
+                "id": item.id,
+                "number": number,
+                "text": dict(item.text),
+                "theme": item.theme,
+                "addressee": item.addressee,
+                "recommendations": links[item.id],
+                "reaffirms": item.reaffirms_id,
+            }
+            for number, item in enumerate(items, start=1)
+        ],
+    }
+
+
+@dataclass
+class ItemDraft:
+    id: int | None  # None: a new item
+    position: int
+    text: dict[str, str]
+    theme: str
+    addressee: str
+    recommendations: list[int] = field(default_factory=list)
+    remove: bool = False
+
+
+def _check_texts(texts: dict[str, str], limit: int, field_name: str) -> dict[str, str]:
+    clean = {locale: texts.get(locale, "") for locale in LOCALES if texts.get(locale)}
+    for locale, text in clean.items():
+        if len(text) > limit:
+            raise DraftInvalid(f"{field_name}-{locale}", N_("At most %(max)s characters."), max=limit)
+    return clean
+
+
+def save_draft(
+    session: Session,
+    role: ForumRole,
+    resolution: Resolution,
+    *,
+    preamble: dict[str, str],
+    items: list[ItemDraft],
+    note: str,
+    base_revision: int,
+    author: User,
+) -> ResolutionRevision:
+    if not role.can_manage:
+        raise NotManager()
+    if resolution.status != "draft":
+        raise NotADraft()
+    if base_revision != resolution.revision:
+        raise StaleDraft()
+    if not NOTE_MIN <= len(note) <= NOTE_MAX:
+        raise DraftInvalid("note", N_("Say in a few words what you changed (the changelog)."))
+    resolution.preamble = _check_texts(preamble, PREAMBLE_MAX, "preamble")
+    accepted = set(
+        session.scalars(
+            sa.select(Recommendation.id).where(
+                Recommendation.forum_id == role.forum.id, Recommendation.status == "accepted"
+            )
+        )
+    )
+    existing = {item.id: item for item in items_of(session, resolution)}
+    kept: list[tuple[int, int, ResolutionItem, list[int]]] = []
+    for order, draft in enumerate(items):
+        if draft.theme not in THEMES or draft.addressee not in ADDRESSEES:
+            raise DraftInvalid(f"item-{order}", N_("Choose a theme and an addressee from the lists."))
+        texts = _check_texts(draft.text, TEXT_MAX, f"item-{order}")
+        item = existing.get(draft.id) if draft.id is not None else None
+        if draft.id is not None and item is None:
+            raise ItemNotFound()
+        if draft.remove:
+            if item is not None:
+                session.delete(item)
+            continue
+        if not texts:
+            if item is None:
+                continue  # an empty new row: nothing to add
+            raise DraftInvalid(f"item-{order}", N_("An item needs its text in at least one language."))
+        unknown = set(draft.recommendations) - accepted
+        linked_before = set(links_of(session, [item])[item.id]) if item else set()
+        if unknown - linked_before:
+            raise DraftInvalid(
+                f"item-{order}", N_("An item can only be built from accepted recommendations.")
+            )
+        if item is None:
+            item = ResolutionItem(resolution_id=resolution.id, position=0, text={})
+            session.add(item)
+        item.text, item.theme, item.addressee = texts, draft.theme, draft.addressee
+        kept.append((draft.position, order, item, sorted(set(draft.recommendations))))
+    session.flush()
+    for number, (_position, _order, item, recs) in enumerate(
+        sorted(kept, key=lambda row: (row[0], row[1])), 1
+    ):
+        item.position = number
+        session.execute(sa.delete(ItemRecommendation).where(ItemRecommendation.item_id == item.id))
+        for rec_id in recs:
+            session.add(ItemRecommendation(item_id=item.id, recommendation_id=rec_id))
+    session.flush()
+    return add_revision(session, resolution, note=note, author=author)
+
+
+def add_revision(
+    session: Session, resolution: Resolution, *, note: str, author: User | None
+) -> ResolutionRevision:
+    resolution.revision += 1
+    revision = ResolutionRevision(
+        resolution_id=resolution.id,
+        number=resolution.revision,
+        snapshot=snapshot(session, resolution),
+        note=note[:NOTE_MAX],
+        author_id=author.id if author else None,
+        author_label=author.display_name if author else "",
+    )
+    session.add(revision)
+    session.flush()
+    return revision
+
+
+def revisions(session: Session, resolution: Resolution) -> list[ResolutionRevision]:
+    return list(
+        session.scalars(
+            sa.select(ResolutionRevision)
+            .where(ResolutionRevision.resolution_id == resolution.id)
+            .order_by(ResolutionRevision.number.desc())
+        )
+    )
+
+
+@dataclass(frozen=True)
+class Change:
+    where: str  # "preamble", or the item's number
+    locale: str
+    html: str  # word-level diff
+
+
+def diff(old: dict[str, Any] | None, new: dict[str, Any]) -> list[Change]:
+    """What changed from one revision to the next, word by word: the preamble, then each item by its
+    id (an item moved keeps its identity; a new one is all insertion, a removed one all deletion)."""
+    old = old or {"preamble": {}, "items": []}
+    changes = []
+    for locale in LOCALES:
+        before, after = old["preamble"].get(locale, ""), new["preamble"].get(locale, "")
+        if before != after:
+            changes.append(Change("preamble", locale, word_diff(before, after)))
+    old_items = {item["id"]: item for item in old["items"]}
+    new_ids = {item["id"] for item in new["items"]}
+    for item in new["items"]:
+        previous = old_items.get(item["id"], {"text": {}, "number": None})
+        label = (
+            str(item["number"])
+            if previous["number"] in (None, item["number"])
+            else f"{previous['number']}→{item['number']}"
+        )
+        for locale in LOCALES:
+            before, after = previous["text"].get(locale, ""), item["text"].get(locale, "")
+            if before != after or (previous["number"] not in (None, item["number"]) and locale == LOCALES[0]):
+                changes.append(Change(label, locale, word_diff(before, after)))
+    for item_id, item in old_items.items():
+        if item_id not in new_ids:
+            for locale, text in item["text"].items():
+                changes.append(Change(f"{item['number']}×", locale, word_diff(text, "")))
+    return changes
+
+
+# Comments ---------------------------------------------------------------------------------------------------
+
+
+def comments_open(resolution: Resolution, now: dt.datetime | None = None) -> bool:
+    return (
+        resolution.status == "draft"
+        and resolution.comments_until is not None
+        and (now or utcnow()) < resolution.comments_until
+    )
+
+
+def set_comment_window(
+    session: Session, role: ForumRole, resolution: Resolution, *, until: dt.datetime | None
+) -> None:
+    if not role.can_manage:
+        raise NotManager()
+    if resolution.status != "draft":
+        raise NotADraft()
+    resolution.comments_until = until
+    session.flush()
+
+
+def comment(
+    session: Session, role: ForumRole, resolution: Resolution, item: ResolutionItem, *, body: str
+) -> ItemComment:
+    if not role.member or item.resolution_id != resolution.id:
+        raise Forbidden()
+    if not comments_open(resolution):
+        raise CommentsClosed()
+    if not body.strip() or len(body) > COMMENT_MAX:
+        raise DraftInvalid("body", N_("Write a comment of at most %(max)s characters."), max=COMMENT_MAX)
+    entry = ItemComment(item_id=item.id, user_id=role.user_id, body=body)
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+@dataclass(frozen=True)
+class CommentRow:
+    comment: ItemComment
+    name: str
+
+
+def comments_of(session: Session, items: list[ResolutionItem]) -> dict[int, list[CommentRow]]:
+    rows: dict[int, list[CommentRow]] = {item.id: [] for item in items}
+    for entry, name in session.execute(
+        sa.select(ItemComment, User.display_name)
+        .outerjoin(User, User.id == ItemComment.user_id)
+        .where(ItemComment.item_id.in_(list(rows)))
+        .order_by(ItemComment.id)
+    ):
+        rows[entry.item_id].append(CommentRow(entry, name or ""))
+    return rows
+
+
+# Adoption and publication -----------------------------------------------------------------------------------
+
+
+OUTCOMES = ("consensus", "vote")
+
+
+def canonical(text: dict[str, Any]) -> bytes:
+    """The bytes the fingerprint is taken of: the frozen text as JSON, keys sorted, no spaces, UTF-8."""
+    return json.dumps(text, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def adopt(
+    session: Session,
+    role: ForumRole,
+    resolution: Resolution,
+    *,
+    adopted_on: dt.date,
+    outcome: str,
+    votes: tuple[int, int, int] | None,
+    author: User,
+) -> None:
+    """Freeze the text, number it, fingerprint it; start monitoring each item; tell the people behind it."""
+    if not role.can_manage:
+        raise NotManager()
+    if resolution.status != "draft":
+        raise NotADraft()
+    if outcome not in OUTCOMES:
+        raise DraftInvalid("outcome", N_("Say how it was adopted: by consensus or by a vote."))
+    if outcome == "vote" and (votes is None or votes[0] <= votes[1]):
+        raise DraftInvalid("votes", N_("Give the votes for, against and abstaining; more for than against."))
+    items = items_of(session, resolution)
+    if not items:
+        raise DraftInvalid("items", N_("A resolution needs at least one item."))
+    if missing_languages(resolution, items):  # the frozen text could never be published
+        raise DraftInvalid(
+            "items", N_("Write the preamble and every item in Kyrgyz, Russian and English before adopting.")
+        )
+    year = adopted_on.year
+    taken = session.scalars(sa.select(Resolution.number).where(Resolution.number.like(f"{year}-%"))).all()
+    number = f"{year}-{1 + max((int(n.split('-')[1]) for n in taken if n), default=0)}"
+    forum = role.forum
+    text = {
+        "number": number,
+        "forum": dict(forum.name),
+        "place": dict(forum.place),
+        "adopted_on": adopted_on.isoformat(),
+        "outcome": outcome,
+        "votes": {"for": votes[0], "against": votes[1], "abstain": votes[2]}
+        if outcome == "vote" and votes
+        else None,
+        "preamble": dict(resolution.preamble),
+        "items": [
+            {"number": n, "text": dict(item.text), "theme": item.theme, "addressee": item.addressee}
+            for n, item in enumerate(items, start=1)
+        ],
+    }
+    resolution.number, resolution.adopted_on, resolution.outcome = number, adopted_on, outcome
+    if outcome == "vote" and votes:
+        resolution.votes_for, resolution.votes_against, resolution.votes_abstain = votes
+    resolution.adopted_text = text
+    resolution.fingerprint = hashlib.sha256(canonical(text)).hexdigest()
+    resolution.status, resolution.comments_until = "adopted", None
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError:
+        raise Conflict(N_("Another resolution took this number a moment ago. Please try again.")) from None
+    for item in items:
+        session.add(ItemTracker(item_id=item.id, status="not_started"))
+    add_revision(session, resolution, note=f"adopted as {number}", author=author)
+    accounts_service.record(session, actor=author, action="resolution.adopt", detail=f"{number} ({outcome})")
+    for user_id in people_behind(session, [item.id for item in items]):
+        notifications.notify(
+            session, user_id=user_id, kind="item_adopted", link=f"/forums/{forum.id}/resolution"
+        )
+
+
+def missing_languages(resolution: Resolution, items: list[ResolutionItem] | None = None) -> list[str]:
+    """What adoption and publishing still need: "preamble:ky", "3:en" (item 3 in English), ..."""
+    if resolution.adopted_text:
+        preamble, texts = (
+            resolution.adopted_text["preamble"],
+            [i["text"] for i in resolution.adopted_text["items"]],
+        )
+    else:
+        preamble = resolution.preamble
+        texts = [item.text for item in (items if items is not None else _items_in_session(resolution))]
+    missing = [f"preamble:{locale}" for locale in LOCALES if not preamble.get(locale)]
+    for number, text in enumerate(texts, start=1):
+        missing += [f"{number}:{locale}" for locale in LOCALES if not text.get(locale)]
+    return missing
+
+
+def _items_in_session(resolution: Resolution) -> list[ResolutionItem]:
+    session = Session.object_session(resolution)
+    return items_of(session, resolution) if session is not None else []
+
+
+def publish(session: Session, role: ForumRole, resolution: Resolution, *, author: User) -> None:
+    if not role.can_manage:
+        raise NotManager()
+    if resolution.status != "adopted":
+        raise Conflict(N_("Only an adopted resolution can be published."))
+    if missing_languages(resolution):
+        raise Conflict(N_("Publishing needs the whole text in Kyrgyz, Russian and English."))
+    resolution.status, resolution.published_at = "published", utcnow()
+    accounts_service.record(
+        session, actor=author, action="resolution.publish", detail=resolution.number or ""
+    )
+    session.flush()
+
+
+def people_behind(session: Session, item_ids: list[int]) -> list[int]:
+    """Authors and endorsers of the recommendations the items come from (and of those merged into them)."""
+    recs = _recommendations_behind(session, item_ids)
+    if not recs:
+        return []
+    authors = session.scalars(
+        sa.select(Recommendation.author_id).where(
+            Recommendation.id.in_(recs), Recommendation.author_id.is_not(None)
+        )
+    ).all()
+    endorsers = session.scalars(
+        sa.select(Endorsement.user_id).where(Endorsement.recommendation_id.in_(recs))
+    ).all()
+    return sorted({int(u) for u in [*authors, *endorsers] if u is not None})
+
+
+def _recommendations_behind(session: Session, item_ids: list[int]) -> list[int]:
+    linked = set(
+        session.scalars(
+            sa.select(ItemRecommendation.recommendation_id).where(ItemRecommendation.item_id.in_(item_ids))
+        )
+    )
+    merged = (
+        set(session.scalars(sa.select(Recommendation.id).where(Recommendation.merged_into_id.in_(linked))))
+        if linked
+        else set()
+    )
+    return sorted(linked | merged)
+
+
+@dataclass(frozen=True)
+class Contributors:
+    people: int
+    cohorts: int
+    credited: list[str]  # names of authors who agreed to be named
+
+
+def contributors(session: Session, resolution: Resolution) -> Contributors:
+    items = items_of(session, resolution)
+    recs = _recommendations_behind(session, [item.id for item in items])
+    if not recs:
+        return Contributors(0, 0, [])
+    people = people_behind(session, [item.id for item in items])
+    cohorts = set(
+        session.scalars(sa.select(Recommendation.cohort_id).where(Recommendation.id.in_(recs)))
+    ) | set(session.scalars(sa.select(Endorsement.cohort_id).where(Endorsement.recommendation_id.in_(recs))))
+    credited = session.scalars(
+        sa.select(User.display_name)
+        .join(Recommendation, Recommendation.author_id == User.id)
+        .where(Recommendation.id.in_(recs), Recommendation.credit_public.is_(True))
+        .distinct()
+        .order_by(User.display_name)
+    ).all()
+    return Contributors(len(people), len({c for c in cohorts if c is not None}), list(credited))
