@@ -9,7 +9,8 @@ AXE := tests/browser/vendor/axe.min.js
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
 .DEFAULT_GOAL := help
-.PHONY: help run serve test test-pg test-browser check lint fmt types i18n i18n-check vendor lock clean
+.PHONY: help run serve test test-pg test-browser check lint fmt types i18n i18n-check vendor lock clean \
+	bench bench-quick bench-scale bench-tools
 
 help:  ## show this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 16
@@ -45,6 +46,28 @@ test-pg: $(VENV)/.installed-dev $(AXE)  ## the whole suite on PostgreSQL ($$PG_T
 
 test-browser: $(VENV)/.installed-dev $(AXE)  ## only the browser tests
 	$(BIN)/pytest -m browser $(PYTEST_ARGS)
+
+# Benchmarks (bench/README.md): they start the app themselves on fresh databases (SQLite, and PostgreSQL
+# at $$ACADEMY_BENCH_PG_URL), load it with wrk, weigh pages in Debian's Chromium, and check the budgets.
+bench: $(VENV)/.installed-dev bench-tools  ## the full benchmark (about 15 minutes): bench/report.md
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+bench-quick: $(VENV)/.installed-dev bench-tools  ## the quick benchmark (under 3 minutes), every budget checked
+	$(BIN)/python -m bench.run --quick $(BENCH_ARGS)
+
+bench-scale: $(VENV)/.installed-dev  ## how page cost grows from 1,000 to 100,000 learners (about 20 minutes)
+	$(BIN)/python -m bench.scale $(BENCH_ARGS)
+
+# wrk (the load generator) and chromium (page weight) from Debian's packages, when they are missing.
+bench-tools:
+	@missing=""; command -v wrk >/dev/null 2>&1 || missing="wrk"; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	if [ -n "$$missing" ]; then \
+	  sudo=""; [ "$$(id -u)" -eq 0 ] || sudo="sudo"; \
+	  echo "installing$$missing from Debian's packages"; \
+	  $$sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	  $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
 
 # axe-core (accessibility rules for the browser tests), fetched from the npm registry at a pinned version.
 $(AXE):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import random
 import time
 import uuid
@@ -129,7 +130,11 @@ def make_course(session: Session, lessons: int) -> tuple[Course, list[Lesson]]:
     return course, made
 
 
-def generate(*, learners: int, lessons: int, events: int, seed: int = 1) -> dict[str, Any]:
+def generate(
+    *, learners: int, lessons: int, events: int, cohort_size: int | None = None, seed: int = 1
+) -> dict[str, Any]:
+    """Learners are spread over cohorts of `cohort_size` (default: all in one); the coordinator runs
+    the first, whose enrolment code is CODE."""
     random.seed(seed)
     settings = get_settings()
     database = Database(create_engine(settings.resolved_database_url))
@@ -145,9 +150,18 @@ def generate(*, learners: int, lessons: int, events: int, seed: int = 1) -> dict
             display_name="Bench coordinator",
             roles=("coordinator",),
         )
-        cohort = Cohort(course_id=course.id, name="Benchmark cohort", enrolment_code=CODE)
-        session.add(cohort)
+        size = max(1, cohort_size or learners)
+        cohorts = [
+            Cohort(
+                course_id=course.id,
+                name=f"Benchmark cohort {k + 1}",
+                enrolment_code=CODE if k == 0 else f"BENCH{k + 1:03d}",
+            )
+            for k in range(max(1, -(-learners // size)))
+        ]
+        session.add_all(cohorts)
         session.flush()
+        cohort = cohorts[0]
         session.add(CohortMember(cohort_id=cohort.id, user_id=coordinator.id, role="coordinator"))
         password_hash = hash_password(settings, LEARNER_PASSWORD)
         session.execute(
@@ -167,7 +181,9 @@ def generate(*, learners: int, lessons: int, events: int, seed: int = 1) -> dict
         )
         user_ids = list(
             session.scalars(
-                sa.select(User.id).where(User.email.like("bench-%@example.org"), User.id != coordinator.id)
+                sa.select(User.id)
+                .where(User.email.like("bench-%@example.org"), User.id != coordinator.id)
+                .order_by(User.id)
             )
         )
         session.execute(
@@ -181,11 +197,11 @@ def generate(*, learners: int, lessons: int, events: int, seed: int = 1) -> dict
                 {
                     "user_id": uid,
                     "course_id": course.id,
-                    "cohort_id": cohort.id,
+                    "cohort_id": cohorts[index // size].id,
                     "status": "active",
                     "enrolled_at": now - dt.timedelta(days=90),
                 }
-                for uid in user_ids
+                for index, uid in enumerate(user_ids)
             ],
         )
         lesson_ids = [lesson.id for lesson in lesson_rows]
@@ -243,6 +259,7 @@ def generate(*, learners: int, lessons: int, events: int, seed: int = 1) -> dict
         "learners": learners,
         "lessons": lessons,
         "events": events,
+        "cohorts": len(cohorts),
         "cohort_id": cohort_id,
         "seconds": round(time.perf_counter() - started, 1),
     }
@@ -253,16 +270,17 @@ def main() -> None:
     parser.add_argument("--learners", type=int, default=500)
     parser.add_argument("--lessons", type=int, default=60)
     parser.add_argument("--events", type=int, default=1_000_000)
+    parser.add_argument("--cohort-size", type=int, default=None, help="learners per cohort (default: all)")
     parser.add_argument("--seed", type=int, default=1)
     arguments = parser.parse_args()
-    print(
-        generate(
-            learners=arguments.learners,
-            lessons=arguments.lessons,
-            events=arguments.events,
-            seed=arguments.seed,
-        )
+    made = generate(
+        learners=arguments.learners,
+        lessons=arguments.lessons,
+        events=arguments.events,
+        cohort_size=arguments.cohort_size,
+        seed=arguments.seed,
     )
+    print(json.dumps(made, default=str))
 
 
 if __name__ == "__main__":

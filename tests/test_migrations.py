@@ -38,3 +38,12 @@ def test_upgrade_downgrade_upgrade(alembic_runner: MigrationContext) -> None:
     alembic_runner.migrate_down_to("base")
     alembic_runner.migrate_up_to("heads")
     assert alembic_runner.current == alembic_runner.heads[0]
+
+
+def test_the_quick_head_check_agrees_with_alembic() -> None:
+    """`academy serve` reads the heads from the files itself (see app/migrate.py): the same as Alembic's."""
+    from alembic.script import ScriptDirectory
+
+    from app import migrate
+
+    assert migrate.head_revisions() == set(ScriptDirectory.from_config(migrate.alembic_config()).get_heads())

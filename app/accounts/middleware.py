@@ -92,8 +92,7 @@ class AuthMiddleware:
             active = service.find_session(session, settings=self.settings, token=token)
             if active is None:
                 return None
-            user = active.user
-            principal = Principal.of(user, session_id=active.session_id)
+            principal = active.principal
         if active.needs_touch:
             with self.database.session(write=True) as session:
                 service.touch_session(session, session_id=principal.session_id, user_id=principal.user_id)

@@ -8,6 +8,7 @@ live in the domain's own dependencies, on top of the capability.
 from __future__ import annotations
 
 from enum import StrEnum
+from functools import lru_cache
 
 from app.i18n import N_
 
@@ -67,6 +68,11 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
 
 
 def capabilities_of(roles: frozenset[str] | set[str]) -> frozenset[Capability]:
+    return _capabilities(frozenset(roles))
+
+
+@lru_cache(maxsize=64)
+def _capabilities(roles: frozenset[str]) -> frozenset[Capability]:
     granted: set[Capability] = set()
     for name in roles:
         try:

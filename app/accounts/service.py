@@ -24,7 +24,7 @@ from app.accounts.models import (
     UserRole,
     UserSession,
 )
-from app.accounts.permissions import Role
+from app.accounts.permissions import Role, capabilities_of
 from app.accounts.principal import Principal
 from app.config import Settings
 from app.db import utcnow
@@ -187,26 +187,51 @@ def start_session(session: Session, *, settings: Settings, user: User) -> str:
 
 @dataclass(frozen=True)
 class ActiveSession:
-    session_id: int
-    user: User
+    principal: Principal
     needs_touch: bool
 
 
 def find_session(session: Session, *, settings: Settings, token: str) -> ActiveSession | None:
-    """The live session for a cookie token, or None when it is unknown, expired or idle too long."""
-    row = session.execute(
-        sa.select(UserSession, User)
+    """The live session for a cookie token, or None when it is unknown, expired or idle too long.
+
+    Every signed-in request asks this, so it is one plain query (a row per role) rather than ORM
+    objects and a second query for the roles."""
+    rows = session.execute(
+        sa.select(
+            UserSession.id,
+            UserSession.expires_at,
+            UserSession.last_used_at,
+            User.id,
+            User.display_name,
+            User.email,
+            User.locale,
+            User.is_active,
+            User.unread_notifications,
+            UserRole.role,
+        )
         .join(User, User.id == UserSession.user_id)
+        .outerjoin(UserRole, UserRole.user_id == User.id)
         .where(UserSession.token_hash == hash_token(token))
-    ).one_or_none()
-    if row is None:
+    ).all()
+    if not rows:
         return None
-    user_session, user = row
+    session_id, expires_at, last_used_at, user_id, name, email, locale, is_active, unread, _role = rows[0]
     now = utcnow()
-    idle_limit = user_session.last_used_at + dt.timedelta(seconds=settings.session_idle_timeout)
-    if user_session.expires_at <= now or idle_limit <= now or not user.is_active:
+    idle_limit = last_used_at + dt.timedelta(seconds=settings.session_idle_timeout)
+    if expires_at <= now or idle_limit <= now or not is_active:
         return None
-    return ActiveSession(user_session.id, user, needs_touch=now - user_session.last_used_at >= TOUCH_EVERY)
+    roles = frozenset(row[-1] for row in rows if row[-1] is not None)
+    principal = Principal(
+        user_id=user_id,
+        session_id=session_id,
+        display_name=name,
+        email=email,
+        locale=locale,
+        roles=roles,
+        capabilities=capabilities_of(roles),
+        notifications=unread,
+    )
+    return ActiveSession(principal, needs_touch=now - last_used_at >= TOUCH_EVERY)
 
 
 def touch_session(session: Session, *, session_id: int, user_id: int) -> None:

@@ -176,3 +176,8 @@ def live(model: type[Course] | type[Lesson] | type[Module]) -> sa.ColumnElement[
     if model is Module:
         return Module.archived_at.is_(None)
     return sa.and_(model.published_at.is_not(None), model.archived_at.is_(None))  # type: ignore[union-attr]
+
+
+# The cache of outlines watches every flush for content changes (see cache.py): wherever content models
+# are used, the watch is on.
+from app.courses import cache as _cache  # noqa: E402, F401

@@ -14,6 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload, with_loader_criteria
 
+from app.courses import cache
 from app.courses.models import (
     Course,
     CourseTranslation,
@@ -160,46 +161,62 @@ def catalogue(
     session: Session, *, locale: str, topic: str | None = None, language: str | None = None
 ) -> list[CourseOutline]:
     """Published courses, optionally only those on a topic or readable in a language."""
-    statement = (
-        sa.select(Course).where(live(Course)).options(selectinload(Course.translations)).order_by(Course.id)
-    )
-    courses = [course for course in session.scalars(statement) if not topic or topic in course.topics]
-    found = outlines(session, courses, locale=locale) if courses else {}
-    return [found[course.id] for course in courses if not language or language in found[course.id].languages]
+    ids = list(session.scalars(sa.select(Course.id).where(live(Course)).order_by(Course.id)))
+    found = outlines_by_id(session, ids, locale=locale)
+    return [
+        found[course_id]
+        for course_id in ids
+        if (not topic or topic in found[course_id].topics)
+        and (not language or language in found[course_id].languages)
+    ]
 
 
 def outline(session: Session, *, slug: str, locale: str) -> CourseOutline:
     """A course with its modules and lessons (titles and summaries), for the course and lesson pages."""
+    cached: CourseOutline | None = cache.get(session, ("outline", slug, locale))
+    if cached is not None:
+        return cached
     course = session.scalars(
         sa.select(Course).where(Course.slug == slug, live(Course)).options(selectinload(Course.translations))
     ).one_or_none()
     if course is None:
         raise CourseNotFound()
-    return outlines(session, [course], locale=locale)[course.id]
+    made = outlines(session, [course], locale=locale)[course.id]
+    cache.put(session, ("outline", slug, locale), made)
+    return made
 
 
 def outlines_by_id(session: Session, course_ids: list[int], *, locale: str) -> dict[int, CourseOutline]:
-    courses = list(
-        session.scalars(
-            sa.select(Course).where(Course.id.in_(course_ids)).options(selectinload(Course.translations))
+    """Outlines of these courses (live or not: reports and authoring need drafts too)."""
+    found: dict[int, CourseOutline] = {}
+    missing = []
+    for course_id in dict.fromkeys(course_ids):
+        cached = cache.get(session, ("outline-by-id", course_id, locale))
+        if cached is not None:
+            found[course_id] = cached
+        else:
+            missing.append(course_id)
+    if missing:
+        courses = list(
+            session.scalars(
+                sa.select(Course).where(Course.id.in_(missing)).options(selectinload(Course.translations))
+            )
         )
-    )
-    return outlines(session, courses, locale=locale) if courses else {}
+        for course_id, made in (outlines(session, courses, locale=locale) if courses else {}).items():
+            cache.put(session, ("outline-by-id", course_id, locale), made)
+            found[course_id] = made
+    return found
 
 
 def outlines_by_slug(session: Session, slugs: list[str], *, locale: str) -> dict[str, CourseOutline]:
-    courses = list(
-        session.scalars(
-            sa.select(Course)
-            .where(Course.slug.in_(slugs), live(Course))
-            .options(selectinload(Course.translations))
-        )
-    )
-    return (
-        {outline.slug: outline for outline in outlines(session, courses, locale=locale).values()}
-        if courses
-        else {}
-    )
+    """The live courses among these slugs (unknown ones are left out)."""
+    found = {}
+    for slug in dict.fromkeys(slugs):
+        try:
+            found[slug] = outline(session, slug=slug, locale=locale)
+        except CourseNotFound:
+            continue
+    return found
 
 
 def outlines(session: Session, courses: list[Course], *, locale: str) -> dict[int, CourseOutline]:
@@ -317,6 +334,16 @@ class LessonContent:
 
 
 def lesson_content(session: Session, *, course: CourseOutline, slug: str, locale: str) -> LessonContent:
+    key = ("lesson", course.id, slug, locale)
+    cached: LessonContent | None = cache.get(session, key)
+    if cached is not None:
+        return cached
+    made = _lesson_content(session, course=course, slug=slug, locale=locale)
+    cache.put(session, key, made)
+    return made
+
+
+def _lesson_content(session: Session, *, course: CourseOutline, slug: str, locale: str) -> LessonContent:
     item = course.lesson(slug)
     order = preference(locale, course.source_language)
     lesson = session.scalars(

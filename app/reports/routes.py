@@ -3,7 +3,10 @@ lesson, one learner's timeline, and exports."""
 
 from __future__ import annotations
 
-from typing import Any
+import functools
+import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
@@ -26,6 +29,23 @@ from app.reports import service as reports
 
 router = APIRouter(prefix="/cohorts", include_in_schema=False)
 views_cohorts = require(Capability.VIEW_COHORTS)
+
+# A cohort's report of 500 learners builds tens of thousands of cells: one at a time per process, the
+# others wait their turn, so that a burst of coordinators cannot take a process past its memory budget.
+# Two at once would not finish sooner: the work is Python's, which runs one thread at a time anyway.
+REPORT_SLOTS = threading.BoundedSemaphore(1)
+Route = TypeVar("Route", bound=Callable[..., Response])
+
+
+def few_at_once(route: Route) -> Route:
+    """Run the route holding one of the report slots (building and rendering both take the memory)."""
+
+    @functools.wraps(route)
+    def wrapper(*args: Any, **kwargs: Any) -> Response:
+        with REPORT_SLOTS:
+            return route(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
 
 
 def _render(request: Request, name: str, context: dict[str, Any], *, block: str | None = None) -> Response:
@@ -63,17 +83,21 @@ def _report(
     session: Session, principal: Principal, cohort_id: int, inactive_days: int = 14
 ) -> tuple[Cohort, str, reports.CohortReport]:
     cohort, role = cohorts.cohort_for(session, principal, cohort_id)
-    report = reports.cohort_report(
+    return cohort, role, _build(session, cohort, role, inactive_days)
+
+
+def _build(session: Session, cohort: Cohort, role: str, inactive_days: int) -> reports.CohortReport:
+    return reports.cohort_report(
         session,
         cohort,
         locale=get_locale(),
         include_emails=cohorts.sees_emails(role),
         inactive_days=_days(inactive_days),
     )
-    return cohort, role, report
 
 
 @router.get("/{cohort_id}", name="cohort")
+@few_at_once
 def overview(
     request: Request,
     cohort_id: int,
@@ -106,6 +130,7 @@ def overview(
 
 
 @router.get("/{cohort_id}/matrix", name="cohort_matrix")
+@few_at_once
 def matrix(
     request: Request,
     cohort_id: int,
@@ -131,6 +156,7 @@ def matrix(
 
 
 @router.get("/{cohort_id}/learners/{user_id}", name="cohort_learner")
+@few_at_once
 def learner(
     request: Request,
     cohort_id: int,
@@ -182,6 +208,7 @@ FORMATS = {
 
 
 @router.get("/{cohort_id}/export/{kind}.{fmt}", name="cohort_export")
+@few_at_once
 def export(
     request: Request,
     cohort_id: int,

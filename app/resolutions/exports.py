@@ -12,9 +12,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from babel.dates import format_date
-from docx import Document
-from docx.shared import Pt
-from fpdf import FPDF
 
 from app import i18n
 from app.learning.certificates import FONTS
@@ -113,6 +110,8 @@ def as_json(resolution: Resolution, monitoring: list[dict[str, Any]], *, base_ur
 
 
 def pdf(text: Text) -> bytes:
+    from fpdf import FPDF  # imported here: only these files need it, and it is heavy
+
     document = FPDF(unit="mm", format="A4")
     document.set_title(f"{text.title}: {text.number_line}")
     document.set_creator("Civic Space Academy")
@@ -144,6 +143,9 @@ def pdf(text: Text) -> bytes:
 
 
 def docx(text: Text) -> bytes:
+    from docx import Document  # imported here: python-docx brings lxml, which no page needs
+    from docx.shared import Pt
+
     document = Document()
     document.core_properties.title = f"{text.title}: {text.number_line}"
     document.core_properties.language = text.locale

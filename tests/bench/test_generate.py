@@ -20,8 +20,12 @@ def test_generate_and_time_the_reports(tmp_path: Path) -> None:
             [sys.executable, "-m", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
         )
 
-    generated = run("bench.generate", "--learners", "30", "--lessons", "12", "--events", "3000")
+    generated = run(
+        "bench.generate", "--learners", "30", "--lessons", "12", "--events", "3000", "--cohort-size", "12"
+    )
     assert generated.returncode == 0, generated.stderr
+    made = json.loads(generated.stdout.strip().splitlines()[-1])
+    assert made["cohorts"] == 3 and made["learners"] == 30
     timed = run("bench.reports", "--runs", "2")
     assert timed.returncode == 0, timed.stderr
     figures = json.loads(timed.stdout.strip().splitlines()[-1])

@@ -1,0 +1,814 @@
+"""The benchmark: load, weight, queries, memory and start-up, checked against the budgets.
+
+    python -m bench.run --quick          # make bench-quick: under 3 minutes on 2 cores
+    python -m bench.run                  # make bench: the full sizes and longer runs
+
+For each database (SQLite, then PostgreSQL) it makes a fresh database, loads the shipped courses and a
+generated cohort, starts the app as in production (gunicorn, two uvicorn workers), and measures:
+
+- throughput and latency with wrk at concurrency 10, 50 and 100 for the lesson page (signed in), the
+  course page, a progress event (POST /api/v1/progress), and the coordinator's overview and matrix;
+- the same load on a bare FastAPI + Jinja page of the lesson page's size (bench/ceiling.py), so that every
+  figure has a ratio that holds on a noisy machine;
+- page weight in Debian's Chromium: bytes over the wire (compressed) and requests, first and later visit;
+- SQL queries per page at two data sizes (they must not grow);
+- the peak memory of one app process under load, and how soon `academy serve` answers.
+
+It writes bench/report.json and bench/report.md and exits 1, naming each budget it missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+WRK_SCRIPT = Path(__file__).with_name("wrk.lua")
+CONCURRENCY = (10, 50, 100)
+RATIO_AT = 50  # the concurrency at which the lesson page is compared with the ceiling
+KB = 1024
+
+
+@dataclass(frozen=True)
+class Mode:
+    name: str
+    small: tuple[int, int, int]  # learners, lessons, events: for the query counts
+    large: tuple[int, int, int]  # the cohort everything else runs on
+    seconds: int  # per wrk run
+    matrix_runs: int
+
+
+QUICK = Mode("quick", small=(100, 60, 10_000), large=(500, 60, 100_000), seconds=2, matrix_runs=5)
+FULL = Mode("full", small=(100, 60, 20_000), large=(500, 60, 1_000_000), seconds=10, matrix_runs=10)
+
+BUDGETS = {
+    # name: (limit, "max" | "min", which database it applies to, what it means)
+    "lesson_page_bytes_first_visit": (60 * KB, "max", "any", "lesson page, first visit, bytes over the wire"),
+    "lesson_page_requests_first_visit": (6, "max", "any", "lesson page, first visit, requests"),
+    "lesson_page_bytes_later_visit": (15 * KB, "max", "any", "a later lesson page, bytes over the wire"),
+    "course_page_bytes_later_visit": (15 * KB, "max", "any", "a later course page, bytes over the wire"),
+    "catalogue_page_bytes_later_visit": (
+        15 * KB,
+        "max",
+        "any",
+        "a later catalogue page, bytes over the wire",
+    ),
+    "lesson_page_ceiling_ratio": (1 / 3, "min", "sqlite", "lesson page rps / bare page rps (SQLite, c=50)"),
+    "matrix_ms": (300, "max", "postgresql", "matrix of 500 × 60 (median, PostgreSQL)"),
+    "peak_rss_mb": (150, "max", "any", "peak memory of one app process under load"),
+    "startup_s": (2.0, "max", "any", "from `academy serve` to the first answer"),
+    "errors": (0, "max", "any", "failed or non-2xx responses under load"),
+    "queries_grow": (0, "max", "any", "pages whose SQL query count grows with the data"),
+}
+
+
+# Processes and HTTP ---------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_until_up(url: str, *, timeout: float = 30.0) -> float:
+    started = time.perf_counter()
+    while time.perf_counter() - started < timeout:
+        try:
+            with urllib.request.urlopen(url, timeout=1) as response:
+                if response.status == 200:
+                    return time.perf_counter() - started
+        except (urllib.error.URLError, ConnectionError, OSError):
+            time.sleep(0.02)
+    raise RuntimeError(f"{url} did not answer within {timeout} s")
+
+
+@contextmanager
+def gunicorn(target: str, env: dict[str, str], *, workers: int = 2) -> Iterator[tuple[str, int]]:
+    port = free_port()
+    command = [
+        str(BIN / "gunicorn"),
+        "-w",
+        str(workers),
+        "-k",
+        "uvicorn_worker.UvicornWorker",
+        "-b",
+        f"127.0.0.1:{port}",
+        "--log-level",
+        "warning",
+        "--graceful-timeout",
+        "5",
+        target,
+    ]
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_up(base + "/healthz")
+        yield base, process.pid
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def peak_rss_mb(pids: list[int]) -> float:
+    """The highest peak resident memory (VmHWM) among these processes, in MB."""
+    peaks = []
+    for pid in pids:
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+        except OSError:
+            continue
+        match = re.search(r"VmHWM:\s+(\d+) kB", status)
+        if match:
+            peaks.append(int(match.group(1)) / 1024)
+    return round(max(peaks, default=0.0), 1)
+
+
+class Browser:
+    """A cookie jar over urllib: enough to sign in and to fetch pages as one person."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+        self.cookies: dict[str, str] = {}
+
+    def request(
+        self,
+        path: str,
+        data: dict[str, str] | None = None,
+        headers: dict[str, str] | None = None,
+        body: bytes | None = None,
+    ) -> tuple[int, bytes, dict[str, str]]:
+        payload = urllib.parse.urlencode(data).encode() if data is not None else body
+        request = urllib.request.Request(self.base + path, data=payload, headers=dict(headers or {}))
+        if self.cookies:
+            request.add_header("Cookie", "; ".join(f"{k}={v}" for k, v in self.cookies.items()))
+        opener = urllib.request.build_opener(NoRedirect())
+        try:
+            response = opener.open(request, timeout=30)
+            status, content, got = response.status, response.read(), response.headers
+        except urllib.error.HTTPError as error:
+            status, content, got = error.code, error.read(), error.headers
+        for value in got.get_all("Set-Cookie") or []:
+            name, _sep, rest = value.partition("=")
+            self.cookies[name] = rest.split(";", 1)[0]
+        return status, content, dict(got)
+
+    def sign_in(self, email: str, password: str) -> None:
+        _status, page, _h = self.request("/login")
+        token = re.search(rb'name="csrf_token" value="([^"]+)"', page)
+        assert token, "no CSRF token on /login"
+        status, _body, _h = self.request(
+            "/login", {"email": email, "password": password, "csrf_token": token.group(1).decode()}
+        )
+        if status != 303:
+            raise RuntimeError(f"could not sign in as {email} (HTTP {status})")
+
+    @property
+    def cookie_header(self) -> str:
+        return "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+def settle(base: str, *, timeout: float = 60.0) -> None:
+    """Wait until the app has worked off what an earlier run left queued (wrk closes its connections at
+    the end, but the requests already read are still served): /healthz, which waits in the same queue,
+    answers quickly twice in a row."""
+    deadline, quick = time.perf_counter() + timeout, 0
+    while quick < 2 and time.perf_counter() < deadline:
+        started = time.perf_counter()
+        try:
+            with urllib.request.urlopen(base + "/healthz", timeout=timeout) as response:
+                response.read()
+        except (urllib.error.URLError, OSError):
+            pass
+        quick = quick + 1 if time.perf_counter() - started < 0.05 else 0
+        time.sleep(0.05)
+
+
+def wrk(url: str, *, connections: int, seconds: int, env: dict[str, str]) -> dict[str, Any]:
+    command = [
+        "wrk",
+        "-t",
+        "2",
+        "-c",
+        str(connections),
+        "-d",
+        f"{seconds}s",
+        "--timeout",
+        "10s",
+        "-s",
+        str(WRK_SCRIPT),
+        url,
+    ]
+    result = subprocess.run(
+        command, capture_output=True, text=True, env={**os.environ, **env}, timeout=seconds + 60
+    )
+    line = next((line for line in result.stdout.splitlines() if line.startswith("{")), None)
+    if result.returncode != 0 or line is None:
+        raise RuntimeError(f"wrk failed: {result.stderr or result.stdout}")
+    return json.loads(line)  # type: ignore[no-any-return]
+
+
+# Data ---------------------------------------------------------------------------------------------
+
+
+def environment(data_dir: Path, database_url: str) -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("ACADEMY_")}
+    env |= {
+        "ACADEMY_DATA_DIR": str(data_dir),
+        "ACADEMY_DATABASE_URL": database_url,
+        "ACADEMY_SECRET_KEY": "benchmark-secret-key-that-is-long-enough-for-the-app",
+        "ACADEMY_LOG_LEVEL": "WARNING",
+        "ACADEMY_BASE_URL": "http://127.0.0.1:8000",
+        "PYTHONDONTWRITEBYTECODE": "1",
+    }
+    return env
+
+
+def academy(env: dict[str, str], *args: str, timeout: int = 900) -> str:
+    result = subprocess.run(
+        [str(BIN / "academy"), *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"academy {' '.join(args)} failed: {result.stderr[-2000:]}")
+    return result.stdout
+
+
+def generate(env: dict[str, str], size: tuple[int, int, int], *extra: str) -> dict[str, Any]:
+    learners, lessons, events = size
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bench.generate",
+            "--learners",
+            str(learners),
+            "--lessons",
+            str(lessons),
+            "--events",
+            str(events),
+            *extra,
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"bench.generate failed: {result.stderr[-2000:]}")
+    return json.loads(result.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+@dataclass
+class Targets:
+    course: str
+    lesson: str
+    next_lesson: str
+    cohort_id: int
+
+
+def reset_rate_limits(env: dict[str, str]) -> None:
+    """The benchmark signs the same people in more often than the limits allow a person."""
+    engine = sa.create_engine(env["ACADEMY_DATABASE_URL"])
+    with engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM rate_limit_counter"))
+    engine.dispose()
+
+
+def prepare_learner(env: dict[str, str]) -> Targets:
+    """Enrol the first generated learner in the first shipped course; find its lessons and the cohort."""
+    from app.db import create_engine
+    from app.learning.models import Cohort, Enrolment
+    from bench.generate import CODE
+
+    engine = create_engine(env["ACADEMY_DATABASE_URL"])
+    with engine.begin() as conn:
+        course_id, slug = conn.execute(
+            sa.text(
+                "SELECT id, slug FROM course WHERE slug != 'bench-course' AND published_at IS NOT NULL "
+                "ORDER BY id"
+            )
+        ).first()  # type: ignore[misc]
+        lessons = (
+            conn.execute(
+                sa.text(
+                    "SELECT lesson.slug FROM lesson JOIN module ON module.id = lesson.module_id "
+                    "WHERE lesson.course_id = :c AND lesson.kind = 'reading' "
+                    "AND lesson.published_at IS NOT NULL "
+                    "AND lesson.archived_at IS NULL ORDER BY module.position, lesson.position"
+                ),
+                {"c": course_id},
+            )
+            .scalars()
+            .all()
+        )
+        user_id = conn.execute(
+            sa.text("SELECT id FROM user_account WHERE email = 'bench-0@example.org'")
+        ).scalar_one()
+        if not conn.execute(
+            sa.select(Enrolment.id).where(Enrolment.user_id == user_id, Enrolment.course_id == course_id)
+        ).first():
+            conn.execute(
+                sa.insert(Enrolment).values(
+                    user_id=user_id, course_id=course_id, status="active", enrolled_at=dt.datetime.now(dt.UTC)
+                )
+            )
+        cohort_id = conn.execute(sa.select(Cohort.id).where(Cohort.enrolment_code == CODE)).scalar_one()
+    engine.dispose()
+    return Targets(slug, lessons[1], lessons[2], cohort_id)
+
+
+# Measurements -------------------------------------------------------------------------------------
+
+
+def query_counts(env: dict[str, str], targets: Targets) -> dict[str, int]:
+    """SQL queries per page, in this process (the same app as served), the second of two requests."""
+    return {name: page["queries"] for name, page in in_process(env, targets, runs=1).items()}
+
+
+def in_process(env: dict[str, str], targets: Targets, *, runs: int) -> dict[str, dict[str, float]]:
+    """Each page through the whole app in this process (middleware, session, queries, rendering, gzip),
+    after one warm-up: the SQL queries of a request and the median server time of `runs` requests."""
+    from fastapi.testclient import TestClient
+
+    from app.config import Settings
+    from app.main import create_app
+    from bench.generate import COORDINATOR, LEARNER_PASSWORD
+
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        data_dir=env["ACADEMY_DATA_DIR"],
+        database_url=env["ACADEMY_DATABASE_URL"],
+        secret_key=env["ACADEMY_SECRET_KEY"],
+    )
+    app = create_app(settings)
+    statements: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if not statement.startswith(("BEGIN", "SAVEPOINT", "RELEASE", "COMMIT", "ROLLBACK")):
+            statements.append(statement)
+
+    sa.event.listen(app.state.database.engine, "before_cursor_execute", count)
+    measured: dict[str, dict[str, float]] = {}
+
+    def timed(name: str, request: Any) -> None:
+        timings = []
+        for _ in range(runs):
+            statements.clear()
+            started = time.perf_counter()
+            response = request()
+            timings.append((time.perf_counter() - started) * 1000)
+            assert response.status_code == 200, (name, response.status_code)
+        measured[name] = {"queries": len(statements), "median_ms": round(statistics.median(timings), 1)}
+
+    with (
+        TestClient(app, follow_redirects=False) as learner,
+        TestClient(app, follow_redirects=False) as coordinator,
+    ):
+        for client, (email, password) in (
+            (learner, ("bench-0@example.org", LEARNER_PASSWORD)),
+            (coordinator, COORDINATOR),
+        ):
+            token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text)
+            assert token
+            response = client.post(
+                "/login", data={"email": email, "password": password, "csrf_token": token.group(1)}
+            )
+            assert response.status_code == 303, response.status_code
+        bearer = learner.post(
+            "/api/v1/tokens", json={"email": "bench-0@example.org", "password": LEARNER_PASSWORD}
+        )
+        headers = {"Authorization": f"Bearer {bearer.json()['token']}"}
+        pages = {
+            "lesson": (learner, f"/courses/{targets.course}/{targets.lesson}"),
+            "course": (learner, f"/courses/{targets.course}"),
+            "catalogue": (learner, "/courses"),
+            "overview": (coordinator, f"/cohorts/{targets.cohort_id}"),
+            "matrix": (coordinator, f"/cohorts/{targets.cohort_id}/matrix"),
+        }
+        gzip = {"Accept-Encoding": "gzip"}
+        for name, (client, path) in pages.items():
+            client.get(path, headers=gzip)
+            timed(name, lambda client=client, path=path: client.get(path, headers=gzip))
+
+        def event() -> dict[str, Any]:
+            lesson = f"{targets.course}/{targets.lesson}"
+            return {"events": [{"id": f"bench-{time.time_ns()}", "lesson": lesson, "type": "viewed"}]}
+
+        learner.post("/api/v1/progress", json=event(), headers=headers)
+        timed("progress_event", lambda: learner.post("/api/v1/progress", json=event(), headers=headers))
+    app.state.database.dispose()
+    return measured
+
+
+def page_weight(base: str, learner: Browser, coordinator: Browser, targets: Targets) -> dict[str, Any]:
+    """Bytes over the wire (compressed, with headers) and requests, in Debian's Chromium, for each page:
+    a first visit (an empty cache) and a later one (after another page of the site was opened)."""
+    from playwright.sync_api import sync_playwright
+
+    results: dict[str, Any] = {}
+    host = urllib.parse.urlsplit(base).hostname or "127.0.0.1"
+    lesson = f"/courses/{targets.course}/{targets.next_lesson}"
+    cases = {  # page: (who, the page, the page opened before it on a later visit)
+        "lesson": (learner, lesson, f"/courses/{targets.course}/{targets.lesson}"),
+        "course": (learner, f"/courses/{targets.course}", lesson),
+        "catalogue": (learner, "/courses", f"/courses/{targets.course}"),
+        "cohort": (coordinator, f"/cohorts/{targets.cohort_id}", f"/cohorts/{targets.cohort_id}/matrix"),
+    }
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=shutil.which("chromium") or "/usr/bin/chromium",
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        for name, (person, target, before) in cases.items():
+            for visit in ("first", "later"):
+                context = browser.new_context()
+                cookies = [
+                    {"name": k, "value": v, "domain": host, "path": "/"} for k, v in person.cookies.items()
+                ]
+                context.add_cookies(cookies)  # type: ignore[arg-type]
+                page = context.new_page()
+                if visit == "later":
+                    page.goto(base + before, wait_until="load")
+                seen: list[Any] = []
+                page.on("requestfinished", seen.append)
+                page.goto(base + target, wait_until="load")
+                page.wait_for_timeout(200)
+                total = 0
+                for request in seen:
+                    sizes = request.sizes()
+                    total += (
+                        sizes["responseBodySize"] + sizes["responseHeadersSize"] + sizes["requestHeadersSize"]
+                    )
+                results[f"{name}_page_bytes_{visit}_visit"] = total
+                results[f"{name}_page_requests_{visit}_visit"] = len(seen)
+                context.close()
+        browser.close()
+    return results
+
+
+def matrix_ms(base: str, coordinator: Browser, targets: Targets, runs: int) -> float:
+    path = f"/cohorts/{targets.cohort_id}/matrix"
+    coordinator.request(path, headers={"Accept-Encoding": "gzip"})
+    timings = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        status, _body, _h = coordinator.request(path, headers={"Accept-Encoding": "gzip"})
+        timings.append((time.perf_counter() - started) * 1000)
+        assert status == 200
+    return round(statistics.median(timings), 1)
+
+
+def startup_seconds(env: dict[str, str]) -> float:
+    port = free_port()
+    process = subprocess.Popen(
+        [str(BIN / "academy"), "serve", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        return round(wait_until_up(f"http://127.0.0.1:{port}/healthz", timeout=30), 2)
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+
+
+def load(
+    base: str, learner: Browser, coordinator: Browser, token: str, targets: Targets, seconds: int
+) -> dict[str, Any]:
+    endpoints = {
+        "lesson_page": ("GET", f"/courses/{targets.course}/{targets.lesson}", learner.cookie_header, ""),
+        "course_page": ("GET", f"/courses/{targets.course}", learner.cookie_header, ""),
+        "progress_event": ("POST", "/api/v1/progress", "", token),
+        "overview": ("GET", f"/cohorts/{targets.cohort_id}", coordinator.cookie_header, ""),
+        "matrix": ("GET", f"/cohorts/{targets.cohort_id}/matrix", coordinator.cookie_header, ""),
+    }
+    results: dict[str, Any] = {}
+    for name, (method, path, cookie, bearer) in endpoints.items():
+        env = {
+            "BENCH_METHOD": method,
+            "BENCH_PATH": path,
+            "BENCH_COOKIE": cookie,
+            "BENCH_TOKEN": bearer,
+            "BENCH_LESSON": f"{targets.course}/{targets.lesson}",
+        }
+        # A cohort page takes a tenth of a second: a run must be long enough to finish some under load.
+        length = max(seconds, 5) if name in ("overview", "matrix") else seconds
+        for connections in CONCURRENCY:
+            settle(base)
+            results[f"{name}@{connections}"] = wrk(
+                base + path, connections=connections, seconds=length, env=env
+            )
+    return results
+
+
+def run_database(
+    kind: str, mode: Mode, pg_url: str, work: Path, *, weigh: bool, ceiling: bool
+) -> dict[str, Any]:
+    data_dir = work / kind
+    data_dir.mkdir(parents=True, exist_ok=True)
+    url = f"sqlite:///{data_dir / 'bench.db'}" if kind == "sqlite" else fresh_pg(pg_url)
+    env = environment(data_dir, url)
+    timings: dict[str, float] = {}
+    clock = time.perf_counter()
+    academy(env, "migrate")
+    academy(env, "courses", "sync", str(ROOT / "courses"))
+    generate(env, mode.small)
+    targets = prepare_learner(env)
+    reset_rate_limits(env)
+    small = query_counts(env, targets)
+    generate(env, mode.large)
+    targets = prepare_learner(env)
+    reset_rate_limits(env)
+    large = query_counts(env, targets)
+    timings["setup_s"] = round(time.perf_counter() - clock, 1)
+    result: dict[str, Any] = {"database": kind, "sizes": {"small": mode.small, "large": mode.large}}
+    result |= {f"{name}_queries": count for name, count in large.items()}
+    result["queries_small"] = small
+    result["queries_grow"] = sorted(name for name in large if large[name] > small[name])
+    from bench.generate import COORDINATOR, LEARNER_PASSWORD
+
+    reset_rate_limits(env)
+    with gunicorn("app.main:serve_app()", env) as (base, master):
+        learner, coordinator = Browser(base), Browser(base)
+        learner.sign_in("bench-0@example.org", LEARNER_PASSWORD)
+        coordinator.sign_in(*COORDINATOR)
+        status, body, _h = learner.request(
+            "/api/v1/tokens",
+            body=json.dumps({"email": "bench-0@example.org", "password": LEARNER_PASSWORD}).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        token = json.loads(body)["token"]
+        status, lesson_html, _h = learner.request(f"/courses/{targets.course}/{targets.lesson}")
+        assert status == 200
+        result["lesson_page_html_bytes"] = len(lesson_html)
+        clock = time.perf_counter()
+        result["load"] = load(base, learner, coordinator, token, targets, mode.seconds)
+        timings["load_s"] = round(time.perf_counter() - clock, 1)
+        result["peak_rss_mb"] = peak_rss_mb(children(master))
+        settle(base)
+        result["matrix_ms"] = matrix_ms(base, coordinator, targets, mode.matrix_runs)
+        if weigh:
+            clock = time.perf_counter()
+            result |= page_weight(base, learner, coordinator, targets)
+            timings["weight_s"] = round(time.perf_counter() - clock, 1)
+    for name in ("lesson_page", "course_page", "progress_event", "overview", "matrix"):
+        result[f"{name}_rps"] = result["load"][f"{name}@{RATIO_AT}"]["rps"]
+        result[f"{name}_p95_ms"] = result["load"][f"{name}@{RATIO_AT}"]["p95_ms"]
+    result["errors"] = sum(run["errors"] for run in result["load"].values())
+    if ceiling:
+        ceiling_env = env | {"BENCH_CEILING_BYTES": str(result["lesson_page_html_bytes"])}
+        with gunicorn("bench.ceiling:app", ceiling_env) as (base, _master):
+            result["ceiling"] = {
+                f"page@{c}": wrk(
+                    base + "/page",
+                    connections=c,
+                    seconds=mode.seconds,
+                    env={"BENCH_METHOD": "GET", "BENCH_PATH": "/page"},
+                )
+                for c in CONCURRENCY
+            }
+        result["errors"] += sum(run["errors"] for run in result["ceiling"].values())
+        result["ceiling_rps"] = result["ceiling"][f"page@{RATIO_AT}"]["rps"]
+        result["lesson_page_ceiling_ratio"] = round(result["lesson_page_rps"] / result["ceiling_rps"], 3)
+    result["startup_s"] = startup_seconds(env)
+    result["timings"] = timings
+    if kind == "postgresql":
+        drop_pg(pg_url)
+    return result
+
+
+PG_DATABASE = "academy_bench"
+
+
+def _admin(pg_url: str) -> sa.Engine:
+    return sa.create_engine(
+        sa.make_url(pg_url).set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT"
+    )
+
+
+def fresh_pg(pg_url: str) -> str:
+    engine = _admin(pg_url)
+    with engine.connect() as conn:
+        conn.execute(sa.text(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)"))
+        conn.execute(sa.text(f"CREATE DATABASE {PG_DATABASE}"))
+    engine.dispose()
+    return (
+        sa.make_url(pg_url)
+        .set(drivername="postgresql+psycopg", database=PG_DATABASE)
+        .render_as_string(hide_password=False)
+    )
+
+
+def drop_pg(pg_url: str) -> None:
+    engine = _admin(pg_url)
+    with engine.connect() as conn:
+        conn.execute(sa.text(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)"))
+    engine.dispose()
+
+
+# Budgets and the report ---------------------------------------------------------------------------
+
+
+@dataclass
+class Check:
+    name: str
+    database: str
+    value: float
+    limit: float
+    kind: str
+    ok: bool
+    meaning: str
+
+
+def check_budgets(runs: dict[str, dict[str, Any]]) -> list[Check]:
+    checks = []
+    for name, (limit, kind, where, meaning) in BUDGETS.items():
+        for database, result in runs.items():
+            if where not in ("any", database) or name not in result:
+                continue
+            value = len(result[name]) if name == "queries_grow" else result[name]
+            ok = value <= limit if kind == "max" else value >= limit
+            checks.append(Check(name, database, value, limit, kind, ok, meaning))
+    return checks
+
+
+def machine() -> dict[str, Any]:
+    return {
+        "python": platform.python_version(),
+        "cpus": os.cpu_count(),
+        "platform": platform.platform(),
+        "wrk": subprocess.run(["wrk", "--version"], capture_output=True, text=True).stdout.splitlines()[0:1],
+    }
+
+
+def markdown(report: dict[str, Any]) -> str:
+    lines = [
+        f"# Benchmark report ({report['mode']})",
+        "",
+        f"{report['started']}, {report['machine']['cpus']} cores, Python {report['machine']['python']}. "
+        f"Command: `{report['command']}`.",
+        "",
+        "## Budgets",
+        "",
+        "| budget | database | value | limit | |",
+        "|---|---|---|---|---|",
+    ]
+    for check in report["budgets"]:
+        sign = "≤" if check["kind"] == "max" else "≥"
+        lines.append(
+            f"| {check['meaning']} | {check['database']} | {_fmt(check['value'])} "
+            f"| {sign} {_fmt(check['limit'])} "
+            f"| {'ok' if check['ok'] else '**missed**'} |"
+        )
+    for database, result in report["runs"].items():
+        lines += [
+            "",
+            f"## {database}",
+            "",
+            "| endpoint | concurrency | req/s | p50 ms | p95 ms | p99 ms | errors |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        rows = dict(result["load"]) | {f"ceiling {k}": v for k, v in result.get("ceiling", {}).items()}
+        for key, run in rows.items():
+            endpoint, _at, connections = key.rpartition("@")
+            lines.append(
+                f"| {endpoint} | {connections} | {run['rps']:.0f} | {run['p50_ms']:.1f} "
+                f"| {run['p95_ms']:.1f} "
+                f"| {run['p99_ms']:.1f} | {run['errors']} |"
+            )
+        lines += ["", "| figure | value |", "|---|---|"]
+        for key, value in result.items():
+            if key not in ("load", "ceiling", "queries_small", "sizes", "timings") and not isinstance(
+                value, dict
+            ):
+                lines.append(f"| {key} | {_fmt(value)} |")
+        lines.append(f"| SQL queries at the small size | {result['queries_small']} |")
+        lines.append(f"| sizes (learners, lessons, events) | {result['sizes']} |")
+        lines.append(f"| time taken (s) | {result['timings']} |")
+    return "\n".join(lines) + "\n"
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.3g}" if value < 10 else f"{value:.0f}"
+    return str(value)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--quick", action="store_true", help="small sizes and short runs (under 3 minutes)")
+    parser.add_argument("--databases", default="sqlite,postgresql", help="which, comma-separated")
+    parser.add_argument(
+        "--pg-url",
+        default=os.environ.get("ACADEMY_BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/test"),
+        help="a PostgreSQL server to create the benchmark database on",
+    )
+    parser.add_argument("--out", type=Path, default=ROOT / "bench")
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        print("wrk is not installed: `sudo apt-get install wrk` (make bench does it)", file=sys.stderr)
+        return 2
+    mode = QUICK if args.quick else FULL
+    started = time.perf_counter()
+    report: dict[str, Any] = {
+        "mode": mode.name,
+        "started": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "command": "make bench-quick" if args.quick else "make bench",
+        "machine": machine(),
+        "runs": {},
+    }
+    databases = [d.strip() for d in args.databases.split(",") if d.strip()]
+    with tempfile.TemporaryDirectory(prefix="academy-bench-") as work:
+        for index, database in enumerate(databases):
+            print(f"== {database}", file=sys.stderr, flush=True)
+            report["runs"][database] = run_database(
+                database, mode, args.pg_url, Path(work), weigh=index == 0, ceiling=database == "sqlite"
+            )
+    # Page weight does not depend on the database: measured once, it counts for every run.
+    weights = {
+        k: v for k, v in report["runs"][databases[0]].items() if "_page_bytes_" in k or "_page_requests_" in k
+    }
+    for result in report["runs"].values():
+        result.update(weights)
+    checks = check_budgets(report["runs"])
+    report["budgets"] = [check.__dict__ for check in checks]
+    report["ok"] = all(check.ok for check in checks)
+    report["seconds"] = round(time.perf_counter() - started, 1)
+    first = report["runs"][databases[0]]
+    report |= {
+        k: v for k, v in first.items() if k not in ("load", "ceiling", "timings", "sizes", "queries_small")
+    }
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "report.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+    (args.out / "report.md").write_text(markdown(report))
+    missed = [check for check in checks if not check.ok]
+    for check in missed:
+        print(
+            f"budget missed: {check.name} ({check.database}): {check.value} against {check.limit}",
+            file=sys.stderr,
+        )
+    print(
+        f"bench {mode.name}: {'all budgets met' if not missed else f'{len(missed)} budget(s) missed'} "
+        f"in {report['seconds']} s; see {args.out / 'report.md'}"
+    )
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
