@@ -58,11 +58,16 @@ class Mode:
     small: tuple[int, int, int]  # learners, lessons, events: for the query counts
     large: tuple[int, int, int]  # the cohort everything else runs on
     seconds: int  # per wrk run
+    heavy_seconds: int  # per wrk run of a cohort page, which takes a tenth of a second or more alone
     matrix_runs: int
 
 
-QUICK = Mode("quick", small=(100, 60, 10_000), large=(500, 60, 100_000), seconds=2, matrix_runs=5)
-FULL = Mode("full", small=(100, 60, 20_000), large=(500, 60, 1_000_000), seconds=10, matrix_runs=10)
+QUICK = Mode(
+    "quick", small=(100, 60, 5_000), large=(500, 60, 50_000), seconds=2, heavy_seconds=3, matrix_runs=5
+)
+FULL = Mode(
+    "full", small=(100, 60, 20_000), large=(500, 60, 1_000_000), seconds=10, heavy_seconds=10, matrix_runs=10
+)
 
 BUDGETS = {
     # name: (limit, "max" | "min", which database it applies to, what it means)
@@ -482,7 +487,7 @@ def page_weight(base: str, learner: Browser, coordinator: Browser, targets: Targ
                 if visit == "later":
                     page.goto(base + before, wait_until="load")
                 seen: list[Any] = []
-                page.on("requestfinished", seen.append)
+                page.on("requestfinished", lambda request, seen=seen: seen.append(request))
                 page.goto(base + target, wait_until="load")
                 page.wait_for_timeout(200)
                 total = 0
@@ -527,7 +532,7 @@ def startup_seconds(env: dict[str, str]) -> float:
 
 
 def load(
-    base: str, learner: Browser, coordinator: Browser, token: str, targets: Targets, seconds: int
+    base: str, learner: Browser, coordinator: Browser, token: str, targets: Targets, mode: Mode
 ) -> dict[str, Any]:
     endpoints = {
         "lesson_page": ("GET", f"/courses/{targets.course}/{targets.lesson}", learner.cookie_header, ""),
@@ -545,8 +550,7 @@ def load(
             "BENCH_TOKEN": bearer,
             "BENCH_LESSON": f"{targets.course}/{targets.lesson}",
         }
-        # A cohort page takes a tenth of a second: a run must be long enough to finish some under load.
-        length = max(seconds, 5) if name in ("overview", "matrix") else seconds
+        length = mode.heavy_seconds if name in ("overview", "matrix") else mode.seconds
         for connections in CONCURRENCY:
             settle(base)
             results[f"{name}@{connections}"] = wrk(
@@ -596,7 +600,7 @@ def run_database(
         assert status == 200
         result["lesson_page_html_bytes"] = len(lesson_html)
         clock = time.perf_counter()
-        result["load"] = load(base, learner, coordinator, token, targets, mode.seconds)
+        result["load"] = load(base, learner, coordinator, token, targets, mode)
         timings["load_s"] = round(time.perf_counter() - clock, 1)
         result["peak_rss_mb"] = peak_rss_mb(children(master))
         settle(base)

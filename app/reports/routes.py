@@ -8,6 +8,7 @@ import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+import anyio.from_thread
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from markupsafe import Markup
@@ -38,11 +39,16 @@ Route = TypeVar("Route", bound=Callable[..., Response])
 
 
 def few_at_once(route: Route) -> Route:
-    """Run the route holding one of the report slots (building and rendering both take the memory)."""
+    """Run the route holding one of the report slots (building and rendering both take the memory).
+    A coordinator who gave up while waiting (closed the tab, pressed reload) is not served: nobody
+    would read the report, and the next in line would wait for it."""
 
     @functools.wraps(route)
     def wrapper(*args: Any, **kwargs: Any) -> Response:
+        request: Request = kwargs["request"]
         with REPORT_SLOTS:
+            if anyio.from_thread.run(request.is_disconnected):
+                return Response(status_code=499)  # nginx's "client closed request"; nobody sees it
             return route(*args, **kwargs)
 
     return wrapper  # type: ignore[return-value]
