@@ -49,13 +49,13 @@ test-browser: $(VENV)/.installed-dev $(AXE)  ## only the browser tests
 
 # Benchmarks (bench/README.md): they start the app themselves on fresh databases (SQLite, and PostgreSQL
 # at $$ACADEMY_BENCH_PG_URL), load it with wrk, weigh pages in Debian's Chromium, and check the budgets.
-bench: $(VENV)/.installed-dev bench-tools  ## the full benchmark (about 15 minutes): bench/report.md
+bench: $(VENV)/.installed-dev bench-tools  ## the full benchmark (about 10 minutes): bench/report.md
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 bench-quick: $(VENV)/.installed-dev bench-tools  ## the quick benchmark (under 3 minutes), every budget checked
 	$(BIN)/python -m bench.run --quick $(BENCH_ARGS)
 
-bench-scale: $(VENV)/.installed-dev  ## how page cost grows from 1,000 to 100,000 learners (about 20 minutes)
+bench-scale: $(VENV)/.installed-dev  ## how page cost grows from 1,000 to 100,000 learners (about 30 minutes)
 	$(BIN)/python -m bench.scale $(BENCH_ARGS)
 
 # wrk (the load generator) and chromium (page weight) from Debian's packages, when they are missing.

@@ -34,9 +34,10 @@ class Settings(BaseSettings):
     default_locale: Locale = "ru"
     timezone: str = "Asia/Bishkek"  # dates and times are shown in this zone and stored in UTC
     log_level: str = "INFO"
-    # Requests each process handles at once (the rest wait their turn). More threads do not make Python
-    # faster, but many at once multiply the memory a heavy page takes: 12 keeps a process under 150 MB.
-    worker_threads: int = Field(default=12, ge=1, le=200)
+    # Requests each process works on at once (the rest wait their turn, in order). Python runs one thread
+    # at a time: on 2 cores, 4 served 15-25% more requests than 12, with shorter tails, and less memory
+    # (bench/, docs/performance.md). Raise it when the database is far away and requests mostly wait.
+    worker_threads: int = Field(default=4, ge=1, le=200)
     # Proxies whose X-Forwarded-For/Proto we believe (the load balancer's address in production).
     forwarded_allow_ips: str = "127.0.0.1"
 

@@ -43,12 +43,15 @@ from app.web import routes as web_routes
 
 MAX_BODY_BYTES = 2 * 1024 * 1024  # forms and JSON; uploads set their own limit
 
+# FastAPI tries routes in this order, each at a cost: the pages learners open most come first.
+# tests/web/test_route_order.py checks that no route ever hides another.
 ROUTERS = (
     web_routes.router,
+    learning_routes.router,
+    learning_api.router,
+    courses_routes.router,
     accounts_routes.router,
     accounts_admin_routes.router,
-    courses_routes.router,
-    learning_api.router,
     discussions_api.router,
     authoring_routes.router,
     cohort_routes.router,
@@ -60,7 +63,6 @@ ROUTERS = (
     resolutions_forum_routes.router,
     resolutions_resolution_routes.router,
     resolutions_public_routes.router,
-    learning_routes.router,
 )
 
 
@@ -78,10 +80,11 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     settings = settings or get_settings()
     settings.ensure_data_dir()
     secret_key = settings.resolved_secret_key
-    # As many pooled connections as threads that may hold one: beyond the pool, each request would open
-    # and close a connection of its own (with SQLite's pragmas, or PostgreSQL's handshake, every time).
+    # Pooled connections for every thread that may hold them (a request holds at most two: its reading
+    # session and a first view's write): beyond the pool, each would open and close a connection of its
+    # own (SQLite's pragmas, or PostgreSQL's handshake, every time).
     database = database or Database(
-        create_engine(settings.resolved_database_url, pool_size=settings.worker_threads)
+        create_engine(settings.resolved_database_url, pool_size=2 * settings.worker_threads)
     )
     static = StaticAssets(STATIC_DIR)
     templates = Templates(settings, static)

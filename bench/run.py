@@ -63,7 +63,7 @@ class Mode:
 
 
 QUICK = Mode(
-    "quick", small=(100, 60, 5_000), large=(500, 60, 50_000), seconds=2, heavy_seconds=3, matrix_runs=5
+    "quick", small=(100, 60, 3_000), large=(500, 60, 30_000), seconds=2, heavy_seconds=2, matrix_runs=5
 )
 FULL = Mode(
     "full", small=(100, 60, 20_000), large=(500, 60, 1_000_000), seconds=10, heavy_seconds=10, matrix_runs=10

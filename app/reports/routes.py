@@ -4,11 +4,13 @@ lesson, one learner's timeline, and exports."""
 from __future__ import annotations
 
 import functools
+import itertools
 import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-import anyio.from_thread
+import anyio
+import anyio.to_thread
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from markupsafe import Markup
@@ -34,22 +36,64 @@ views_cohorts = require(Capability.VIEW_COHORTS)
 # A cohort's report of 500 learners builds tens of thousands of cells: one at a time per process, the
 # others wait their turn, so that a burst of coordinators cannot take a process past its memory budget.
 # Two at once would not finish sooner: the work is Python's, which runs one thread at a time anyway.
-REPORT_SLOTS = threading.BoundedSemaphore(1)
+WAIT_STEP = 0.02  # seconds between looks at the queue
 Route = TypeVar("Route", bound=Callable[..., Response])
 
 
+class Queue:
+    """First come, first served, one at a time: a numbered ticket, as at a counter. Whoever leaves the
+    line (gone, or cancelled) gives up her number, so the line never waits for someone not there."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._tickets = itertools.count()
+        self._serving = 0
+        self._left: set[int] = set()
+
+    def ticket(self) -> int:
+        with self._lock:
+            return next(self._tickets)
+
+    def is_turn(self, ticket: int) -> bool:
+        with self._lock:
+            return self._serving == ticket
+
+    def leave(self, ticket: int) -> None:
+        """Done, or gone: the next number still in line is served."""
+        with self._lock:
+            if ticket != self._serving:
+                self._left.add(ticket)
+                return
+            self._serving += 1
+            while self._serving in self._left:
+                self._left.discard(self._serving)
+                self._serving += 1
+
+
+REPORTS = Queue()
+
+
 def few_at_once(route: Route) -> Route:
-    """Run the route holding one of the report slots (building and rendering both take the memory).
-    A coordinator who gave up while waiting (closed the tab, pressed reload) is not served: nobody
-    would read the report, and the next in line would wait for it."""
+    """Run the route at its turn in the reports' queue (building and rendering both take the memory).
+
+    The wait happens on the event loop, not in one of the few request threads, so that learners' pages
+    never queue behind coordinators' reports. A coordinator who gave up while waiting (closed the tab,
+    pressed reload) is not served: nobody would read the report, and the next in line would wait for it."""
 
     @functools.wraps(route)
-    def wrapper(*args: Any, **kwargs: Any) -> Response:
+    async def wrapper(*args: Any, **kwargs: Any) -> Response:
         request: Request = kwargs["request"]
-        with REPORT_SLOTS:
-            if anyio.from_thread.run(request.is_disconnected):
-                return Response(status_code=499)  # nginx's "client closed request"; nobody sees it
-            return route(*args, **kwargs)
+        ticket = REPORTS.ticket()
+        try:
+            while not REPORTS.is_turn(ticket):
+                if await request.is_disconnected():
+                    return Response(status_code=499)  # nginx's "client closed request"; nobody sees it
+                await anyio.sleep(WAIT_STEP)
+            if await request.is_disconnected():
+                return Response(status_code=499)
+            return await anyio.to_thread.run_sync(functools.partial(route, *args, **kwargs))
+        finally:
+            REPORTS.leave(ticket)
 
     return wrapper  # type: ignore[return-value]
 

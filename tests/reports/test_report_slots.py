@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import anyio
-import anyio.to_thread
 from fastapi.responses import Response
 
-from app.reports.routes import few_at_once
+from app.reports.routes import REPORTS, Queue, few_at_once
 
 
 class Client:
@@ -19,25 +20,62 @@ class Client:
         return self.gone
 
 
-def serve(gone: bool) -> tuple[Response, list[int]]:
-    called: list[int] = []
+def run(main: Callable[[], Awaitable[Any]]) -> Any:
+    """anyio.run in a thread of its own (the browser tests may leave a loop running in this one)."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(anyio.run, main).result()
 
+
+def make_route(called: list[str], name: str = "report") -> Any:
     @few_at_once
     def route(*, request: Any) -> Response:
-        called.append(1)
-        return Response("report")
+        called.append(name)
+        return Response(name)
 
-    async def main() -> Response:
-        return await anyio.to_thread.run_sync(lambda: route(request=Client(gone)))
-
-    return anyio.run(main), called
+    return route
 
 
 def test_a_waiting_coordinator_is_served() -> None:
-    response, called = serve(gone=False)
-    assert response.status_code == 200 and called == [1]
+    called: list[str] = []
+    response = run(lambda: make_route(called)(request=Client(gone=False)))
+    assert response.status_code == 200 and called == ["report"]
 
 
 def test_a_report_is_not_built_for_someone_who_has_gone() -> None:
-    response, called = serve(gone=True)
+    called: list[str] = []
+    response = run(lambda: make_route(called)(request=Client(gone=True)))
     assert response.status_code == 499 and called == []
+
+
+def test_reports_wait_their_turn_without_taking_a_thread() -> None:
+    called: list[str] = []
+
+    async def main() -> list[int]:
+        ahead = REPORTS.ticket()  # another report is being built
+        statuses: list[int] = []
+
+        async def ask(name: str) -> None:
+            statuses.append((await make_route(called, name)(request=Client(gone=False))).status_code)
+
+        async with anyio.create_task_group() as group:
+            group.start_soon(ask, "first")
+            await anyio.sleep(0.05)
+            group.start_soon(ask, "second")
+            await anyio.sleep(0.1)
+            assert called == []  # both still waiting, on the event loop
+            REPORTS.leave(ahead)
+        return statuses
+
+    assert run(main) == [200, 200] and called == ["first", "second"]
+
+
+def test_the_queue_serves_in_order_and_skips_who_left() -> None:
+    queue = Queue()
+    first, second, third = queue.ticket(), queue.ticket(), queue.ticket()
+    assert queue.is_turn(first) and not queue.is_turn(second)
+    queue.leave(second)  # gave up while waiting
+    assert queue.is_turn(first)
+    queue.leave(first)
+    assert queue.is_turn(third)
+    queue.leave(third)
+    assert queue.is_turn(queue.ticket())
