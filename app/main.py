@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ctypes
 import gc
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
@@ -32,6 +31,7 @@ from app.learning import api as learning_api
 from app.learning import cohort_routes
 from app.learning import routes as learning_routes
 from app.logs import configure_logging
+from app.memory import limit_malloc_arenas
 from app.middleware import LocaleMiddleware, RequestContextMiddleware, SecurityHeadersMiddleware
 from app.reports import routes as reports_routes
 from app.resolutions import forum_routes as resolutions_forum_routes
@@ -133,26 +133,6 @@ def serve_app() -> FastAPI:
     app = create_app(settings)
     tune_gc()
     return app
-
-
-def limit_malloc_arenas(arenas: int = 2) -> None:
-    """glibc gives each thread that allocates its own memory arena (up to eight per core), and memory
-    freed in one is seldom reused by another: with a dozen request threads a process grew past 200 MB
-    and stayed there. Two arenas keep it near what it really uses (as MALLOC_ARENA_MAX=2 would, for
-    however the process was started). Elsewhere than glibc this does nothing."""
-    try:
-        libc = ctypes.CDLL("libc.so.6")
-        libc.mallopt(-8, arenas)  # M_ARENA_MAX
-    except (OSError, AttributeError):
-        pass
-
-
-def release_free_memory() -> None:
-    """Give memory freed by a large page back to the system (glibc keeps it otherwise)."""
-    try:
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):
-        pass
 
 
 def tune_gc() -> None:

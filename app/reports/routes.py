@@ -27,6 +27,7 @@ from app.errors import NotFound
 from app.i18n import N_, get_locale, gettext
 from app.learning import cohorts
 from app.learning.models import Cohort
+from app.memory import release_free_memory
 from app.reports import charts, exports
 from app.reports import service as reports
 
@@ -94,6 +95,7 @@ def few_at_once(route: Route) -> Route:
             return await anyio.to_thread.run_sync(functools.partial(route, *args, **kwargs))
         finally:
             REPORTS.leave(ticket)
+            release_free_memory()  # the report's tens of thousands of objects, back to the system
 
     return wrapper  # type: ignore[return-value]
 
