@@ -173,49 +173,41 @@ def catalogue(
 
 def outline(session: Session, *, slug: str, locale: str) -> CourseOutline:
     """A course with its modules and lessons (titles and summaries), for the course and lesson pages."""
-    cached: CourseOutline | None = cache.get(session, ("outline", slug, locale))
-    if cached is not None:
-        return cached
-    course = session.scalars(
-        sa.select(Course).where(Course.slug == slug, live(Course)).options(selectinload(Course.translations))
-    ).one_or_none()
-    if course is None:
+    found = outlines_by_slug(session, [slug], locale=locale)
+    if slug not in found:
         raise CourseNotFound()
-    made = outlines(session, [course], locale=locale)[course.id]
-    cache.put(session, ("outline", slug, locale), made)
-    return made
+    return found[slug]
 
 
 def outlines_by_id(session: Session, course_ids: list[int], *, locale: str) -> dict[int, CourseOutline]:
     """Outlines of these courses (live or not: reports and authoring need drafts too)."""
-    found: dict[int, CourseOutline] = {}
-    missing = []
-    for course_id in dict.fromkeys(course_ids):
-        cached = cache.get(session, ("outline-by-id", course_id, locale))
-        if cached is not None:
-            found[course_id] = cached
-        else:
-            missing.append(course_id)
-    if missing:
-        courses = list(
-            session.scalars(
-                sa.select(Course).where(Course.id.in_(missing)).options(selectinload(Course.translations))
-            )
-        )
-        for course_id, made in (outlines(session, courses, locale=locale) if courses else {}).items():
-            cache.put(session, ("outline-by-id", course_id, locale), made)
-            found[course_id] = made
-    return found
+    return _cached_outlines(session, course_ids, locale=locale, by="id")
 
 
 def outlines_by_slug(session: Session, slugs: list[str], *, locale: str) -> dict[str, CourseOutline]:
     """The live courses among these slugs (unknown ones are left out)."""
-    found = {}
-    for slug in dict.fromkeys(slugs):
-        try:
-            found[slug] = outline(session, slug=slug, locale=locale)
-        except CourseNotFound:
-            continue
+    return _cached_outlines(session, slugs, locale=locale, by="slug")
+
+
+def _cached_outlines(session: Session, keys: list[Any], *, locale: str, by: str) -> dict[Any, CourseOutline]:
+    """Outlines from the process's cache, and those it lacks made together in one round of queries."""
+    found: dict[Any, CourseOutline] = {}
+    missing = []
+    for key in dict.fromkeys(keys):
+        cached = cache.get(session, (f"outline-by-{by}", key, locale))
+        if cached is not None:
+            found[key] = cached
+        else:
+            missing.append(key)
+    if missing:
+        which = Course.id.in_(missing) if by == "id" else sa.and_(Course.slug.in_(missing), live(Course))
+        courses = list(
+            session.scalars(sa.select(Course).where(which).options(selectinload(Course.translations)))
+        )
+        for made in (outlines(session, courses, locale=locale) if courses else {}).values():
+            key = made.id if by == "id" else made.slug
+            cache.put(session, (f"outline-by-{by}", key, locale), made)
+            found[key] = made
     return found
 
 
