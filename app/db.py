@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
+import anyio
+import anyio.to_thread
 import sqlalchemy as sa
 from fastapi import Request
 from sqlalchemy import event
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -187,16 +187,30 @@ class Database:
 def dialect_insert(session: Session) -> Any:
     """The dialect's INSERT (PostgreSQL's or SQLite's), which knows ON CONFLICT ... DO UPDATE/NOTHING."""
     if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert  # not loaded for SQLite
+
         return pg_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
     return sqlite_insert
 
 
-def get_session(request: Request) -> Iterator[Session]:
+async def get_session(request: Request) -> AsyncIterator[Session]:
     """The request's session. Routes commit once, just before they render or redirect;
-    whatever is still open here is rolled back."""
+    whatever is still open here is rolled back.
+
+    Async, so that opening it costs no trip to a worker thread (a session connects only when first
+    used). Closing one that holds a connection (a rollback, a round trip) goes to a worker thread, but
+    not through the request threads' limiter: a request waiting there for a thread, while holding a
+    connection that threads waiting for the pool need, would deadlock the process under load (FastAPI
+    closes its own thread-run dependencies the same way)."""
     database: Database = request.app.state.database
     session = database.session(write=request.method in WRITE_METHODS)
     try:
         yield session
     finally:
-        session.close()
+        if session.in_transaction():
+            with anyio.CancelScope(shield=True):  # a client gone away must not leak the connection
+                await anyio.to_thread.run_sync(session.close, limiter=anyio.CapacityLimiter(1))
+        else:
+            session.close()

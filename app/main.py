@@ -142,3 +142,4 @@ def tune_gc() -> None:
     gc.collect()
     gc.freeze()
     gc.set_threshold(10_000, 20, 20)
+    gc.enable()  # a gunicorn worker imports the app with it paused (docker/gunicorn.conf.py)

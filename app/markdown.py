@@ -9,13 +9,25 @@ that host who reads what.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from functools import cache
+from typing import TYPE_CHECKING
 
 import nh3
-from markdown_it import MarkdownIt
-from markdown_it.token import Token
 
-_md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
-_md.enable(["table", "strikethrough"])
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
+    from markdown_it.token import Token
+
+
+@cache
+def _markdown() -> MarkdownIt:
+    """The parser, made on first use: importing markdown-it costs start-up time that serving pages
+    does not need (lesson bodies are rendered when content is loaded, not when it is read)."""
+    from markdown_it import MarkdownIt
+
+    parser = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+    return parser.enable(["table", "strikethrough"])
+
 
 ALLOWED_TAGS = {
     "p", "br", "hr", "h2", "h3", "h4", "h5", "h6", "strong", "em", "s", "del", "code", "pre", "blockquote",
@@ -32,7 +44,7 @@ Resolver = Callable[[str], str | None]
 
 
 def parse(text: str) -> list[Token]:
-    return _md.parse(text)
+    return _markdown().parse(text)
 
 
 def iter_inline(tokens: list[Token]) -> Iterator[tuple[Token, int]]:
@@ -58,7 +70,7 @@ def render(text: str, *, resolve: Resolver | None = None, allow_images: bool = T
             if new is not None:
                 child.attrSet("src", new)
             child.attrSet("loading", "lazy")
-    html = _md.renderer.render(tokens, _md.options, {})
+    html = _markdown().renderer.render(tokens, _markdown().options, {})
     return sanitize(html, allow_images=allow_images)
 
 
@@ -68,13 +80,13 @@ POST_TAGS = ALLOWED_TAGS - {"h2", "h3", "h4", "h5", "h6", "img", "hr"}
 
 
 def render_post(text: str) -> str:
-    html = _md.renderer.render(parse(text), _md.options, {})
+    html = _markdown().renderer.render(parse(text), _markdown().options, {})
     return sanitize(html, allow_images=False, tags=POST_TAGS)
 
 
 def render_inline(text: str) -> str:
     """A short text (an option, a choice): emphasis and links, no paragraphs or images."""
-    return sanitize(_md.renderInline(text), allow_images=False)
+    return sanitize(_markdown().renderInline(text), allow_images=False)
 
 
 def _attribute_filter(allow_images: bool) -> Callable[[str, str, str], str | None]:

@@ -20,6 +20,7 @@ It writes bench/report.json and bench/report.md and exits 1, naming each budget 
 from __future__ import annotations
 
 import argparse
+import compileall
 import datetime as dt
 import json
 import os
@@ -376,22 +377,27 @@ def query_counts(env: dict[str, str], targets: Targets) -> dict[str, int]:
     return {name: page["queries"] for name, page in in_process(env, targets, runs=1).items()}
 
 
-def in_process(env: dict[str, str], targets: Targets, *, runs: int) -> dict[str, dict[str, float]]:
-    """Each page through the whole app in this process (middleware, session, queries, rendering, gzip),
-    after one warm-up: the SQL queries of a request and the median server time of `runs` requests."""
-    from fastapi.testclient import TestClient
-
+def settings_of(env: dict[str, str]) -> Any:
+    """The app's settings for an `environment()`, to build the app in this process."""
     from app.config import Settings
-    from app.main import create_app
-    from bench.generate import COORDINATOR, LEARNER_PASSWORD
 
-    settings = Settings(
+    return Settings(
         _env_file=None,  # type: ignore[call-arg]
         data_dir=env["ACADEMY_DATA_DIR"],
         database_url=env["ACADEMY_DATABASE_URL"],
         secret_key=env["ACADEMY_SECRET_KEY"],
     )
-    app = create_app(settings)
+
+
+def in_process(env: dict[str, str], targets: Targets, *, runs: int) -> dict[str, dict[str, float]]:
+    """Each page through the whole app in this process (middleware, session, queries, rendering, gzip),
+    after one warm-up: the SQL queries of a request and the median server time of `runs` requests."""
+    from fastapi.testclient import TestClient
+
+    from app.main import create_app
+    from bench.generate import COORDINATOR, LEARNER_PASSWORD
+
+    app = create_app(settings_of(env))
     statements: list[str] = []
 
     def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
@@ -770,6 +776,9 @@ def main() -> int:
         return 2
     mode = QUICK if args.quick else FULL
     started = time.perf_counter()
+    # Served as in production (the container compiles the code when it is built): with
+    # PYTHONDONTWRITEBYTECODE set, every start would otherwise compile the app's modules again.
+    compileall.compile_dir(ROOT / "app", quiet=1)
     report: dict[str, Any] = {
         "mode": mode.name,
         "started": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),

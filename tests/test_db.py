@@ -1,13 +1,19 @@
 from __future__ import annotations
 
 import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import anyio
+import anyio.to_thread
 import pytest
 import sqlalchemy as sa
+from fastapi.testclient import TestClient
 from sqlalchemy.exc import OperationalError
 
+from app.config import Settings
 from app.db import Database, UTCDateTime, create_engine, describe_connection_error
+from app.main import create_app
 from tests.conftest import is_postgres
 
 
@@ -76,3 +82,65 @@ def test_unreachable_postgres_is_one_clear_line() -> None:
     assert "cannot connect to the database" in message
     assert "\n" not in message
     engine.dispose()
+
+
+class TestRequestSessions:
+    """get_session: every request's session goes back to the pool, whether it queried or not."""
+
+    def test_a_page_that_queries_gives_its_connection_back(
+        self, client: TestClient, database: Database
+    ) -> None:
+        before = database.engine.pool.checkedout()  # type: ignore[attr-defined]
+        for _ in range(3):
+            assert client.get("/courses").status_code == 200
+        assert database.engine.pool.checkedout() == before  # type: ignore[attr-defined]
+
+    def test_a_failed_request_gives_its_connection_back(self, client: TestClient, database: Database) -> None:
+        before = database.engine.pool.checkedout()  # type: ignore[attr-defined]
+        assert client.get("/courses/no-such-course").status_code == 404
+        assert database.engine.pool.checkedout() == before  # type: ignore[attr-defined]
+
+
+def test_more_requests_than_threads_and_connections_all_finish(settings: Settings, database_url: str) -> None:
+    """A request that has used its connection gives it back without waiting for a request thread: with
+    one thread and one connection, eight requests at once all succeed (waiting for a thread while holding
+    the connection another thread waits for would stall them until the pool's timeout, then fail)."""
+    engine = create_engine(database_url, pool_size=1, max_overflow=0, pool_timeout=3)
+    app = create_app(settings, Database(engine))
+
+    async def get(path: str) -> int:
+        scope = {
+            "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET",
+            "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "",
+            "headers": [(b"host", b"test")], "client": ("127.0.0.1", 1), "server": ("test", 80),
+        }  # fmt: skip
+        sent: list[dict[str, object]] = []
+
+        async def receive() -> dict[str, object]:
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        async def send(message: dict[str, object]) -> None:
+            sent.append(message)
+
+        await app(scope, receive, send)
+        return int(sent[0]["status"])  # type: ignore[call-overload]
+
+    async def main() -> list[int]:
+        anyio.to_thread.current_default_thread_limiter().total_tokens = 1
+        statuses: list[int] = []
+
+        async def ask() -> None:
+            statuses.append(await get("/courses"))
+
+        with anyio.fail_after(20):
+            async with anyio.create_task_group() as group:
+                for _ in range(8):
+                    group.start_soon(ask)
+        return statuses
+
+    try:
+        with ThreadPoolExecutor(1) as pool:  # a loop of its own (browser tests may leave one running here)
+            statuses = pool.submit(anyio.run, main).result()
+    finally:
+        engine.dispose()
+    assert statuses == [200] * 8

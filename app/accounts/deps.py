@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hmac
 
+import anyio.to_thread
 from fastapi import Request
 
 from app.accounts import service as accounts_service
@@ -72,9 +73,14 @@ class Require:
     def __init__(self, capability: Capability | None = None) -> None:
         self.capability = capability
 
-    def __call__(self, request: Request) -> Principal:
+    async def __call__(self, request: Request) -> Principal:
+        # Async, so that FastAPI need not hand it to a worker thread: only a bearer token's owner is
+        # looked up in the database, and that in a worker thread.
         api = request.url.path.startswith("/api/")
-        principal = api_principal(request) if api else current_principal(request)
+        if api and bearer_token(request) is not None:
+            principal = await anyio.to_thread.run_sync(api_principal, request)
+        else:
+            principal = current_principal(request)
         if principal is None:
             if api:
                 raise ApiLoginRequired()

@@ -88,11 +88,11 @@ class AuthMiddleware:
             await self.app(scope, receive, send_wrapper)
 
     def _load(self, token: str) -> Principal | None:
-        with self.database.session() as session:
-            active = service.find_session(session, settings=self.settings, token=token)
-            if active is None:
-                return None
-            principal = active.principal
+        with self.database.engine.connect() as connection:  # a plain connection: no ORM session needed
+            active = service.find_session(connection, settings=self.settings, token=token)
+        if active is None:
+            return None
+        principal = active.principal
         if active.needs_touch:
             with self.database.session(write=True) as session:
                 service.touch_session(session, session_id=principal.session_id, user_id=principal.user_id)

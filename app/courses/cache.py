@@ -35,6 +35,7 @@ class ContentVersion(Base):
     n: Mapped[int] = mapped_column(sa.BigInteger)
 
 
+_VERSION = sa.select(ContentVersion.n).where(ContentVersion.id == 1)  # built once: asked on every page
 _entries: OrderedDict[tuple[Any, ...], tuple[int, Any]] = OrderedDict()
 _lock = threading.Lock()
 
@@ -42,9 +43,7 @@ _lock = threading.Lock()
 def version(session: Session) -> int | None:
     """The content's version, read once per session (None: nothing may be cached)."""
     if "content_version" not in session.info:
-        session.info["content_version"] = session.scalar(
-            sa.select(ContentVersion.n).where(ContentVersion.id == 1)
-        )
+        session.info["content_version"] = session.scalar(_VERSION)
     value = session.info["content_version"]
     return int(value) if value is not None else None
 

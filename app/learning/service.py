@@ -78,14 +78,20 @@ def normalize_code(raw: str) -> str:
 # Enrolment ------------------------------------------------------------------------------------------------
 
 
+# The statements every lesson and course page runs, built once (building one costs more than running it).
+_ACTIVE_ENROLMENT = sa.select(Enrolment).where(
+    Enrolment.user_id == sa.bindparam("user_id"),
+    Enrolment.course_id == sa.bindparam("course_id"),
+    Enrolment.status == "active",
+)
+_PROGRESS = sa.select(LessonProgress).where(
+    LessonProgress.user_id == sa.bindparam("user_id"), LessonProgress.course_id == sa.bindparam("course_id")
+)
+
+
 def enrolment(session: Session, *, user_id: int, course_id: int) -> Enrolment | None:
     """Her active enrolment in the course, if any."""
-    found = session.scalars(
-        sa.select(Enrolment).where(
-            Enrolment.user_id == user_id, Enrolment.course_id == course_id, Enrolment.status == "active"
-        )
-    ).one_or_none()
-    return found
+    return session.scalars(_ACTIVE_ENROLMENT, {"user_id": user_id, "course_id": course_id}).one_or_none()
 
 
 def enrol(session: Session, *, user_id: int, course: Course, cohort: Cohort | None = None) -> Enrolment:
@@ -208,11 +214,7 @@ class Recorded:
 
 
 def progress_of(session: Session, *, user_id: int, course_id: int) -> dict[int, LessonProgress]:
-    rows = session.scalars(
-        sa.select(LessonProgress).where(
-            LessonProgress.user_id == user_id, LessonProgress.course_id == course_id
-        )
-    )
+    rows = session.scalars(_PROGRESS, {"user_id": user_id, "course_id": course_id})
     return {row.lesson_id: row for row in rows}
 
 

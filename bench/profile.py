@@ -1,0 +1,142 @@
+"""Where a page's time goes, on one core, without HTTP or load: the figures behind docs/performance.md.
+
+    python -m bench.profile pages              # ms of CPU per request, lesson / course / catalogue
+    python -m bench.profile pages --runs 2000  # more requests, steadier figures
+    python -m bench.profile startup --runs 8   # `academy serve` to its first answer, eight times
+
+`pages` makes a fresh SQLite database with generated data (as `make bench-quick` does at its small size),
+signs the first generated learner in and calls the app directly, as the server would (ASGI, one request
+after another, gzip asked for): what is left is the app's own cost, steady enough to compare two
+versions of the code on a noisy machine. Run it under a sampling profiler to see where the time goes:
+
+    py-spy record --gil -f raw -o profile.txt -- python -m bench.profile pages
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import re
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.run import ROOT, academy, environment, generate, prepare_learner, settings_of, startup_seconds
+
+SIZE = (100, 60, 3000)  # learners, lessons, events: bench-quick's small size
+
+
+def pages(runs: int) -> dict[str, dict[str, float]]:
+    from fastapi.testclient import TestClient
+
+    from app.main import create_app, tune_gc
+    from bench.generate import LEARNER_PASSWORD
+
+    with tempfile.TemporaryDirectory(prefix="academy-profile-") as work:
+        env = environment(Path(work), f"sqlite:///{Path(work) / 'profile.db'}")
+        academy(env, "migrate")
+        academy(env, "courses", "sync", str(ROOT / "courses"))
+        generate(env, SIZE)
+        targets = prepare_learner(env)
+        settings = settings_of(env)
+        app = create_app(settings)
+        with TestClient(app) as client:  # only to sign in
+            token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text)
+            assert token
+            form = {
+                "email": "bench-0@example.org",
+                "password": LEARNER_PASSWORD,
+                "csrf_token": token.group(1),
+            }
+            assert client.post("/login", data=form, follow_redirects=False).status_code == 303
+            cookie = "; ".join(f"{name}={value}" for name, value in client.cookies.items())
+        paths = {
+            "lesson": f"/courses/{targets.course}/{targets.lesson}",
+            "course": f"/courses/{targets.course}",
+            "catalogue": "/courses",
+        }
+        try:
+            return asyncio.run(_measure(app, settings, paths, cookie, runs, tune_gc))
+        finally:
+            app.state.database.dispose()
+
+
+async def _measure(
+    app: Any, settings: Any, paths: dict[str, str], cookie: str, runs: int, tune_gc: Any
+) -> dict[str, dict[str, float]]:
+    import anyio.to_thread
+
+    anyio.to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
+    headers = [(b"host", b"profile"), (b"cookie", cookie.encode()), (b"accept-encoding", b"gzip")]
+
+    async def get(path: str) -> int:
+        scope = {
+            "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET",
+            "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "",
+            "headers": headers, "client": ("127.0.0.1", 1), "server": ("127.0.0.1", 80), "state": {},
+        }  # fmt: skip
+        sent: list[dict[str, Any]] = []
+
+        async def receive() -> dict[str, Any]:
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        async def send(message: dict[str, Any]) -> None:
+            sent.append(message)
+
+        await app(scope, receive, send)
+        assert sent[0]["status"] == 200, (path, sent[0]["status"])
+        return sum(len(message.get("body", b"")) for message in sent)
+
+    results: dict[str, dict[str, float]] = {}
+    for name, path in paths.items():
+        for _ in range(50):  # warm the caches and the pool
+            size = await get(path)
+        tune_gc()
+        wall: list[float] = []
+        cpu = time.process_time()
+        for _ in range(runs):
+            started = time.perf_counter()
+            await get(path)
+            wall.append((time.perf_counter() - started) * 1000)
+        results[name] = {
+            "median_ms": round(statistics.median(wall), 2),
+            "cpu_ms": round((time.process_time() - cpu) / runs * 1000, 2),
+            "gzip_bytes": size,
+        }
+    return results
+
+
+def startup(runs: int) -> list[float]:
+    """`academy serve` to its first answer, on a migrated SQLite database, `runs` times."""
+    import compileall
+
+    compileall.compile_dir(ROOT / "app", quiet=1)  # as the container is built, see docs/performance.md
+    with tempfile.TemporaryDirectory(prefix="academy-profile-") as work:
+        env = environment(Path(work), f"sqlite:///{Path(work) / 'profile.db'}")
+        academy(env, "migrate")
+        return [startup_seconds(env) for _ in range(runs)]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("what", choices=["pages", "startup"])
+    parser.add_argument("--runs", type=int, default=None, help="requests per page (500) or starts (5)")
+    args = parser.parse_args()
+    if args.what == "pages":
+        for name, figures in pages(args.runs or 500).items():
+            cpu, median, size = figures["cpu_ms"], figures["median_ms"], figures["gzip_bytes"]
+            print(f"{name:10} {cpu:6.2f} ms CPU per request (median {median} ms), {size} bytes gzipped")
+    else:
+        seconds = startup(args.runs or 5)
+        median = statistics.median(seconds)
+        print(f"academy serve to first answer: median {median} s, min {min(seconds)} s, all {seconds}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,23 @@
+"""bench.profile still measures: a signed-in learner's pages answer 200 through the bare ASGI call."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from tests.test_cli import ROOT
+
+
+def test_profile_pages_measures_each_page() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.profile", "pages", "--runs", "3"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    lines = {line.split()[0]: line for line in result.stdout.splitlines() if line.strip()}
+    assert set(lines) == {"lesson", "course", "catalogue"}
+    for line in lines.values():
+        assert float(line.split()[1]) > 0 and "bytes gzipped" in line
