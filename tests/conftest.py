@@ -20,9 +20,11 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from app import migrate
+from app.accounts.models import User
 from app.config import Settings
 from app.db import Base, Database, create_engine
 from app.main import create_app
+from tests.factories import login
 
 TEST_DATABASE_URL = os.environ.get("ACADEMY_TEST_DATABASE_URL", "").strip()
 WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
@@ -108,6 +110,18 @@ def new_client(app: FastAPI, session: Session) -> Iterator[Callable[[], TestClie
 @pytest.fixture
 def client(new_client: Callable[[], TestClient]) -> TestClient:
     return new_client()
+
+
+@pytest.fixture
+def browser_of(new_client: Callable[[], TestClient]) -> Callable[[User], TestClient]:
+    """A browser signed in as `user`."""
+
+    def make(user: User) -> TestClient:
+        client = new_client()
+        login(client, user.email)
+        return client
+
+    return make
 
 
 @pytest.fixture(autouse=True)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from app.accounts import emails, ratelimit
+from app.accounts import emails, personal_data, ratelimit
 from app.accounts import service as accounts_service
 from app.accounts.deps import current_principal, require_user
 from app.accounts.exceptions import InvalidLink, RateLimited
@@ -17,7 +18,7 @@ from app.accounts.middleware import SESSION_COOKIE, session_cookie_header
 from app.accounts.principal import Principal
 from app.accounts.regions import REGIONS
 from app.config import LOCALES, Settings
-from app.db import get_session
+from app.db import get_session, utcnow
 from app.forms import FormErrors, clean_line, clean_secret, form_fields
 from app.i18n import LOCALE_NAMES, N_, gettext
 from app.middleware import LOCALE_COOKIE
@@ -38,6 +39,9 @@ PASSWORD_CHANGED = flash.register(
 PASSWORD_RESET_DONE = flash.register("password-reset", N_("Your new password is set. Please sign in."))
 TOKEN_REMOVED = flash.register("token-removed", N_("The app's token is removed."))
 ACCOUNT_CREATED = flash.register("account-created", N_("Welcome! Your account is ready."))
+ACCOUNT_DELETED = flash.register(
+    "account-deleted", N_("Your account is deleted. Thank you for learning with us."), "info"
+)
 
 
 def _settings(request: Request) -> Settings:
@@ -68,6 +72,18 @@ def _choices() -> dict[str, Any]:
         "region_choices": [("", gettext("Prefer not to say"))]
         + [(code, gettext(label)) for code, label in REGIONS.items()],
     }
+
+
+def _is_her_password(request: Request, session: Session, principal: Principal, raw: str | None) -> bool:
+    """Whether the signed-in person typed her password; the attempt counts against the sign-in limit."""
+    _limit(request, session, (ratelimit.LOGIN_PER_ACCOUNT, principal.email))
+    password = clean_secret(raw)
+    return (
+        accounts_service.authenticate(
+            session, settings=_settings(request), email=principal.email, password=password
+        )
+        is not None
+    )
 
 
 def _sign_in(request: Request, response: Response, session: Session, user: Any) -> Response:
@@ -250,12 +266,10 @@ def account_password(
     session: Session = Depends(get_session),
 ) -> Response:
     settings = _settings(request)
-    _limit(request, session, (ratelimit.LOGIN_PER_ACCOUNT, principal.email))
     user = accounts_service.get_user(session, principal.user_id)
     assert user is not None
     errors = FormErrors()
-    current = clean_secret(raw.get("current_password"))
-    if not accounts_service.authenticate(session, settings=settings, email=user.email, password=current):
+    if not _is_her_password(request, session, principal, raw.get("current_password")):
         errors.add("current_password", N_("This is not your current password."))
     new, confirm = clean_secret(raw.get("password")), clean_secret(raw.get("password_confirm"))
     check_new_password(errors, new, confirm, email=user.email, name=user.display_name)
@@ -288,6 +302,46 @@ def revoke_token(
     accounts_service.revoke_api_token(session, user_id=principal.user_id, token_id=token_id)
     session.commit()
     return flash.flash(RedirectResponse("/account", status_code=303), TOKEN_REMOVED)
+
+
+# Her data and her leaving --------------------------------------------------------------------------------
+
+
+@router.get("/account/data", name="account_data")
+def download_data(
+    principal: Principal = Depends(require_user), session: Session = Depends(get_session)
+) -> Response:
+    """Everything kept about her, as a JSON file (see app/accounts/personal_data.py)."""
+    document = personal_data.export(session, user_id=principal.user_id)
+    filename = f"civic-space-academy-my-data-{utcnow():%Y-%m-%d}.json"
+    return Response(
+        json.dumps(document, ensure_ascii=False, indent=2),
+        media_type="application/json",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"},
+    )
+
+
+@router.get("/account/delete", name="account_delete")
+def delete_account_form(request: Request, principal: Principal = Depends(require_user)) -> Response:
+    return _render(request, "accounts/delete.html", {"errors": FormErrors()})
+
+
+@router.post("/account/delete", name="account_delete_submit")
+def delete_account(
+    request: Request,
+    principal: Principal = Depends(require_user),
+    raw: dict[str, str] = Depends(form_fields),
+    session: Session = Depends(get_session),
+) -> Response:
+    if not _is_her_password(request, session, principal, raw.get("password")):
+        errors = FormErrors()
+        errors.add("password", N_("This is not your password."))
+        return _render(request, "accounts/delete.html", {"errors": errors}, status_code=422)
+    personal_data.delete_account(session, user_id=principal.user_id)
+    session.commit()
+    response = RedirectResponse("/", status_code=303)
+    response.headers.append("set-cookie", session_cookie_header(_settings(request), None))
+    return flash.flash(response, ACCOUNT_DELETED)
 
 
 # Password reset --------------------------------------------------------------------------------------------

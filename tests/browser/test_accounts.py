@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from sqlalchemy.orm import Session
 
 from app.config import Settings
 from tests.browser.conftest import axe_violations
-from tests.factories import link_in, outbox
+from tests.factories import PASSWORD, create_user, link_in, outbox
 
 
 @pytest.mark.parametrize("javascript", [False, True], ids=["no-js", "js"])
@@ -64,5 +65,49 @@ def test_account_pages_are_accessible(page: Any, live_server: str, path: str) ->
 def test_form_errors_are_accessible(page: Any, live_server: str) -> None:
     page.goto(live_server + "/register")
     page.click("main button[type=submit]")
+    assert page.locator("#error-summary").is_visible()
+    assert axe_violations(page) == []
+
+
+def sign_in(page: Any, live_server: str, email: str) -> None:
+    page.goto(live_server + "/login")
+    page.fill("#field-email", email)
+    page.fill("#field-password", PASSWORD)
+    page.click("main button[type=submit]")
+    page.wait_for_load_state()
+
+
+def test_leaving_without_javascript(
+    page_without_js: Any, live_server: str, session: Session, settings: Settings
+) -> None:
+    user = create_user(session, settings, locale="ky", email="leaving@example.kg")
+    session.commit()
+    page = page_without_js
+    sign_in(page, live_server, user.email)
+    page.goto(live_server + "/account")
+    page.click("a[href='/account/delete']")
+    page.wait_for_url("**/account/delete")
+    page.fill("#field-password", "not the password")
+    page.click("main button.danger")
+    assert page.locator("#error-summary").is_visible()
+    page.fill("#field-password", PASSWORD)
+    page.click("main button.danger")
+    page.wait_for_url(live_server + "/")
+    assert page.locator("main .notice").is_visible()
+    page.goto(live_server + "/account")
+    assert "/login" in page.url
+
+
+def test_the_data_and_leaving_pages_are_accessible(
+    page: Any, live_server: str, session: Session, settings: Settings
+) -> None:
+    user = create_user(session, settings, email="staying@example.kg")
+    session.commit()
+    sign_in(page, live_server, user.email)
+    page.goto(live_server + "/account")
+    assert axe_violations(page) == []
+    page.goto(live_server + "/account/delete")
+    page.fill("#field-password", "not the password")
+    page.click("main button.danger")
     assert page.locator("#error-summary").is_visible()
     assert axe_violations(page) == []

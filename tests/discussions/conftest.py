@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
@@ -20,7 +19,7 @@ from app.discussions import service as discussions
 from app.discussions.access import Viewer, viewer_for
 from app.discussions.models import Post, Thread
 from app.learning.models import Cohort, CohortMember
-from tests.factories import create_cohort, create_user, csrf_token, enrol, lesson_of, login, sync_course
+from tests.factories import create_cohort, create_user, csrf_token, enrol, lesson_of, sync_course
 
 
 @dataclass
@@ -109,16 +108,6 @@ def reply(session: Session, user: User, thread: Thread, body: str = "Ответ"
     post = discussions.reply(session, viewer(session, user), thread, body=body, **kwargs)  # type: ignore[arg-type]
     session.commit()
     return post
-
-
-@pytest.fixture
-def browser_of(new_client: Callable[[], TestClient]) -> Callable[[User], TestClient]:
-    def make(user: User) -> TestClient:
-        client = new_client()
-        login(client, user.email)
-        return client
-
-    return make
 
 
 def form(client: TestClient, path: str, data: dict[str, str], *, token_from: str = "/discussions") -> object:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
@@ -20,7 +19,7 @@ from app.resolutions import recommendations as recs
 from app.resolutions.access import ForumRole, role_in
 from app.resolutions.forums import ForumFields, save
 from app.resolutions.models import Forum, Recommendation, Resolution
-from tests.factories import create_cohort, create_user, csrf_token, enrol, login, sync_course
+from tests.factories import create_cohort, create_user, csrf_token, enrol, sync_course
 
 
 @dataclass
@@ -139,16 +138,6 @@ def adopted(
                    votes=None, author=world.coordinator)  # fmt: skip
     session.commit()
     return resolution
-
-
-@pytest.fixture
-def browser_of(new_client: Callable[[], TestClient]) -> Callable[[User], TestClient]:
-    def make(user: User) -> TestClient:
-        client = new_client()
-        login(client, user.email)
-        return client
-
-    return make
 
 
 def form(

@@ -1,0 +1,113 @@
+"""A person's own data: all of it as one JSON document, and the deletion of her account.
+
+Both walk the schema instead of a list kept by hand, so that a table added later is covered at once:
+every column that points at `user_account` marks rows that are hers. The export gives those rows as
+they are stored, less the secrets (password and token hashes). Deletion relies on what each of those
+columns says in the schema: her own records go with her (ON DELETE CASCADE: enrolments, progress,
+notes, sessions, endorsements, subscriptions, ...), and what she gave to others stays without her name
+(ON DELETE SET NULL: posts and threads read "a former participant", recommendations, revisions). Her
+certificates go too, since they print her name, and every label that copied her display name (the audit
+log, revision histories) is overwritten. tests/accounts/test_personal_data.py checks that no column
+pointing at a person lacks an ON DELETE rule and that every copied name is listed below.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import decimal
+from collections import defaultdict
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from app.accounts.exceptions import LastAdmin
+from app.accounts.models import UserRole
+from app.accounts.permissions import Role
+from app.db import Base, utcnow
+
+SECRETS = frozenset({"password_hash", "token_hash"})
+FORMAT = "civic-space-academy/personal-data/1"
+DELETED = "a deleted account"  # what a label that named her says afterwards (staff pages only)
+
+# Columns that copy a person's display name at the time, beside the column that points at her.
+LABELS: dict[tuple[str, str], str] = {
+    ("audit_event", "actor_id"): "actor_label",
+    ("audit_event", "target_user_id"): "target_label",
+    ("lesson_draft", "updated_by_id"): "updated_by_label",
+    ("resolution_revision", "author_id"): "author_label",
+    ("revision", "author_id"): "author_label",
+}
+
+
+def person_columns() -> dict[sa.Table, list[sa.Column[Any]]]:
+    """Every table with a column that points at a person, and those columns."""
+    people = Base.metadata.tables["user_account"]
+    found: dict[sa.Table, list[sa.Column[Any]]] = defaultdict(list)
+    for table in Base.metadata.sorted_tables:
+        for key in table.foreign_keys:
+            if key.column.table is people:
+                found[table].append(key.parent)
+    return dict(found)
+
+
+def export(session: Session, *, user_id: int) -> dict[str, Any]:
+    """Everything kept about her: her account, and each row of every table that points at her."""
+    people = Base.metadata.tables["user_account"]
+    account = session.execute(sa.select(people).where(people.c.id == user_id)).mappings().one()
+    tables: dict[str, list[dict[str, Any]]] = {}
+    for table, columns in sorted(person_columns().items(), key=lambda item: item[0].name):
+        statement = sa.select(table).where(sa.or_(*(column == user_id for column in columns)))
+        statement = statement.order_by(*table.primary_key.columns)
+        rows = [_plain(row) for row in session.execute(statement).mappings()]
+        if rows:
+            tables[table.name] = rows
+    return {
+        "format": FORMAT,
+        "exported_at": utcnow().isoformat(timespec="seconds"),
+        "account": _plain(account),
+        "records": tables,
+    }
+
+
+def _plain(row: Any) -> dict[str, Any]:
+    return {key: _value(value) for key, value in row.items() if key not in SECRETS}
+
+
+def _value(value: Any) -> Any:
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode("ascii")
+    return value
+
+
+def delete_account(session: Session, *, user_id: int) -> None:
+    """Delete her account as described above; the last administrator cannot (409). The caller commits."""
+    is_admin = session.scalar(
+        sa.select(sa.func.count())
+        .select_from(UserRole)
+        .where(UserRole.user_id == user_id, UserRole.role == Role.ADMIN)
+    )
+    admins = session.scalar(
+        sa.select(sa.func.count()).select_from(UserRole).where(UserRole.role == Role.ADMIN)
+    )
+    if is_admin and (admins or 0) <= 1:
+        raise LastAdmin()
+    tables = Base.metadata.tables
+    for (table_name, column), label in LABELS.items():
+        table = tables[table_name]
+        session.execute(sa.update(table).where(table.c[column] == user_id).values({label: DELETED}))
+    certificates = tables["certificate"]
+    session.execute(sa.delete(certificates).where(certificates.c.user_id == user_id))
+    people = tables["user_account"]
+    session.execute(
+        sa.delete(people).where(people.c.id == user_id)
+    )  # the schema's ON DELETE rules do the rest
+    audit = tables["audit_event"]
+    session.execute(
+        sa.insert(audit).values(created_at=utcnow(), actor_label=DELETED, action="account.delete", detail="")
+    )
