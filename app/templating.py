@@ -7,6 +7,7 @@ comes from htmx (see `is_partial`). Templates render what routes hand them; they
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable, Mapping
 from functools import lru_cache
 from pathlib import Path
@@ -59,7 +60,6 @@ class Templates:
             i18n.gettext, i18n.ngettext, newstyle=True, pgettext=i18n.pgettext, npgettext=i18n.npgettext
         )
         env.globals.update(
-            url=_url,
             csrf_field=_csrf_field,
             static_url=static.url,
             locales=LOCALES,
@@ -93,6 +93,10 @@ class Templates:
         partial = block is not None and is_partial(request)
         values: dict[str, Any] = {
             "request": request,
+            # The path of a named route, {{ url('course', slug=course.slug) }}: a plain function bound to
+            # this app, not a context function, which Jinja would give a context of its own at each call
+            # in a loop.
+            "url": functools.partial(url_for, request.app),
             "locale": i18n.get_locale(),
             "flash": None if partial else flash.pending(request),
         }
@@ -121,13 +125,6 @@ def _csrf_field(context: Context) -> Markup:
     form macros need no page context and Jinja builds their module once, not on every page."""
     token = str(context.get("csrf_token", ""))
     return Markup('<input type="hidden" name="csrf_token" value="{}">').format(token)
-
-
-@pass_context
-def _url(context: Context, name: str, /, **params: Any) -> str:
-    """The path of a named route: {{ url('course', slug=course.slug) }}."""
-    request: Request = context["request"]
-    return url_for(request.app, name, **params)
 
 
 def url_for(app: Any, name: str, /, **params: Any) -> str:
