@@ -22,6 +22,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from app.accounts import service as accounts_service
 from app.accounts.exceptions import LastAdmin
 from app.accounts.models import UserRole
 from app.accounts.permissions import Role
@@ -92,10 +93,7 @@ def delete_account(session: Session, *, user_id: int) -> None:
         .select_from(UserRole)
         .where(UserRole.user_id == user_id, UserRole.role == Role.ADMIN)
     )
-    admins = session.scalar(
-        sa.select(sa.func.count()).select_from(UserRole).where(UserRole.role == Role.ADMIN)
-    )
-    if is_admin and (admins or 0) <= 1:
+    if is_admin and accounts_service.count_admins(session) <= 1:
         raise LastAdmin()
     tables = Base.metadata.tables
     for (table_name, column), label in LABELS.items():
@@ -104,9 +102,8 @@ def delete_account(session: Session, *, user_id: int) -> None:
     certificates = tables["certificate"]
     session.execute(sa.delete(certificates).where(certificates.c.user_id == user_id))
     people = tables["user_account"]
-    session.execute(
-        sa.delete(people).where(people.c.id == user_id)
-    )  # the schema's ON DELETE rules do the rest
+    # The schema's ON DELETE rules do the rest (see the module's docstring).
+    session.execute(sa.delete(people).where(people.c.id == user_id))
     audit = tables["audit_event"]
     session.execute(
         sa.insert(audit).values(created_at=utcnow(), actor_label=DELETED, action="account.delete", detail="")
