@@ -133,7 +133,7 @@ def main() -> int:
             print(f"{name:10} {cpu:6.2f} ms CPU per request (median {median} ms), {size} bytes gzipped")
     else:
         seconds = startup(args.runs or 5)
-        median = statistics.median(seconds)
+        median = round(statistics.median(seconds), 2)
         print(f"academy serve to first answer: median {median} s, min {min(seconds)} s, all {seconds}")
     return 0
 
