@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections.abc import Callable, Mapping
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -61,6 +60,7 @@ class Templates:
         )
         env.globals.update(
             csrf_field=_csrf_field,
+            who=_who,
             static_url=static.url,
             locales=LOCALES,
             locale_names=i18n.LOCALE_NAMES,
@@ -119,6 +119,23 @@ class Templates:
         return response
 
 
+# Records keep the name of who did something as it was then (a label). Where no person is behind it,
+# the label is one of these, stored in English and shown in the reader's language.
+NO_PERSON_LABELS = {
+    "command line": i18n.N_("command line"),  # app.accounts.service.COMMAND_LINE
+    "files": i18n.N_("files"),  # a revision loaded from courses/ (app.courses.sync)
+    "a deleted account": i18n.N_("a deleted account"),  # app.accounts.personal_data.DELETED
+}
+
+
+def _who(label: str | None, person_id: int | None = None) -> str:
+    """A record's label of who did it: {{ who(event.actor_label, event.actor_id) }}. Only a label with no
+    person behind it is translated (so a person who calls herself "files" is shown as she wrote it)."""
+    if person_id is None and label in NO_PERSON_LABELS:
+        return i18n.gettext(NO_PERSON_LABELS[label])
+    return label or ""
+
+
 @pass_context
 def _csrf_field(context: Context) -> Markup:
     """The hidden CSRF field of a form: {{ csrf_field() }}. A global rather than a macro, so that the
@@ -160,7 +177,7 @@ def _date(value: dt.date | None, format: str = "medium") -> str:
     return _format_date(day, format, i18n.get_locale())
 
 
-@lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=4096)
 def _format_date(day: dt.date, format: str, locale: str) -> str:
     """Babel's formatting is slow and reports show the same few dates hundreds of times."""
     return str(format_date(day, format=format, locale=locale))

@@ -17,7 +17,9 @@ from app.accounts.models import AuditEvent, User, UserSession
 from app.config import Settings
 from app.db import Base
 from app.discussions.models import Post, Thread
+from app.i18n import use_locale
 from app.learning.models import Certificate, Enrolment, ReflectionNote
+from app.templating import NO_PERSON_LABELS, _who
 from tests.discussions.conftest import World, build_world, reply, start, text_of
 from tests.factories import PASSWORD, create_user, csrf_token
 
@@ -146,6 +148,16 @@ def test_deleting_her_account_removes_her_and_keeps_her_posts_without_her_name(
     assert session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "account.delete")).one()
     page = text_of(browser_of(world.bermet).get(f"/threads/{thread.id}").text)
     assert "Мой вопрос" in page and name not in page
+    audit = text_of(browser_of(world.admin).get("/admin/audit").text)  # the admin reads Russian
+    assert "удалённый аккаунт" in audit and personal_data.DELETED not in audit and name not in audit
+
+
+def test_labels_with_no_person_behind_them_are_shown_translated() -> None:
+    assert {personal_data.DELETED, accounts_service.COMMAND_LINE, "files"} <= set(NO_PERSON_LABELS)
+    with use_locale("ru"):
+        assert _who(personal_data.DELETED) == "удалённый аккаунт"
+        assert _who("files", person_id=7) == "files"  # a person who chose that name keeps it
+        assert _who(None) == ""
 
 
 def test_the_only_administrator_cannot_leave(

@@ -21,6 +21,8 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 
+from tests.factories import PASSWORD
+
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
 AXE = ROOT / "tests" / "browser" / "vendor" / "axe.min.js"
@@ -126,3 +128,11 @@ def axe_violations(page: Any) -> list[dict[str, Any]]:
             values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']}})"""
     )
     return [v for v in result["violations"] if v["impact"] in ("serious", "critical")]
+
+
+def sign_in(page: Any, live_server: str, email: str, password: str = PASSWORD) -> None:
+    page.goto(live_server + "/login")
+    page.fill("#field-email", email)
+    page.fill("#field-password", password)
+    page.click("main button[type=submit]")
+    page.wait_for_load_state()

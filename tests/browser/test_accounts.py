@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from app.config import Settings
-from tests.browser.conftest import axe_violations
+from tests.browser.conftest import axe_violations, sign_in
 from tests.factories import PASSWORD, create_user, link_in, outbox
 
 
@@ -67,14 +67,6 @@ def test_form_errors_are_accessible(page: Any, live_server: str) -> None:
     page.click("main button[type=submit]")
     assert page.locator("#error-summary").is_visible()
     assert axe_violations(page) == []
-
-
-def sign_in(page: Any, live_server: str, email: str) -> None:
-    page.goto(live_server + "/login")
-    page.fill("#field-email", email)
-    page.fill("#field-password", PASSWORD)
-    page.click("main button[type=submit]")
-    page.wait_for_load_state()
 
 
 def test_leaving_without_javascript(

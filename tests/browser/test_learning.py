@@ -8,16 +8,8 @@ import pytest
 from sqlalchemy.orm import Session
 
 from app.config import Settings
-from tests.browser.conftest import axe_violations
-from tests.factories import PASSWORD, create_cohort, create_user, enrol, sync_course
-
-
-def sign_in(page: Any, live_server: str, email: str) -> None:
-    page.goto(live_server + "/login")
-    page.fill("#field-email", email)
-    page.fill("#field-password", PASSWORD)
-    page.click("main button[type=submit]")
-    page.wait_for_load_state()
+from tests.browser.conftest import axe_violations, sign_in
+from tests.factories import create_cohort, create_user, enrol, sync_course
 
 
 @pytest.mark.parametrize("javascript", [False, True], ids=["no-js", "js"])

@@ -1,10 +1,8 @@
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
@@ -12,7 +10,7 @@ from app.config import Settings
 from app.courses.models import Course
 from app.learning import service as learning_service
 from app.learning.models import Cohort, CohortMember
-from tests.factories import create_cohort, create_user, enrol, lesson_of, login, sync_course
+from tests.factories import create_cohort, create_user, enrol, lesson_of, sync_course
 
 
 @dataclass
@@ -52,13 +50,3 @@ def world(session: Session, settings: Settings) -> World:
                                       type="quiz_submitted", client_event_id=f"q{n}", data={"score": 30})  # fmt: skip
     session.commit()
     return World(course, first, second, coordinator, trainer, learners, outsider)
-
-
-@pytest.fixture
-def signed_in(new_client: Callable[[], TestClient]) -> Callable[[User], TestClient]:
-    def make(user: User) -> TestClient:
-        client = new_client()
-        login(client, user.email)
-        return client
-
-    return make

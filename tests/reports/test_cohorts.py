@@ -36,8 +36,8 @@ def management(world: World, cohort_id: int) -> list[str]:
 
 
 class TestWhoSeesWhat:
-    def test_a_coordinator_sees_only_her_cohorts(self, world: World, signed_in: Make) -> None:
-        client = signed_in(world.coordinator)
+    def test_a_coordinator_sees_only_her_cohorts(self, world: World, browser_of: Make) -> None:
+        client = browser_of(world.coordinator)
         for path in pages(world, world.first.id) + management(world, world.first.id):
             assert client.get(path).status_code == 200, path
         for path in pages(world, world.second.id) + management(world, world.second.id):
@@ -45,8 +45,8 @@ class TestWhoSeesWhat:
         listing = client.get("/cohorts/").text
         assert "Нарын" in listing and "Ош" not in listing
 
-    def test_a_trainer_reads_but_does_not_manage(self, world: World, signed_in: Make) -> None:
-        client = signed_in(world.trainer)
+    def test_a_trainer_reads_but_does_not_manage(self, world: World, browser_of: Make) -> None:
+        client = browser_of(world.trainer)
         assert client.get(f"/cohorts/{world.first.id}").status_code == 200
         assert client.get(f"/cohorts/{world.first.id}/matrix").status_code == 200
         for path in management(world, world.first.id):
@@ -58,27 +58,27 @@ class TestWhoSeesWhat:
         assert withdraw.status_code == 403
 
     def test_learners_and_visitors_are_refused(
-        self, world: World, signed_in: Make, new_client: Callable[[], TestClient]
+        self, world: World, browser_of: Make, new_client: Callable[[], TestClient]
     ) -> None:
-        learner = signed_in(world.learners[0])
+        learner = browser_of(world.learners[0])
         for path in pages(world, world.first.id) + ["/cohorts/", "/cohorts/new"]:
             assert learner.get(path).status_code == 403, path
         visitor = new_client()
         assert visitor.get(f"/cohorts/{world.first.id}").status_code == 303
 
     def test_an_admin_sees_every_cohort(
-        self, world: World, signed_in: Make, session: Session, settings: Settings
+        self, world: World, browser_of: Make, session: Session, settings: Settings
     ) -> None:
         admin = create_user(session, settings, roles=("admin",))
         session.commit()
-        client = signed_in(admin)
+        client = browser_of(admin)
         for cohort in (world.first, world.second):
             assert client.get(f"/cohorts/{cohort.id}/matrix").status_code == 200
 
-    def test_emails_only_for_the_cohorts_coordinators(self, world: World, signed_in: Make) -> None:
+    def test_emails_only_for_the_cohorts_coordinators(self, world: World, browser_of: Make) -> None:
         email = world.learners[0].email
-        assert email in signed_in(world.coordinator).get(f"/cohorts/{world.first.id}/matrix").text
-        trainer = signed_in(world.trainer)
+        assert email in browser_of(world.coordinator).get(f"/cohorts/{world.first.id}/matrix").text
+        trainer = browser_of(world.trainer)
         assert email not in trainer.get(f"/cohorts/{world.first.id}/matrix").text
         assert email not in trainer.get(f"/cohorts/{world.first.id}/export/matrix.csv").content.decode(
             "utf-8-sig"
@@ -86,8 +86,8 @@ class TestWhoSeesWhat:
 
 
 class TestOverview:
-    def test_the_figures(self, world: World, signed_in: Make) -> None:
-        page = signed_in(world.coordinator).get(f"/cohorts/{world.first.id}").text
+    def test_the_figures(self, world: World, browser_of: Make) -> None:
+        page = browser_of(world.coordinator).get(f"/cohorts/{world.first.id}").text
         assert "<strong>3</strong>" in page  # enrolled
         assert "<strong>30%</strong>" in page  # the one quiz score
         assert (
@@ -97,8 +97,8 @@ class TestOverview:
         assert "=cmd" in risky  # failed the quiz twice
         assert "Айгерим" not in risky  # active, nothing failed
 
-    def test_inactive_learners_are_at_risk(self, world: World, signed_in: Make, session: Session) -> None:
-        client = signed_in(world.coordinator)
+    def test_inactive_learners_are_at_risk(self, world: World, browser_of: Make, session: Session) -> None:
+        client = browser_of(world.coordinator)
         assert "Бермет" not in client.get(f"/cohorts/{world.first.id}").text.split('id="risk-heading"')[1]
         month_ago = utcnow() - dt.timedelta(days=30)
         session.execute(sa.update(Enrolment).values(enrolled_at=month_ago))
@@ -112,8 +112,8 @@ class TestOverview:
 
 
 class TestMatrix:
-    def test_filters_and_sorting(self, world: World, signed_in: Make) -> None:
-        client = signed_in(world.coordinator)
+    def test_filters_and_sorting(self, world: World, browser_of: Make) -> None:
+        client = browser_of(world.coordinator)
         everyone = client.get(f"/cohorts/{world.first.id}/matrix").text
         assert everyone.count('<th scope="row">') == 3
         batken = client.get(f"/cohorts/{world.first.id}/matrix?region=KG-B", headers={"HX-Request": "true"})
@@ -124,15 +124,15 @@ class TestMatrix:
         assert by_progress.index("Айгерим") < by_progress.index("Бермет")
         assert client.get(f"/cohorts/{world.first.id}/matrix?sort=x&state=y&region=z").status_code == 200
 
-    def test_a_learners_timeline(self, world: World, signed_in: Make) -> None:
+    def test_a_learners_timeline(self, world: World, browser_of: Make) -> None:
         page = (
-            signed_in(world.coordinator)
+            browser_of(world.coordinator)
             .get(f"/cohorts/{world.first.id}/learners/{world.learners[1].id}")
             .text
         )
         assert page.count("30%") == 2  # both attempts
         assert (
-            signed_in(world.coordinator)
+            browser_of(world.coordinator)
             .get(f"/cohorts/{world.first.id}/learners/{world.outsider.id}")
             .status_code
             == 404
@@ -140,8 +140,8 @@ class TestMatrix:
 
 
 class TestExports:
-    def test_csv(self, world: World, signed_in: Make) -> None:
-        response = signed_in(world.coordinator).get(f"/cohorts/{world.first.id}/export/matrix.csv")
+    def test_csv(self, world: World, browser_of: Make) -> None:
+        response = browser_of(world.coordinator).get(f"/cohorts/{world.first.id}/export/matrix.csv")
         assert response.status_code == 200 and "attachment" in response.headers["content-disposition"]
         rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
         assert len(rows) == 4
@@ -149,14 +149,14 @@ class TestExports:
         assert "Айгерим" in names and "'=cmd|' /C calc'!A0" in names  # a formula never runs
         assert world.learners[0].email in rows[1] + rows[2] + rows[3]
 
-    def test_xlsx(self, world: World, signed_in: Make) -> None:
+    def test_xlsx(self, world: World, browser_of: Make) -> None:
         for kind in ("matrix", "summary"):
-            response = signed_in(world.coordinator).get(f"/cohorts/{world.first.id}/export/{kind}.xlsx")
+            response = browser_of(world.coordinator).get(f"/cohorts/{world.first.id}/export/{kind}.xlsx")
             sheet = load_workbook(io.BytesIO(response.content)).active
             values = [cell for row in sheet.iter_rows(values_only=True) for cell in row]
             assert "Нарын" in values or "Айгерим" in values
         assert (
-            signed_in(world.coordinator).get(f"/cohorts/{world.first.id}/export/matrix.pdf").status_code
+            browser_of(world.coordinator).get(f"/cohorts/{world.first.id}/export/matrix.pdf").status_code
             == 404
         )
 
@@ -175,9 +175,9 @@ def queries(database: Database) -> Iterator[list[str]]:
 
 
 def test_the_matrix_costs_the_same_for_3_and_43_learners(
-    world: World, signed_in: Make, session: Session, settings: Settings, queries: list[str]
+    world: World, browser_of: Make, session: Session, settings: Settings, queries: list[str]
 ) -> None:
-    client = signed_in(world.coordinator)
+    client = browser_of(world.coordinator)
     path = f"/cohorts/{world.first.id}/matrix"
     client.get(path)
     queries.clear()
@@ -193,8 +193,8 @@ def test_the_matrix_costs_the_same_for_3_and_43_learners(
 
 
 class TestManaging:
-    def test_create_and_validate(self, world: World, signed_in: Make, session: Session) -> None:
-        client = signed_in(world.coordinator)
+    def test_create_and_validate(self, world: World, browser_of: Make, session: Session) -> None:
+        client = browser_of(world.coordinator)
         token = csrf_token(client, "/cohorts/new")
         bad = client.post("/cohorts/", data={"csrf_token": token, "name": "X", "course_id": str(world.course.id),
                                               "starts_on": "2026-12-01", "ends_on": "2026-11-01"})  # fmt: skip
@@ -210,8 +210,8 @@ class TestManaging:
         assert good.status_code == 303
         assert "Талас" in client.get("/cohorts/").text
 
-    def test_invites_and_codes(self, world: World, signed_in: Make) -> None:
-        client = signed_in(world.coordinator)
+    def test_invites_and_codes(self, world: World, browser_of: Make) -> None:
+        client = browser_of(world.coordinator)
         token = csrf_token(client, f"/cohorts/{world.first.id}/settings")
         made = client.post(
             f"/cohorts/{world.first.id}/invites", data={"csrf_token": token, "days": "7", "max_uses": "3"}
@@ -227,12 +227,12 @@ class TestManaging:
         )
         assert invalid.status_code == 422
 
-    def test_withdraw_and_move_are_audited(self, world: World, signed_in: Make, session: Session) -> None:
+    def test_withdraw_and_move_are_audited(self, world: World, browser_of: Make, session: Session) -> None:
         from app.learning.models import CohortMember
 
         session.add(CohortMember(cohort_id=world.second.id, user_id=world.coordinator.id, role="coordinator"))
         session.commit()
-        client = signed_in(world.coordinator)
+        client = browser_of(world.coordinator)
         token = csrf_token(client, "/cohorts/")
         learner = world.learners[2]
         moved = client.post(

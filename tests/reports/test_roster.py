@@ -40,9 +40,9 @@ def check(client: TestClient, cohort_id: int, text: str) -> Any:
 
 
 def test_the_dry_run_shows_every_line_and_writes_nothing(
-    world: World, signed_in: Make, session: Session
+    world: World, browser_of: Make, session: Session
 ) -> None:
-    client = signed_in(world.coordinator)
+    client = browser_of(world.coordinator)
     before = counts(session)
     text = GOOD + f"Айгерим,{world.learners[0].email},,\nСтарая,{world.outsider.email},,\n"
     response = check(client, world.first.id, text)
@@ -57,9 +57,9 @@ def test_the_dry_run_shows_every_line_and_writes_nothing(
 
 
 def test_a_bad_file_names_each_problem_and_cannot_be_imported(
-    world: World, signed_in: Make, session: Session
+    world: World, browser_of: Make, session: Session
 ) -> None:
-    client = signed_in(world.coordinator)
+    client = browser_of(world.coordinator)
     before = counts(session)
     text = (GOOD + "No email,,KG-T,ru\nDuplicate,janyl@example.kg,,ru\nWrong,w@example.kg,Atlantis,ru\n"
             "Lang,l@example.kg,,fr\n=2+2,formula@example.kg,,ru\n")  # fmt: skip
@@ -76,8 +76,8 @@ def test_a_bad_file_names_each_problem_and_cannot_be_imported(
     "text",
     ["", "just,some,words\n", "email;name\nx@y.kg;Имя\n" + "z,@\n" * 2001, "\x00\x01binary"],
 )
-def test_unreadable_files(world: World, signed_in: Make, text: str) -> None:
-    response = check(signed_in(world.coordinator), world.first.id, text)
+def test_unreadable_files(world: World, browser_of: Make, text: str) -> None:
+    response = check(browser_of(world.coordinator), world.first.id, text)
     assert response.status_code == 422
 
 
@@ -91,9 +91,9 @@ def test_semicolons_a_bom_and_russian_headers(world: World, session: Session) ->
 
 
 def test_import_creates_enrols_and_invites(
-    world: World, signed_in: Make, session: Session, settings: Settings, new_client: Any
+    world: World, browser_of: Make, session: Session, settings: Settings, new_client: Any
 ) -> None:
-    client = signed_in(world.coordinator)
+    client = browser_of(world.coordinator)
     response = post(client, f"/cohorts/{world.first.id}/roster/import", {"csv": GOOD}, token_from="/cohorts/")
     assert response.status_code == 303
     janyl = session.scalars(sa.select(User).where(User.email == "janyl@example.kg")).one()
