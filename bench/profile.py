@@ -2,6 +2,7 @@
 
     python -m bench.profile pages              # ms of CPU per request, lesson / course / catalogue
     python -m bench.profile pages --runs 2000  # more requests, steadier figures
+    python -m bench.profile pages --page lesson  # one page only (to profile it)
     python -m bench.profile startup --runs 8   # `academy serve` to its first answer, eight times
 
 `pages` makes a fresh SQLite database with generated data (as `make bench-quick` does at its small size),
@@ -29,7 +30,7 @@ from bench.run import ROOT, academy, environment, generate, prepare_learner, set
 SIZE = (100, 60, 3000)  # learners, lessons, events: bench-quick's small size
 
 
-def pages(runs: int) -> dict[str, dict[str, float]]:
+def pages(runs: int, only: str | None = None) -> dict[str, dict[str, float]]:
     from fastapi.testclient import TestClient
 
     from app.main import create_app, tune_gc
@@ -58,6 +59,8 @@ def pages(runs: int) -> dict[str, dict[str, float]]:
             "course": f"/courses/{targets.course}",
             "catalogue": "/courses",
         }
+        if only:
+            paths = {only: paths[only]}
         try:
             return asyncio.run(_measure(app, settings, paths, cookie, runs, tune_gc))
         finally:
@@ -126,9 +129,10 @@ def main() -> int:
     )
     parser.add_argument("what", choices=["pages", "startup"])
     parser.add_argument("--runs", type=int, default=None, help="requests per page (500) or starts (5)")
+    parser.add_argument("--page", choices=["lesson", "course", "catalogue"], help="only this page")
     args = parser.parse_args()
     if args.what == "pages":
-        for name, figures in pages(args.runs or 500).items():
+        for name, figures in pages(args.runs or 500, args.page).items():
             cpu, median, size = figures["cpu_ms"], figures["median_ms"], figures["gzip_bytes"]
             print(f"{name:10} {cpu:6.2f} ms CPU per request (median {median} ms), {size} bytes gzipped")
     else:
