@@ -53,6 +53,36 @@ class TestSQLiteSettings:
             assert conn.exec_driver_sql("SELECT x FROM t").scalars().all() == [1]
         engine.dispose()
 
+    def test_loop_reads_one_connection_per_thread_that_sees_every_commit(self, tmp_path: Path) -> None:
+        database = Database(create_engine(f"sqlite:///{tmp_path / 'x.db'}"))
+        with database.engine.begin() as conn:
+            conn.exec_driver_sql("CREATE TABLE t (x INTEGER)")
+        engine = database.loop_reads()
+        assert engine is not None and database.loop_reads() is engine
+        assert isinstance(engine.pool, sa.pool.SingletonThreadPool)
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert conn.exec_driver_sql("SELECT count(*) FROM t").scalar() == 0
+            first = conn.connection.dbapi_connection
+        with database.engine.begin() as conn:
+            conn.exec_driver_sql("INSERT INTO t VALUES (1)")
+        with engine.connect() as conn:  # the same connection, and a fresh look at the file
+            assert conn.connection.dbapi_connection is first
+            assert conn.exec_driver_sql("SELECT count(*) FROM t").scalar() == 1
+        with ThreadPoolExecutor(1) as other:
+            assert other.submit(lambda: engine.raw_connection().dbapi_connection).result() is not first
+        database.dispose()
+
+    def test_no_loop_reads_for_a_database_in_memory(self) -> None:
+        database = Database(create_engine("sqlite://"))
+        assert database.loop_reads() is None  # another connection would see another database
+        database.dispose()
+
+
+@pytest.mark.skipif(not is_postgres(), reason="PostgreSQL")
+def test_no_loop_reads_on_postgres(database: Database) -> None:
+    assert database.loop_reads() is None  # a round trip: it stays in the thread pool
+
 
 class TestUTCDateTime:
     def test_round_trip_keeps_the_instant_and_zone(self, database: Database) -> None:

@@ -8,12 +8,13 @@ import re
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
 
 from app.config import Settings
 from app.db import Database, create_engine
 from app.errors import Forbidden
 from app.main import create_app
-from tests.factories import post
+from tests.factories import create_user, login, post
 
 
 class TestHome:
@@ -209,3 +210,20 @@ def test_htmx_asset_is_the_pinned_release(client: TestClient) -> None:
     body = client.get("/static/vendor/htmx/htmx.min.js").content
     assert b'version:"2.0.11"' in body or b"2.0.11" in body
     assert len(gzip.compress(body)) < 20_000
+
+
+def test_navigation_marks_the_current_section_only(
+    client: TestClient, session: Session, settings: Settings
+) -> None:
+    create_user(session, settings, email="nav@example.kg", locale="en")
+    session.commit()
+    current = re.compile(r'<a href="([^"]+)" aria-current="page">')
+    assert current.findall(client.get("/").text) == ["/"]
+    assert current.findall(client.get("/login").text) == ["/login"]
+    login(client, "nav@example.kg")
+    assert current.findall(client.get("/courses").text) == ["/courses"]
+    assert current.findall(client.get("/account").text) == ["/account"]
+    page = client.get("/my").text
+    assert current.findall(page) == ["/my"]
+    assert '<li><a href="/courses">Courses</a></li>' in page  # label and link, escaped as before
+    assert "/cohorts/" not in page  # a learner is not shown the staff's sections
