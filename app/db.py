@@ -185,8 +185,10 @@ class Database:
         """SQLite only: an engine for the small reads that every request makes (finding its session),
         to run on the event loop itself rather than in a worker thread.
 
-        A read in WAL mode waits on nothing, neither on writers nor on the network, and takes a fraction
-        of the trip to a thread and back (0.4 ms of the lesson page's 3 ms, docs/performance.md). Its
+        In WAL mode a read does not wait for writers, and there is no network: a lookup by an indexed key
+        takes a fraction of the trip to a thread and back (0.4 ms of the lesson page's 3 ms,
+        docs/performance.md). (SQLite can make a reader wait only for moments no request causes: while
+        another process recovers the log after a crash, say.) Its
         connections are one per thread (SingletonThreadPool: a process has one event loop, so one
         connection), outside the request pool, so taking one never waits for a request to give one back.
         None for PostgreSQL (a round trip) and for an in-memory database (another connection would see
@@ -233,8 +235,8 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     worker thread, but not through the request threads' limiter: a request waiting there for a thread,
     while holding a connection that threads waiting for the pool need, would deadlock the process under
     load (FastAPI closes its own thread-run dependencies the same way). A reading session on SQLite is
-    closed here: its rollback is a call into the library that waits on nothing, cheaper than the trip to
-    a thread (a writing one holds this process's write lock, which the thread that took it must free)."""
+    closed here: ending a read in WAL mode waits for no one, and costs less than the trip to a thread
+    (a writing one holds this process's write lock, which the thread that took it must free)."""
     database: Database = request.app.state.database
     write = request.method in WRITE_METHODS
     session = database.session(write=write)

@@ -2,8 +2,8 @@
 
 Pure ASGI, so that everything after it (the route, the error pages) sees the same principal and
 language. The database lookup runs once per request that carries a session cookie: on the event loop
-for SQLite (a local read that waits on nothing, cheaper than a trip to a thread), in the thread pool
-for PostgreSQL (a round trip); see Database.loop_reads.
+for SQLite (a local read that does not wait for writers, cheaper than a trip to a thread), in the
+thread pool for PostgreSQL (a round trip); see Database.loop_reads.
 Visitors who are not signed in get a random `academy_anon` cookie: it only anchors their CSRF token
 (login and registration forms need one) and is not stored anywhere.
 """
