@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import AsyncIterator
-from typing import Any
+from collections.abc import AsyncIterator, Callable
+from typing import Any, TypeVar
 
 import anyio
 import anyio.to_thread
@@ -33,6 +33,8 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+T = TypeVar("T")
 
 SQLITE_CACHE_KB = 512
 SQLITE_BUSY_TIMEOUT_MS = 10_000
@@ -205,6 +207,12 @@ class Database:
                 _configure_sqlite(self._loop_reads)
             return self._loop_reads
 
+    def engines(self) -> list[Engine]:
+        """Every engine this database runs statements through: to listen to them all (counting a page's
+        queries, say)."""
+        loop = self.loop_reads()
+        return [self.engine] if loop is None else [self.engine, loop]
+
     def ping(self) -> None:
         with self.engine.connect() as conn:
             conn.execute(sa.text("SELECT 1"))
@@ -224,6 +232,27 @@ def dialect_insert(session: Session) -> Any:
     from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
     return sqlite_insert
+
+
+async def read(request: Request, work: Callable[[Session], T]) -> T:
+    """`work(session)` with a reading session, for a page that only reads: on SQLite on the event loop,
+    through the loop's own connection (`Database.loop_reads`), in one go with nothing awaited in between
+    (so no other request meets the connection mid-transaction); on PostgreSQL in a worker thread with a
+    pooled session. Whatever `work` returns must not need the session afterwards (no lazy loads).
+
+    The trip to a worker thread and back cost a lesson page about 0.5 ms of its 3 (docs/performance.md).
+    A page that may write uses get_session, or does its write in a thread of its own."""
+    database: Database = request.app.state.database
+    engine = database.loop_reads()
+    if engine is not None:
+        with Session(engine) as session:
+            return work(session)
+
+    def in_thread() -> T:
+        with database.session() as session:
+            return work(session)
+
+    return await anyio.to_thread.run_sync(in_thread)
 
 
 async def get_session(request: Request) -> AsyncIterator[Session]:

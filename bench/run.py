@@ -413,7 +413,8 @@ def in_process(env: dict[str, str], targets: Targets, *, runs: int) -> dict[str,
         if not statement.startswith(("BEGIN", "SAVEPOINT", "RELEASE", "COMMIT", "ROLLBACK")):
             statements.append(statement)
 
-    sa.event.listen(app.state.database.engine, "before_cursor_execute", count)
+    for engine in app.state.database.engines():
+        sa.event.listen(engine, "before_cursor_execute", count)
     measured: dict[str, dict[str, float]] = {}
 
     def timed(name: str, request: Any) -> None:

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from types import SimpleNamespace
 
 import anyio
 import anyio.to_thread
@@ -10,9 +12,10 @@ import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 
 from app.config import Settings
-from app.db import Database, UTCDateTime, create_engine, describe_connection_error
+from app.db import Database, UTCDateTime, create_engine, describe_connection_error, read
 from app.main import create_app
 from tests.conftest import is_postgres
 
@@ -77,6 +80,21 @@ class TestSQLiteSettings:
         database = Database(create_engine("sqlite://"))
         assert database.loop_reads() is None  # another connection would see another database
         database.dispose()
+
+
+def test_read_runs_on_the_event_loop_for_sqlite_and_in_a_thread_for_postgres(database: Database) -> None:
+    request = SimpleNamespace(app=SimpleNamespace(state=SimpleNamespace(database=database)))
+
+    def work(session: Session) -> tuple[int, int]:
+        return threading.get_ident(), session.execute(sa.text("SELECT 1")).scalar_one()
+
+    async def main() -> tuple[int, tuple[int, int]]:
+        return threading.get_ident(), await read(request, work)  # type: ignore[arg-type]
+
+    with ThreadPoolExecutor(1) as pool:  # a loop of its own (browser tests may leave one running here)
+        loop_thread, (work_thread, one) = pool.submit(anyio.run, main).result()
+    assert one == 1
+    assert (work_thread == loop_thread) is (not is_postgres())
 
 
 @pytest.mark.skipif(not is_postgres(), reason="PostgreSQL")

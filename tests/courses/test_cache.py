@@ -24,11 +24,13 @@ def count_queries(database: Database, call: Any) -> int:
         if statement.startswith("SELECT"):
             seen.append(statement)
 
-    sa.event.listen(database.engine, "before_cursor_execute", listen)
+    for engine in database.engines():
+        sa.event.listen(engine, "before_cursor_execute", listen)
     try:
         call()
     finally:
-        sa.event.remove(database.engine, "before_cursor_execute", listen)
+        for engine in database.engines():
+            sa.event.remove(engine, "before_cursor_execute", listen)
     return len(seen)
 
 

@@ -169,9 +169,11 @@ def queries(database: Database) -> Iterator[list[str]]:
         if not statement.startswith(("BEGIN", "SAVEPOINT", "RELEASE", "COMMIT", "ROLLBACK")):
             seen.append(statement)
 
-    sa.event.listen(database.engine, "before_cursor_execute", count)
+    for engine in database.engines():
+        sa.event.listen(engine, "before_cursor_execute", count)
     yield seen
-    sa.event.remove(database.engine, "before_cursor_execute", count)
+    for engine in database.engines():
+        sa.event.remove(engine, "before_cursor_execute", count)
 
 
 def test_the_matrix_costs_the_same_for_3_and_43_learners(
