@@ -184,17 +184,16 @@ class Database:
         return (self.write_sessions if write else self.read_sessions)()
 
     def loop_reads(self) -> Engine | None:
-        """SQLite only: an engine for the small reads that every request makes (finding its session),
-        to run on the event loop itself rather than in a worker thread.
+        """SQLite only: an engine for reads to run on the event loop itself rather than in a worker
+        thread: finding each request's session, and the pages that only read (`read` below).
 
         In WAL mode a read does not wait for writers, and there is no network: a lookup by an indexed key
-        takes a fraction of the trip to a thread and back (0.4 ms of the lesson page's 3 ms,
-        docs/performance.md). (SQLite can make a reader wait only for moments no request causes: while
-        another process recovers the log after a crash, say.) Its
-        connections are one per thread (SingletonThreadPool: a process has one event loop, so one
-        connection), outside the request pool, so taking one never waits for a request to give one back.
-        None for PostgreSQL (a round trip) and for an in-memory database (another connection would see
-        another database)."""
+        takes a fraction of the trip to a thread and back (about 0.5 ms of a 3 ms lesson page,
+        docs/performance.md). SQLite makes a reader wait only at moments no request causes (another
+        process recovering the log after a crash, say). Its connections are one per thread
+        (SingletonThreadPool: a process has one event loop, so one connection), outside the request pool,
+        so taking one never waits for a request to give one back. None for PostgreSQL (a round trip) and
+        for an in-memory database (another connection would see another database)."""
         if not self.local or self.engine.url.database in (None, "", ":memory:"):
             return None
         with self._loop_reads_lock:
