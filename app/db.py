@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 import anyio
@@ -206,11 +207,19 @@ class Database:
                 _configure_sqlite(self._loop_reads)
             return self._loop_reads
 
-    def engines(self) -> list[Engine]:
-        """Every engine this database runs statements through: to listen to them all (counting a page's
-        queries, say)."""
+    @contextmanager
+    def listening(self, identifier: str, listener: Callable[..., Any]) -> Iterator[None]:
+        """Listen to an engine event (`before_cursor_execute`, to count a page's queries) on every engine
+        this database runs statements through, the loop's included, until the block ends."""
         loop = self.loop_reads()
-        return [self.engine] if loop is None else [self.engine, loop]
+        engines = [self.engine] if loop is None else [self.engine, loop]
+        for engine in engines:
+            event.listen(engine, identifier, listener)
+        try:
+            yield
+        finally:
+            for engine in engines:
+                event.remove(engine, identifier, listener)
 
     def ping(self) -> None:
         with self.engine.connect() as conn:

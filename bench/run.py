@@ -413,8 +413,6 @@ def in_process(env: dict[str, str], targets: Targets, *, runs: int) -> dict[str,
         if not statement.startswith(("BEGIN", "SAVEPOINT", "RELEASE", "COMMIT", "ROLLBACK")):
             statements.append(statement)
 
-    for engine in app.state.database.engines():
-        sa.event.listen(engine, "before_cursor_execute", count)
     measured: dict[str, dict[str, float]] = {}
 
     def timed(name: str, request: Any) -> None:
@@ -428,6 +426,7 @@ def in_process(env: dict[str, str], targets: Targets, *, runs: int) -> dict[str,
         measured[name] = {"queries": len(statements), "median_ms": round(statistics.median(timings), 1)}
 
     with (
+        app.state.database.listening("before_cursor_execute", count),
         TestClient(app, follow_redirects=False) as learner,
         TestClient(app, follow_redirects=False) as coordinator,
     ):

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
@@ -24,13 +23,8 @@ def count_queries(database: Database, call: Any) -> int:
         if statement.startswith("SELECT"):
             seen.append(statement)
 
-    for engine in database.engines():
-        sa.event.listen(engine, "before_cursor_execute", listen)
-    try:
+    with database.listening("before_cursor_execute", listen):
         call()
-    finally:
-        for engine in database.engines():
-            sa.event.remove(engine, "before_cursor_execute", listen)
     return len(seen)
 
 

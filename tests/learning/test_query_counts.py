@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
@@ -27,11 +26,8 @@ def queries(database: Database) -> Iterator[list[str]]:
         if not statement.startswith(("BEGIN", "SAVEPOINT", "RELEASE", "COMMIT", "ROLLBACK")):
             seen.append(statement)
 
-    for engine in database.engines():
-        sa.event.listen(engine, "before_cursor_execute", count)
-    yield seen
-    for engine in database.engines():
-        sa.event.remove(engine, "before_cursor_execute", count)
+    with database.listening("before_cursor_execute", count):
+        yield seen
 
 
 def cost(client: TestClient, queries: list[str], path: str) -> int:

@@ -169,11 +169,8 @@ def queries(database: Database) -> Iterator[list[str]]:
         if not statement.startswith(("BEGIN", "SAVEPOINT", "RELEASE", "COMMIT", "ROLLBACK")):
             seen.append(statement)
 
-    for engine in database.engines():
-        sa.event.listen(engine, "before_cursor_execute", count)
-    yield seen
-    for engine in database.engines():
-        sa.event.remove(engine, "before_cursor_execute", count)
+    with database.listening("before_cursor_execute", count):
+        yield seen
 
 
 def test_the_matrix_costs_the_same_for_3_and_43_learners(
