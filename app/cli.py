@@ -73,6 +73,7 @@ def serve(
 
     from app import migrate as migrations
     from app.db import create_engine
+    from app.serving import DRAIN_SECONDS
 
     settings = get_settings()
     settings.ensure_data_dir()
@@ -95,6 +96,7 @@ def serve(
         server_header=False,
         proxy_headers=True,
         forwarded_allow_ips=settings.forwarded_allow_ips,
+        timeout_graceful_shutdown=DRAIN_SECONDS,  # then app.serving stops the process (STOP_WITHIN)
     )
 
 

@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     # at a time: on 2 cores, 4 served 15-25% more requests than 12, with shorter tails, and less memory
     # (bench/, docs/performance.md). Raise it when the database is far away and requests mostly wait.
     worker_threads: int = Field(default=4, ge=1, le=200)
+    # Seconds a request waits for a worker thread before it is refused with 503 and Retry-After: under
+    # overload the line stays short and the server answers, rather than freezing (app.db.Database.run).
+    queue_timeout: float = Field(default=5.0, gt=0, le=60)
     # Proxies whose X-Forwarded-For/Proto we believe (the load balancer's address in production).
     forwarded_allow_ips: str = "127.0.0.1"
 

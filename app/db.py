@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 import anyio
 import anyio.to_thread
 import sqlalchemy as sa
+from anyio.lowlevel import RunVar
 from fastapi import Request
 from sqlalchemy import event
 from sqlalchemy.engine import URL, Engine, make_url
@@ -26,6 +27,7 @@ from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import SingletonThreadPool
 
 from app.config import ConfigError
+from app.errors import Busy
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -168,10 +170,14 @@ def describe_connection_error(exc: BaseException, url: URL | str) -> str:
 
 
 class Database:
-    """An engine and the session factories for reading and for writing requests."""
+    """An engine, the session factories for reading and for writing requests, and the worker threads
+    that may hold its connections (`run`)."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, threads: int = 4, queue_timeout: float = 5.0) -> None:
         self.engine = engine
+        self.threads = threads
+        self.queue_timeout = queue_timeout
+        self._turns: RunVar[anyio.CapacityLimiter] = RunVar("academy_worker_turns")
         # SQLite reads and ends transactions inside this process (see loop_reads)
         self.local = engine.dialect.name == "sqlite"
         self._loop_reads: Engine | None = None
@@ -183,6 +189,38 @@ class Database:
 
     def session(self, *, write: bool = False) -> Session:
         return (self.write_sessions if write else self.read_sessions)()
+
+    async def run(self, work: Callable[..., T], *args: Any) -> T:
+        """`work(*args)` in a worker thread: the one way a request's work that may touch the database
+        leaves the event loop (plain `def` routes go through it too: app/routing.py).
+
+        At most `threads` at once in this process; the rest wait their turn in order, and one that has
+        waited `queue_timeout` seconds is refused with `Busy` (503 and Retry-After) instead of joining
+        an ever longer line. Each turn takes at most two pooled connections (the request's session and
+        a short writer beside it) and gives them back before it ends, so with a pool of twice as many
+        connections as threads a turn never waits for a connection, and nothing holds a connection
+        while it waits for a turn: the two can never wait on each other (docs/architecture.md)."""
+        turns = self._turns_here()
+        borrower = object()
+        waited = False
+        with anyio.move_on_after(self.queue_timeout):
+            await turns.acquire_on_behalf_of(borrower)
+            waited = True
+        if not waited:
+            raise Busy()
+        try:
+            return await anyio.to_thread.run_sync(work, *args)
+        finally:
+            turns.release_on_behalf_of(borrower)
+
+    def _turns_here(self) -> anyio.CapacityLimiter:
+        """This event loop's limiter (a process has one loop; tests start several in turn)."""
+        try:
+            return self._turns.get()
+        except LookupError:
+            turns = anyio.CapacityLimiter(self.threads)
+            self._turns.set(turns)
+            return turns
 
     def loop_reads(self) -> Engine | None:
         """SQLite only: an engine for reads to run on the event loop itself rather than in a worker
@@ -260,20 +298,19 @@ async def read(request: Request, work: Callable[[Session], T]) -> T:
         with database.session() as session:
             return work(session)
 
-    return await anyio.to_thread.run_sync(in_thread)
+    return await database.run(in_thread)
 
 
 async def get_session(request: Request) -> AsyncIterator[Session]:
-    """The request's session. Routes commit once, just before they render or redirect;
-    whatever is still open here is rolled back.
+    """The request's session. Routes commit once, just before they render or redirect; whatever is
+    not committed is rolled back when the session closes.
 
     Async, so that opening it costs no trip to a worker thread (a session connects only when first
-    used). Closing one that holds a connection on PostgreSQL (a rollback, a round trip) goes to a
-    worker thread, but not through the request threads' limiter: a request waiting there for a thread,
-    while holding a connection that threads waiting for the pool need, would deadlock the process under
-    load (FastAPI closes its own thread-run dependencies the same way). A reading session on SQLite is
-    closed here: ending a read in WAL mode waits for no one, and costs less than the trip to a thread
-    (a writing one holds this process's write lock, which the thread that took it must free)."""
+    used, in the route's turn of the worker threads, which closes it before the turn ends:
+    app/routing.py). Should one still hold a connection here, it is closed in a thread outside the
+    worker threads' turns, never waiting for one while it holds a connection (Database.run): on
+    PostgreSQL a rollback is a round trip, and on SQLite a writing session holds this process's write
+    lock, which the thread that took it must free."""
     database: Database = request.app.state.database
     write = request.method in WRITE_METHODS
     session = database.session(write=write)

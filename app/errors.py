@@ -13,6 +13,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -28,6 +29,7 @@ class DomainError(Exception):
     status_code = 400
     message = N_("The request could not be completed.")
     location: str | None = None  # where a browser's GET is sent instead of an error page (e.g. sign-in)
+    headers: dict[str, str] | None = None
 
     def __init__(
         self,
@@ -64,6 +66,30 @@ class Forbidden(DomainError):
 class Conflict(DomainError):
     status_code = 409
     message = N_("That conflicts with something that already exists.")
+
+
+RETRY_AFTER_SECONDS = 5
+
+
+class Busy(DomainError):
+    """Too much at once: no worker thread (or database connection, or SQLite's write lock) came free in
+    time. The request did nothing; the client may send it again (app.db.Database.run)."""
+
+    status_code = 503
+    message = N_("Too many people are using the academy right now. Please try again in a few seconds.")
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+
+
+def as_busy(exc: BaseException) -> Busy | None:
+    """The overload that `exc` stands for, if it is one: our own queue's timeout, the connection pool's,
+    or SQLite's busy timeout (another process held the write lock too long)."""
+    if isinstance(exc, Busy):
+        return exc
+    if isinstance(exc, sa_exc.TimeoutError):
+        return Busy()
+    if isinstance(exc, sa_exc.OperationalError) and "database is locked" in str(exc.orig):
+        return Busy()
+    return None
 
 
 TITLES = {
@@ -128,7 +154,15 @@ async def _domain_error(request: Request, exc: Exception) -> Response:
         if request.headers.get("hx-request") == "true":
             return Response(status_code=204, headers={"HX-Redirect": exc.location})
         return RedirectResponse(exc.location, status_code=303)
-    return error_response(request, exc.status_code, exc.translated())
+    return error_response(request, exc.status_code, exc.translated(), headers=exc.headers)
+
+
+async def _overload(request: Request, exc: Exception) -> Response:
+    busy = as_busy(exc)
+    if busy is None:
+        raise exc  # any other database error is a bug: the 500 page (app.middleware)
+    log.warning("overloaded: %s", type(exc).__name__)
+    return await _domain_error(request, busy)
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
@@ -155,5 +189,7 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
 
 def install(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _domain_error)
+    app.add_exception_handler(sa_exc.TimeoutError, _overload)
+    app.add_exception_handler(sa_exc.OperationalError, _overload)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)

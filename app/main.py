@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 
-import anyio.to_thread
 from fastapi import Depends, FastAPI
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
@@ -37,6 +36,7 @@ from app.reports import routes as reports_routes
 from app.resolutions import forum_routes as resolutions_forum_routes
 from app.resolutions import public_routes as resolutions_public_routes
 from app.resolutions import resolution_routes as resolutions_resolution_routes
+from app.serving import guard_stop
 from app.staticfiles import STATIC_DIR, StaticAssets
 from app.templating import Templates
 from app.web import routes as web_routes
@@ -80,11 +80,18 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     settings = settings or get_settings()
     settings.ensure_data_dir()
     secret_key = settings.resolved_secret_key
-    # Pooled connections for every thread that may hold them (a request holds at most two: its reading
-    # session and a first view's write): beyond the pool, each would open and close a connection of its
-    # own (SQLite's pragmas, or PostgreSQL's handshake, every time).
+    # A turn of the worker threads holds at most two connections (the request's session and a short
+    # writer beside it) and gives them back before it ends (Database.run), so two per thread never run
+    # dry; no overflow, and a wait for one is bounded like a wait for a turn (then 503).
     database = database or Database(
-        create_engine(settings.resolved_database_url, pool_size=2 * settings.worker_threads)
+        create_engine(
+            settings.resolved_database_url,
+            pool_size=2 * settings.worker_threads,
+            max_overflow=0,
+            pool_timeout=settings.queue_timeout,
+        ),
+        threads=settings.worker_threads,
+        queue_timeout=settings.queue_timeout,
     )
     static = StaticAssets(STATIC_DIR)
     templates = Templates(settings, static)
@@ -92,7 +99,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
+        guard_stop()
         yield
         database.dispose()
 

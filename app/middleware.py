@@ -16,7 +16,7 @@ from starlette.requests import Request, cookie_parser
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import i18n
-from app.errors import error_response
+from app.errors import as_busy, error_response
 from app.logs import request_id_var
 from app.security import SECURITY_HEADERS
 
@@ -26,7 +26,8 @@ _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 
 class RequestContextMiddleware:
-    """Gives each request an id, logs one line when it ends, and turns a crash into the 500 page."""
+    """Gives each request an id, logs one line when it ends, and turns a crash into the 500 page (or an
+    overload met before the route, such as no thread for the session lookup, into the 503 page)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -52,7 +53,13 @@ class RequestContextMiddleware:
 
         try:
             await self.app(scope, receive, send_wrapper)
-        except Exception:
+        except Exception as exc:
+            busy = as_busy(exc)
+            if busy is not None and not response_started:
+                response = error_response(Request(scope), 503, busy.translated(), headers=busy.headers)
+                await response(scope, receive, send_wrapper)
+                log.warning("request", extra=_fields(scope, status, started))
+                return
             status = 500
             log.exception("unhandled error", extra=_fields(scope, status, started))
             if not response_started:

@@ -6,8 +6,8 @@ from typing import Any
 
 bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("ACADEMY_WORKERS") or os.environ.get("WEB_CONCURRENCY") or 2)
-worker_class = "uvicorn_worker.UvicornWorker"
-graceful_timeout = 20
+worker_class = "app.gunicorn_worker.Worker"  # uvicorn's, with academy serve's graceful shutdown
+graceful_timeout = 9  # the workers stop themselves by then too (app/serving.py): SIGTERM to gone in < 10 s
 timeout = 60
 keepalive = 5
 accesslog = None  # the app logs one JSON line per request itself

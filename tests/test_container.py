@@ -81,7 +81,8 @@ def test_gunicorn_config_reads_the_worker_count() -> None:
     finally:
         del os.environ["ACADEMY_WORKERS"]
     assert namespace["workers"] == 3
-    assert namespace["worker_class"] == "uvicorn_worker.UvicornWorker"
+    assert namespace["worker_class"] == "app.gunicorn_worker.Worker"
+    assert namespace["graceful_timeout"] < 10  # SIGTERM to gone within 10 s (tests/test_stopping.py)
 
 
 def test_gunicorn_serves_the_app(tmp_path: Path) -> None:

@@ -18,6 +18,7 @@ from app.config import Settings
 from app.db import Database, UTCDateTime, create_engine, describe_connection_error, read
 from app.main import create_app
 from tests.conftest import is_postgres
+from tests.live import in_a_loop
 
 
 @pytest.mark.skipif(is_postgres(), reason="SQLite settings")
@@ -91,8 +92,7 @@ def test_read_runs_on_the_event_loop_for_sqlite_and_in_a_thread_for_postgres(dat
     async def main() -> tuple[int, tuple[int, int]]:
         return threading.get_ident(), await read(request, work)  # type: ignore[arg-type]
 
-    with ThreadPoolExecutor(1) as pool:  # a loop of its own (browser tests may leave one running here)
-        loop_thread, (work_thread, one) = pool.submit(anyio.run, main).result()
+    loop_thread, (work_thread, one) = in_a_loop(main)
     assert one == 1
     assert (work_thread == loop_thread) is (not is_postgres())
 
@@ -150,11 +150,12 @@ class TestRequestSessions:
 
 
 def test_more_requests_than_threads_and_connections_all_finish(settings: Settings, database_url: str) -> None:
-    """A request that has used its connection gives it back without waiting for a request thread: with
-    one thread and one connection, eight requests at once all succeed (waiting for a thread while holding
-    the connection another thread waits for would stall them until the pool's timeout, then fail)."""
+    """A request that has used its connection gives it back before its worker thread: with one thread
+    and one connection, eight requests at once all succeed (waiting for a thread while holding the
+    connection another thread waits for would stall them until the pool's timeout, then fail). The same
+    over HTTP, for every way of asking: tests/test_overload.py."""
     engine = create_engine(database_url, pool_size=1, max_overflow=0, pool_timeout=3)
-    app = create_app(settings, Database(engine))
+    app = create_app(settings, Database(engine, threads=1))
 
     async def get(path: str) -> int:
         scope = {
@@ -174,7 +175,6 @@ def test_more_requests_than_threads_and_connections_all_finish(settings: Setting
         return int(sent[0]["status"])  # type: ignore[call-overload]
 
     async def main() -> list[int]:
-        anyio.to_thread.current_default_thread_limiter().total_tokens = 1
         statuses: list[int] = []
 
         async def ask() -> None:
@@ -187,8 +187,7 @@ def test_more_requests_than_threads_and_connections_all_finish(settings: Setting
         return statuses
 
     try:
-        with ThreadPoolExecutor(1) as pool:  # a loop of its own (browser tests may leave one running here)
-            statuses = pool.submit(anyio.run, main).result()
+        statuses = in_a_loop(main)
     finally:
         engine.dispose()
     assert statuses == [200] * 8

@@ -15,9 +15,10 @@ from app.db import get_session
 from app.errors import NotFound
 from app.forms import clean_line, form_fields
 from app.i18n import N_
+from app.routing import Route
 from app.web import flash
 
-router = APIRouter(prefix="/admin", include_in_schema=False)
+router = APIRouter(prefix="/admin", include_in_schema=False, route_class=Route)
 
 ROLES_SAVED = flash.register("roles-saved", N_("The roles are saved and the change is logged."))
 

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import hmac
 
-import anyio.to_thread
 from fastapi import Request
 
 from app.accounts import service as accounts_service
 from app.accounts.exceptions import ApiLoginRequired, CsrfFailed, LoginRequired
 from app.accounts.permissions import Capability
 from app.accounts.principal import Principal
-from app.errors import Forbidden
+from app.db import read
+from app.errors import Busy, Forbidden
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Exchanging an email and password for an API token sets no cookie and answers only the caller, so a
@@ -30,40 +30,38 @@ def current_principal(request: Request) -> Principal | None:
     return getattr(request.state, "principal", None)
 
 
-_UNSET = object()
-
-
 def bearer_token(request: Request) -> str | None:
     scheme, _sep, token = request.headers.get("authorization", "").partition(" ")
     return token.strip() or None if scheme.lower() == "bearer" else None
 
 
-def api_principal(request: Request) -> Principal | None:
-    """For /api/: the bearer token's owner when the request has one (cookies are then ignored),
-    else the signed-in browser's principal."""
-    token = bearer_token(request)
-    if token is None:
-        return current_principal(request)
-    cached = getattr(request.state, "api_principal", _UNSET)
-    if cached is _UNSET:
-        cached = _principal_for_token(request, token)
-        request.state.api_principal = cached
-    return cached if isinstance(cached, Principal) else None
-
-
-def _principal_for_token(request: Request, token: str) -> Principal | None:
-    database = request.app.state.database
-    with database.session() as session:
-        user = accounts_service.user_for_api_token(session, token=token)
-        if user is None:
-            return None
-        principal = Principal.of(user)
-        touched = bool(session.dirty)
-    if touched:
-        with database.session(write=True) as writer:
-            accounts_service.note_api_token_use(writer, token=token)
-            writer.commit()
+async def api_principal(request: Request, token: str) -> Principal | None:
+    """For /api/ with a bearer token (cookies are then ignored): the token's owner. Looked up like a
+    cookie's session (app.db.read: on the event loop for SQLite, a worker thread's turn for PostgreSQL);
+    its "last used" note, written now and then, is skipped when the worker threads are all busy."""
+    if not hasattr(request.state, "api_principal"):
+        request.state.api_principal = await _token_owner(request, token)
+    principal: Principal | None = request.state.api_principal
     return principal
+
+
+async def _token_owner(request: Request, token: str) -> Principal | None:
+    found = await read(request, lambda session: accounts_service.api_token_owner(session, token=token))
+    if found is None:
+        return None
+    user, note_use = found
+    if note_use:
+        try:
+            await request.app.state.database.run(_note_use, request, token)
+        except Busy:
+            pass  # a note of when the token was last used is not worth refusing the request for
+    return user
+
+
+def _note_use(request: Request, token: str) -> None:
+    with request.app.state.database.session(write=True) as writer:
+        accounts_service.note_api_token_use(writer, token=token)
+        writer.commit()
 
 
 class Require:
@@ -75,12 +73,10 @@ class Require:
 
     async def __call__(self, request: Request) -> Principal:
         # Async, so that FastAPI need not hand it to a worker thread: only a bearer token's owner is
-        # looked up in the database, and that in a worker thread.
+        # looked up in the database (once per request: FastAPI caches a dependency's value).
         api = request.url.path.startswith("/api/")
-        if api and bearer_token(request) is not None:
-            principal = await anyio.to_thread.run_sync(api_principal, request)
-        else:
-            principal = current_principal(request)
+        token = bearer_token(request) if api else None
+        principal = current_principal(request) if token is None else await api_principal(request, token)
         if principal is None:
             if api:
                 raise ApiLoginRequired()

@@ -2,8 +2,8 @@
 
 Pure ASGI, so that everything after it (the route, the error pages) sees the same principal and
 language. The database lookup runs once per request that carries a session cookie: on the event loop
-for SQLite (a local read that does not wait for writers, cheaper than a trip to a thread), in the
-thread pool for PostgreSQL (a round trip); see Database.loop_reads.
+for SQLite (a local read that does not wait for writers, cheaper than a trip to a thread), in a turn of
+the worker threads for PostgreSQL (a round trip); see Database.loop_reads and Database.run.
 Visitors who are not signed in get a random `academy_anon` cookie: it only anchors their CSRF token
 (login and registration forms need one) and is not stored anywhere.
 """
@@ -14,7 +14,6 @@ import hashlib
 import hmac
 import re
 
-import anyio.to_thread
 from sqlalchemy.engine import Engine
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -24,6 +23,7 @@ from app.accounts import service
 from app.accounts.principal import Principal
 from app.config import Settings
 from app.db import Database
+from app.errors import Busy
 from app.middleware import cookie_value
 from app.security import hash_token, random_token
 
@@ -95,11 +95,14 @@ class AuthMiddleware:
         if engine is not None:
             active = self._find(engine, token)
         else:
-            active = await anyio.to_thread.run_sync(self._find, self.database.engine, token)
+            active = await self.database.run(self._find, self.database.engine, token)
         if active is None:
             return None
         if active.needs_touch:  # a write, now and then (see TOUCH_EVERY): it may wait, so in a thread
-            await anyio.to_thread.run_sync(self._touch, active.principal)
+            try:
+                await self.database.run(self._touch, active.principal)
+            except Busy:
+                pass  # when every thread is busy, noting her last visit can wait for her next request
         return active.principal
 
     def _find(self, engine: Engine, token: str) -> service.ActiveSession | None:

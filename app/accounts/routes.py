@@ -22,10 +22,11 @@ from app.db import get_session, utcnow
 from app.forms import FormErrors, clean_line, clean_secret, form_fields
 from app.i18n import LOCALE_NAMES, N_, gettext
 from app.middleware import LOCALE_COOKIE
+from app.routing import Route
 from app.web import flash
 from app.web.htmx import safe_next
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=Route)
 
 SIGNED_IN = flash.register("signed-in", N_("You are signed in."))
 SIGNED_OUT = flash.register("signed-out", N_("You are signed out."))

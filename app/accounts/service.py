@@ -414,9 +414,9 @@ def create_api_token(session: Session, *, user: User, name: str = "") -> tuple[A
     return row, token
 
 
-def user_for_api_token(session: Session, *, token: str) -> User | None:
-    """The active user a bearer token belongs to. Marks the token dirty when its use is worth noting
-    (at most every few minutes); the caller writes that with `note_api_token_use`."""
+def api_token_owner(session: Session, *, token: str) -> tuple[Principal, bool] | None:
+    """The active user a bearer token belongs to, and whether its use is worth noting now (at most every
+    few minutes; the caller writes that with `note_api_token_use`, so that a read stays a read)."""
     row = session.scalars(sa.select(ApiToken).where(ApiToken.token_hash == hash_token(token))).one_or_none()
     now = utcnow()
     if row is None or row.expires_at <= now:
@@ -424,9 +424,7 @@ def user_for_api_token(session: Session, *, token: str) -> User | None:
     user = session.get(User, row.user_id)
     if user is None or not user.is_active:
         return None
-    if row.last_used_at is None or now - row.last_used_at >= TOUCH_EVERY:
-        row.last_used_at = now
-    return user
+    return Principal.of(user), row.last_used_at is None or now - row.last_used_at >= TOUCH_EVERY
 
 
 def note_api_token_use(session: Session, *, token: str) -> None:

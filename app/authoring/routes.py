@@ -9,7 +9,6 @@ import sqlalchemy as sa
 from fastapi import APIRouter, Depends, File, Request, UploadFile
 from fastapi.responses import Response
 from sqlalchemy.orm import Session, selectinload
-from starlette.concurrency import run_in_threadpool
 
 from app.accounts import service as accounts_service
 from app.accounts.deps import require
@@ -25,10 +24,11 @@ from app.errors import Conflict, DomainError, NotFound
 from app.forms import FormErrors, clean_line, clean_text, form_fields, form_lists
 from app.i18n import N_, get_locale, gettext
 from app.markdown import render
+from app.routing import Route
 from app.web import flash
 from app.web.htmx import redirect
 
-router = APIRouter(prefix="/author", include_in_schema=False)
+router = APIRouter(prefix="/author", include_in_schema=False, route_class=Route)
 author = require(Capability.AUTHOR_COURSES)
 
 SAVED = flash.register("draft-saved", N_("Draft saved. Learners still see the published version."))
@@ -53,13 +53,6 @@ def _render(
     return request.app.state.templates.render(  # type: ignore[no-any-return]
         request, name, context, block=block, status_code=status_code
     )
-
-
-def editable_course(
-    slug: str, principal: Principal = Depends(author), session: Session = Depends(get_session)
-) -> Course:
-    """The course, if she may edit it (403 otherwise, before the request's body is read)."""
-    return authoring.course_for_editing(session, principal, slug)
 
 
 def _media_dir(request: Request) -> Path:
@@ -269,22 +262,19 @@ def course_zip(
 @router.post(
     "/courses/{slug}/media", name="author_media_upload", max_body_size=authoring.MAX_UPLOAD_BYTES + 64 * 1024
 )
-async def media_upload(
+def media_upload(
     request: Request,
     slug: str,
-    course: Course = Depends(editable_course),  # authors only, before the upload is even read
+    principal: Principal = Depends(author),
     file: UploadFile | None = File(None),
     session: Session = Depends(get_session),
 ) -> Response:
-    data = await file.read(authoring.MAX_UPLOAD_BYTES + 1) if file is not None else b""
+    course = authoring.course_for_editing(session, principal, slug)
+    data = file.file.read(authoring.MAX_UPLOAD_BYTES + 1) if file is not None else b""
     filename = (file.filename if file is not None else None) or "file"
-
-    def store() -> Response:
-        authoring.upload(session, course, filename=filename, data=data, media_dir=_media_dir(request))
-        session.commit()
-        return flash.flash(redirect(request, f"/author/courses/{slug}#media"), UPLOADED)
-
-    return await run_in_threadpool(store)
+    authoring.upload(session, course, filename=filename, data=data, media_dir=_media_dir(request))
+    session.commit()
+    return flash.flash(redirect(request, f"/author/courses/{slug}#media"), UPLOADED)
 
 
 # Modules --------------------------------------------------------------------------------------------------

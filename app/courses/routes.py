@@ -9,8 +9,9 @@ from fastapi.responses import FileResponse, Response
 
 from app.courses.content import MEDIA_EXTENSIONS
 from app.errors import NotFound
+from app.routing import Route
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=Route)
 
 MEDIA_NAME = re.compile(r"^[0-9a-f]{64}(\.(?:png|jpg|gif|webp|pdf))$")
 CONTENT_TYPES = {extension: content_type for content_type, extension in MEDIA_EXTENSIONS.items()}

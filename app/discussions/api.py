@@ -23,8 +23,9 @@ from app.discussions import service as discussions
 from app.discussions.access import viewer_for
 from app.discussions.pages import limit_posting, page_number
 from app.forms import clean_line, clean_text
+from app.routing import Route
 
-router = APIRouter(prefix="/api/v1", tags=["discussions"])
+router = APIRouter(prefix="/api/v1", tags=["discussions"], route_class=Route)
 
 LessonRef = int | Annotated[str, StringConstraints(max_length=170)]
 

@@ -18,10 +18,11 @@ from app.discussions.pages import render
 from app.forms import FormErrors, clean_line, form_fields
 from app.i18n import N_, get_locale
 from app.learning.models import Cohort
+from app.routing import Route
 from app.web import flash
 from app.web.htmx import redirect, safe_next
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=Route)
 moderates = require(Capability.MODERATE)
 
 HIDDEN = flash.register("post-hidden", N_("The post is hidden and its author is told why."), "info")

@@ -17,10 +17,11 @@ from app.errors import DomainError
 from app.forms import clean_line, form_fields
 from app.i18n import N_, get_locale
 from app.learning.models import Cohort
+from app.routing import Route
 from app.web import flash
 from app.web.htmx import redirect
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=Route)
 
 ALL_READ = flash.register("notifications-read", N_("All notifications are marked as read."), "info")
 DIGEST_SAVED = flash.register("digest-saved", N_("Your email setting is saved."))

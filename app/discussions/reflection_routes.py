@@ -22,10 +22,11 @@ from app.forms import clean_line, clean_text, form_fields
 from app.i18n import N_, get_locale
 from app.learning import service as learning_service
 from app.learning.routes import today
+from app.routing import Route
 from app.web import flash
 from app.web.htmx import redirect
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=Route)
 discusses = require(Capability.DISCUSS)
 
 REFLECTION_SHARED = flash.register(

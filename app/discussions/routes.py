@@ -29,11 +29,12 @@ from app.errors import DomainError
 from app.forms import FormErrors, clean_line, clean_text, form_fields
 from app.i18n import N_, get_locale
 from app.learning.models import Cohort
+from app.routing import Route
 from app.templating import is_partial
 from app.web import flash
 from app.web.htmx import redirect
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=Route)
 discusses = require(Capability.DISCUSS)
 
 THREAD_STARTED = flash.register(

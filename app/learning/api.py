@@ -32,8 +32,9 @@ from app.i18n import N_, get_locale, gettext
 from app.learning import service as learning_service
 from app.learning.models import Cohort
 from app.learning.routes import today
+from app.routing import Route
 
-router = APIRouter(prefix="/api/v1", tags=["learning"])
+router = APIRouter(prefix="/api/v1", tags=["learning"], route_class=Route)
 
 MAX_EVENTS = 500
 EventId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._:-]{1,64}$")]

@@ -10,7 +10,6 @@ import sqlalchemy as sa
 from fastapi import APIRouter, Depends, File, Request, UploadFile
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
-from starlette.concurrency import run_in_threadpool
 
 from app.accounts import service as accounts_service
 from app.accounts.deps import require
@@ -24,10 +23,11 @@ from app.forms import FormErrors, clean_line, form_fields
 from app.i18n import N_, get_locale
 from app.learning import cohorts, roster
 from app.learning.models import Cohort
+from app.routing import Route
 from app.web import flash
 from app.web.htmx import redirect
 
-router = APIRouter(prefix="/cohorts", include_in_schema=False)
+router = APIRouter(prefix="/cohorts", include_in_schema=False, route_class=Route)
 runs_cohorts = require(Capability.RUN_COHORTS)
 
 COHORT_SAVED = flash.register("cohort-saved", N_("The cohort is saved."))
@@ -324,7 +324,7 @@ def _plan(session: Session, cohort: Cohort, text: str) -> tuple[list[roster.Row]
 
 
 @router.post("/{cohort_id}/roster", name="cohort_roster_check", max_body_size=roster.MAX_BYTES + 64 * 1024)
-async def roster_check(
+def roster_check(
     request: Request,
     cohort_id: int,
     principal: Principal = Depends(runs_cohorts),
@@ -332,30 +332,26 @@ async def roster_check(
     session: Session = Depends(get_session),
 ) -> Response:
     """The dry run: every row's outcome, and nothing written."""
-    data = await file.read(roster.MAX_BYTES + 1) if file is not None else b""
-
-    def check() -> Response:
-        cohort, _role = cohorts.cohort_for(session, principal, cohort_id, manage=True)
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError:
-            context = {
-                "cohort": cohort,
-                "rows": None,
-                "text": "",
-                "problem": N_("Save the file as CSV in UTF-8 and try again."),
-            }
-            return _render(request, "learning/roster.html", context, status_code=422)
-        rows, problem = _plan(session, cohort, text)
-        status = 422 if problem or (rows and any(row.outcome == "error" for row in rows)) else 200
-        return _render(
-            request,
-            "learning/roster.html",
-            {"cohort": cohort, "rows": rows, "text": text, "problem": problem},
-            status,
-        )
-
-    return await run_in_threadpool(check)
+    cohort, _role = cohorts.cohort_for(session, principal, cohort_id, manage=True)
+    data = file.file.read(roster.MAX_BYTES + 1) if file is not None else b""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        context = {
+            "cohort": cohort,
+            "rows": None,
+            "text": "",
+            "problem": N_("Save the file as CSV in UTF-8 and try again."),
+        }
+        return _render(request, "learning/roster.html", context, status_code=422)
+    rows, problem = _plan(session, cohort, text)
+    status = 422 if problem or (rows and any(row.outcome == "error" for row in rows)) else 200
+    return _render(
+        request,
+        "learning/roster.html",
+        {"cohort": cohort, "rows": rows, "text": text, "problem": problem},
+        status,
+    )
 
 
 @router.post("/{cohort_id}/roster/import", name="cohort_roster_import", max_body_size=2 * roster.MAX_BYTES)

@@ -8,7 +8,6 @@ import uuid
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import anyio.to_thread
 import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
@@ -22,17 +21,18 @@ from app.courses import service as courses_service
 from app.courses.models import Course, live
 from app.courses.service import LOCALES, TOPIC_LABELS, CourseOutline, LessonItem
 from app.db import get_session, read
-from app.errors import Forbidden, NotFound
+from app.errors import Busy, Forbidden, NotFound
 from app.forms import FormErrors, clean_line, clean_text, form_fields, form_lists
 from app.i18n import N_, get_locale
 from app.learning import certificates
 from app.learning import service as learning_service
 from app.learning.models import Cohort, ProgressEvent
+from app.routing import Route
 from app.templating import is_partial
 from app.web import flash
 from app.web.htmx import redirect
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=Route)
 
 ENROLLED = flash.register("enrolled", N_("You are enrolled. Welcome to the course!"))
 WITHDRAWN = flash.register(
@@ -228,7 +228,12 @@ async def lesson_page(
     )
     item: LessonItem = context["lesson"]
     if item.id not in context["progress"] and context["access"].can_record:
-        await anyio.to_thread.run_sync(_record_first_view, request, principal, context["course"], item)
+        try:
+            await request.app.state.database.run(
+                _record_first_view, request, principal, context["course"], item
+            )
+        except Busy:
+            pass  # she can read it all the same; the view is recorded on her next visit
     return render(request, "learning/lesson.html", context)
 
 

@@ -10,7 +10,6 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import anyio
-import anyio.to_thread
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from markupsafe import Markup
@@ -30,15 +29,16 @@ from app.learning.models import Cohort
 from app.memory import release_free_memory
 from app.reports import charts, exports
 from app.reports import service as reports
+from app.routing import Route, releasing
 
-router = APIRouter(prefix="/cohorts", include_in_schema=False)
+router = APIRouter(prefix="/cohorts", include_in_schema=False, route_class=Route)
 views_cohorts = require(Capability.VIEW_COHORTS)
 
 # A cohort's report of 500 learners builds tens of thousands of cells: one at a time per process, the
 # others wait their turn, so that a burst of coordinators cannot take a process past its memory budget.
 # Two at once would not finish sooner: the work is Python's, which runs one thread at a time anyway.
 WAIT_STEP = 0.02  # seconds between looks at the queue
-Route = TypeVar("Route", bound=Callable[..., Response])
+Page = TypeVar("Page", bound=Callable[..., Response])
 
 
 class Queue:
@@ -74,7 +74,7 @@ class Queue:
 REPORTS = Queue()
 
 
-def few_at_once(route: Route) -> Route:
+def few_at_once(route: Page) -> Page:
     """Run the route at its turn in the reports' queue (building and rendering both take the memory).
 
     The wait happens on the event loop, not in one of the few request threads, so that learners' pages
@@ -82,7 +82,7 @@ def few_at_once(route: Route) -> Route:
     pressed reload) is not served: nobody would read the report, and the next in line would wait for it."""
 
     @functools.wraps(route)
-    async def wrapper(*args: Any, **kwargs: Any) -> Response:
+    async def wrapper(**kwargs: Any) -> Response:
         request: Request = kwargs["request"]
         ticket = REPORTS.ticket()
         try:
@@ -92,7 +92,7 @@ def few_at_once(route: Route) -> Route:
                 await anyio.sleep(WAIT_STEP)
             if await request.is_disconnected():
                 return Response(status_code=499)
-            return await anyio.to_thread.run_sync(functools.partial(route, *args, **kwargs))
+            return await request.app.state.database.run(releasing(route, kwargs))  # type: ignore[no-any-return]
         finally:
             REPORTS.leave(ticket)
             release_free_memory()  # the report's tens of thousands of objects, back to the system

@@ -42,10 +42,11 @@ from app.resolutions.models import (
     Resolution,
 )
 from app.resolutions.words import ADDRESSEE_LABELS, DECLINE_LABELS, EVENT_LABELS, STATE_LABELS, THEME_LABELS
+from app.routing import Route
 from app.web import flash
 from app.web.htmx import redirect
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=Route)
 discusses = require(Capability.DISCUSS)
 manages_forums = require(Capability.MANAGE_FORUMS)
 reviews = require(Capability.REVIEW_RECOMMENDATIONS)

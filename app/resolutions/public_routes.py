@@ -17,8 +17,9 @@ from app.resolutions import drafting, exports, monitoring
 from app.resolutions.access import text_in
 from app.resolutions.models import Resolution, ResolutionItem
 from app.resolutions.words import ADDRESSEE_LABELS, ITEM_STATUS_LABELS, THEME_LABELS
+from app.routing import Route
 
-router = APIRouter(prefix="/resolutions", include_in_schema=False)
+router = APIRouter(prefix="/resolutions", include_in_schema=False, route_class=Route)
 
 MEDIA_TYPES = {
     "pdf": "application/pdf",

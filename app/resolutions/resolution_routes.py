@@ -35,10 +35,11 @@ from app.resolutions.words import (
     STATE_LABELS,
     THEME_LABELS,
 )
+from app.routing import Route
 from app.web import flash
 from app.web.htmx import redirect
 
-router = APIRouter(prefix="/forums/{forum_id}", include_in_schema=False)
+router = APIRouter(prefix="/forums/{forum_id}", include_in_schema=False, route_class=Route)
 discusses = require(Capability.DISCUSS)
 manages = require(Capability.MANAGE_FORUMS)
 

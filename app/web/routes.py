@@ -8,7 +8,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import SQLAlchemyError
 
-router = APIRouter(include_in_schema=False)
+from app.routing import Route
+
+router = APIRouter(include_in_schema=False, route_class=Route)
 log = logging.getLogger("academy.health")
 
 

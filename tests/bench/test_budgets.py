@@ -16,8 +16,18 @@ def a_run(**overrides: Any) -> dict[str, Any]:
         "peak_rss_mb": 120.0,
         "startup_s": 1.2,
         "errors": 0,
+        "unanswered": 0,
+        "stop_s": 1.5,
+        "stop_s_by_server": {"gunicorn": 1.5, "one_process": 0.8},
         "queries_grow": [],
         "load": {"lesson_page@50": {"rps": 300, "p50_ms": 9, "p95_ms": 20, "p99_ms": 30, "errors": 0}},
+        "ceiling": {"page@50": {"rps": 600, "p50_ms": 4, "p95_ms": 9, "p99_ms": 12, "errors": 0}},
+        "load_one_process": {
+            "api_enrolments@100": {"rps": 200, "p50_ms": 40, "p95_ms": 90, "p99_ms": 120, "errors": 0}
+        },
+        "ceiling_one_process": {
+            "page@100": {"rps": 400, "p50_ms": 20, "p95_ms": 40, "p99_ms": 60, "errors": 0}
+        },
         "queries_small": {"lesson": 5},
         "sizes": {"small": [100, 60, 1000], "large": [500, 60, 10000]},
         "timings": {"load_s": 1.0},
@@ -46,6 +56,15 @@ def test_a_missed_budget_is_named() -> None:
     }
 
 
+def test_a_server_that_stopped_answering_or_stopping_is_missed() -> None:
+    runs = {
+        "sqlite": a_run(unanswered=1, unanswered_runs=["api_enrolments@50"]),
+        "postgresql": a_run(stop_s=31.0),
+    }
+    missed = {(check.name, check.database) for check in check_budgets(runs) if not check.ok}
+    assert missed == {("unanswered", "sqlite"), ("stop_s", "postgresql")}
+
+
 def test_a_too_small_ratio_is_missed() -> None:
     (ratio,) = [
         c for c in check_budgets({"sqlite": a_run(lesson_page_ceiling_ratio=0.1)}) if c.name.endswith("ratio")
@@ -65,4 +84,6 @@ def test_the_report_marks_what_was_missed() -> None:
     }
     text = markdown(report)
     assert "| peak memory of one app process under load | sqlite | 180 | ≤ 150 | **missed** |" in text
-    assert "| lesson_page | 50 | 300 |" in text
+    assert "| lesson_page | 50 | 300 | 9.0 | 20.0 | 30.0 | 0 | 0.50 |" in text
+    assert "### one `academy serve` process" in text
+    assert "| api_enrolments | 100 | 200 | 40.0 | 90.0 | 120.0 | 0 | 0.50 |" in text

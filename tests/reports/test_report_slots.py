@@ -2,28 +2,28 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from concurrent.futures import ThreadPoolExecutor
+from types import SimpleNamespace
 from typing import Any
 
 import anyio
+import sqlalchemy as sa
 from fastapi.responses import Response
 
+from app.db import Database
 from app.reports.routes import REPORTS, Queue, few_at_once
+from tests.live import in_a_loop
 
 
 class Client:
+    """What few_at_once reads of a request: whether she is still there, and the app's worker threads."""
+
+    app = SimpleNamespace(state=SimpleNamespace(database=Database(sa.create_engine("sqlite://"))))
+
     def __init__(self, gone: bool) -> None:
         self.gone = gone
 
     async def is_disconnected(self) -> bool:
         return self.gone
-
-
-def run(main: Callable[[], Awaitable[Any]]) -> Any:
-    """anyio.run in a thread of its own (the browser tests may leave a loop running in this one)."""
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(anyio.run, main).result()
 
 
 def make_route(called: list[str], name: str = "report") -> Any:
@@ -37,13 +37,13 @@ def make_route(called: list[str], name: str = "report") -> Any:
 
 def test_a_waiting_coordinator_is_served() -> None:
     called: list[str] = []
-    response = run(lambda: make_route(called)(request=Client(gone=False)))
+    response = in_a_loop(lambda: make_route(called)(request=Client(gone=False)))
     assert response.status_code == 200 and called == ["report"]
 
 
 def test_a_report_is_not_built_for_someone_who_has_gone() -> None:
     called: list[str] = []
-    response = run(lambda: make_route(called)(request=Client(gone=True)))
+    response = in_a_loop(lambda: make_route(called)(request=Client(gone=True)))
     assert response.status_code == 499 and called == []
 
 
@@ -66,7 +66,7 @@ def test_reports_wait_their_turn_without_taking_a_thread() -> None:
             REPORTS.leave(ahead)
         return statuses
 
-    assert run(main) == [200, 200] and called == ["first", "second"]
+    assert in_a_loop(main) == [200, 200] and called == ["first", "second"]
 
 
 def test_the_queue_serves_in_order_and_skips_who_left() -> None:

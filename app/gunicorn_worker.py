@@ -1,0 +1,17 @@
+"""The gunicorn worker class (docker/gunicorn.conf.py, bench/): uvicorn's, with the same graceful
+shutdown as `academy serve` (app/serving.py). Kept apart so that nothing else imports gunicorn."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from uvicorn_worker import UvicornWorker  # type: ignore[import-untyped]
+
+from app.serving import DRAIN_SECONDS
+
+
+class Worker(UvicornWorker):  # type: ignore[misc]
+    CONFIG_KWARGS: dict[str, Any] = {
+        **UvicornWorker.CONFIG_KWARGS,
+        "timeout_graceful_shutdown": DRAIN_SECONDS,
+    }

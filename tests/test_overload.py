@@ -1,0 +1,245 @@
+"""Under load the server slows, never freezes (issue 16): a real uvicorn in this process, with one worker
+thread and a pool of two connections, more concurrent requests than both, in every way a phone or a
+browser asks (cookie or bearer token; a page, an API read, an API write). Every request is answered, 2xx
+or 503 with Retry-After, within a generous bound (a guard against a freeze, not a timing test), and
+nothing acknowledged is lost."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import re
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import anyio
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from app.accounts import service as accounts_service
+from app.config import Settings
+from app.db import Database
+from app.errors import Busy
+from app.learning.models import ProgressEvent
+from app.main import create_app
+from tests.conftest import is_postgres
+from tests.factories import create_user, enrol, sync_course
+from tests.live import in_a_loop, serving
+
+GUARD_SECONDS = 60  # a frozen server would hold requests for ever; a slow machine still answers in this
+COURSE = "example-course"
+LESSON = "first-steps"
+
+
+@dataclass
+class Answer:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+    seconds: float
+
+
+def ask(
+    base: str, method: str, path: str, headers: dict[str, str] | None = None, body: object = None
+) -> Answer:
+    """One request on a connection of its own; a server that never answers fails the test."""
+    started = time.monotonic()
+    connection = http.client.HTTPConnection(urlsplit(base).netloc, timeout=GUARD_SECONDS)
+    try:
+        payload = json.dumps(body).encode() if body is not None else None
+        sent = dict(headers or {})
+        if payload is not None:
+            sent["Content-Type"] = "application/json"
+        connection.request(method, path, body=payload, headers=sent)
+        response = connection.getresponse()
+        return Answer(
+            response.status,
+            {k.lower(): v for k, v in response.getheaders()},
+            response.read(),
+            time.monotonic() - started,
+        )
+    finally:
+        connection.close()
+
+
+@dataclass
+class Learner:
+    cookie: dict[str, str]  # a signed-in browser: session cookie and the CSRF header for the API
+    bearer: dict[str, str]  # a phone: its API token
+
+
+@pytest.fixture
+def learner(session: Session, settings: Settings) -> Learner:
+    course = sync_course(session, settings)
+    user = create_user(session, settings)
+    enrol(session, user, course)
+    cookie_token = accounts_service.start_session(session, settings=settings, user=user)
+    _row, api_token = accounts_service.create_api_token(session, user=user, name="phone")
+    session.commit()
+    return Learner(
+        cookie={"Cookie": f"academy_session={cookie_token}"},
+        bearer={"Authorization": f"Bearer {api_token}"},
+    )
+
+
+def small(settings: Settings, *, queue_timeout: float) -> Settings:
+    """One worker thread, so a pool of two connections: far fewer than the requests sent at once."""
+    return settings.model_copy(update={"worker_threads": 1, "queue_timeout": queue_timeout})
+
+
+def with_csrf(base: str, learner: Learner) -> dict[str, str]:
+    page = ask(base, "GET", "/my", learner.cookie)
+    assert page.status == 200
+    match = re.search(rb'name="csrf_token" value="([^"]+)"', page.body)
+    assert match, "no CSRF token on /my"
+    return {**learner.cookie, "X-CSRF-Token": match.group(1).decode()}
+
+
+def progress(event_id: str) -> dict[str, object]:
+    return {"events": [{"id": event_id, "lesson": f"{COURSE}/{LESSON}", "type": "completed"}]}
+
+
+def kinds(base: str, learner: Learner) -> dict[str, tuple[str, str, dict[str, str], bool]]:
+    """Each way of asking: (method, path, headers, sends a progress event)."""
+    browser_api = with_csrf(base, learner)
+    return {
+        "cookie, lesson page": ("GET", f"/courses/{COURSE}/{LESSON}", learner.cookie, False),
+        "cookie, page": ("GET", "/my", learner.cookie, False),
+        "cookie, API read": ("GET", "/api/v1/me/enrolments", learner.cookie, False),
+        "cookie, API write": ("POST", "/api/v1/progress", browser_api, True),
+        "bearer, API read": ("GET", "/api/v1/me/enrolments", learner.bearer, False),
+        "bearer, API progress read": ("GET", f"/api/v1/me/progress?course={COURSE}", learner.bearer, False),
+        "bearer, API write": ("POST", "/api/v1/progress", learner.bearer, True),
+    }
+
+
+def test_more_requests_than_threads_and_connections_are_all_answered(
+    settings: Settings, database: Database, learner: Learner
+) -> None:
+    app = create_app(small(settings, queue_timeout=10))
+    with serving(app, lifespan="on") as base:
+        ways = kinds(base, learner)
+        counter = iter(range(1_000_000))
+        lock = threading.Lock()
+
+        def one(kind: str) -> tuple[str, Answer, str | None]:
+            method, path, headers, writes = ways[kind]
+            event_id = None
+            if writes:
+                with lock:
+                    event_id = f"burst-{next(counter)}"
+            return kind, ask(base, method, path, headers, progress(event_id) if event_id else None), event_id
+
+        burst = [kind for kind in ways for _ in range(8)]  # 56 at once, against 1 thread and 2 connections
+        with ThreadPoolExecutor(len(burst)) as pool:
+            answers = list(pool.map(one, burst, timeout=GUARD_SECONDS))
+
+        for kind, answer, _event in answers:
+            assert answer.status in (200, 503), (kind, answer.status, answer.body[:300])
+            if answer.status == 503:
+                assert int(answer.headers["retry-after"]) > 0, kind
+        # Nothing acknowledged is lost: every event a 200 accepted is stored, once.
+        accepted = {
+            event
+            for _kind, answer, event in answers
+            if event
+            and answer.status == 200
+            and json.loads(answer.body)["results"][0]["status"] == "accepted"
+        }
+        with database.session() as check:
+            stored = set(check.scalars(sa.select(ProgressEvent.client_event_id)))
+        assert accepted <= stored
+        # When the load has gone, the next request of every kind is served at once.
+        for number, (kind, (method, path, headers, writes)) in enumerate(ways.items()):
+            answer = ask(base, method, path, headers, progress(f"after-{number}") if writes else None)
+            assert answer.status == 200, (kind, answer.body[:300])
+
+
+@contextmanager
+def write_lock_held(database: Database) -> Iterator[None]:
+    """Another connection holds what a progress event must write (SQLite's write lock; on PostgreSQL the
+    progress table), so the request that sends one keeps its worker thread until the block ends."""
+    with database.session(write=True) as holder:
+        if is_postgres():
+            holder.execute(sa.text("LOCK TABLE progress_event IN EXCLUSIVE MODE"))
+        else:
+            holder.execute(sa.text("SELECT 1"))  # BEGIN IMMEDIATE: the write lock
+        yield
+        holder.rollback()
+
+
+def test_with_every_thread_busy_requests_get_503_soon_and_the_server_recovers(
+    settings: Settings, database: Database, learner: Learner
+) -> None:
+    app = create_app(small(settings, queue_timeout=0.5))
+    with serving(app, lifespan="on") as base, ThreadPoolExecutor(2) as pool:
+        with write_lock_held(database):
+            stuck = pool.submit(ask, base, "POST", "/api/v1/progress", learner.bearer, progress("stuck-1"))
+            time.sleep(1.5)  # it has taken the only worker thread, and waits for the lock
+            assert not stuck.done()
+
+            api = ask(base, "GET", "/api/v1/me/enrolments", {**learner.bearer, "Accept-Language": "en"})
+            page = ask(base, "GET", "/my", {**learner.cookie, "Accept-Language": "ru"})
+
+        assert stuck.result(timeout=GUARD_SECONDS).status == 200  # the lock went: it was served
+        for answer in (api, page):
+            assert answer.status == 503
+            assert answer.headers["retry-after"] == "5"
+            assert answer.seconds < 5  # the queue's timeout (0.5 s), never the pool's 30 s and a 500
+        assert json.loads(api.body)["detail"].startswith("Too many people")
+        assert "text/html" in page.headers["content-type"]
+        assert "Слишком много" in page.body.decode()  # translated: the learner reads Russian
+        assert ask(base, "GET", "/api/v1/me/enrolments", learner.bearer).status == 200
+
+
+class TestTurns:
+    """Database.run: at most `threads` at once; a wait longer than the queue's timeout is refused."""
+
+    def test_a_turn_waits_in_line_then_is_refused(self) -> None:
+        database = Database(sa.create_engine("sqlite://"), threads=1, queue_timeout=0.3)
+        outcome: list[str] = []
+
+        async def main() -> None:
+            async def long() -> None:
+                await database.run(time.sleep, 1.0)
+                outcome.append("long done")
+
+            async with anyio.create_task_group() as group:
+                group.start_soon(long)
+                await anyio.sleep(0.1)
+                with pytest.raises(Busy):
+                    await database.run(lambda: None)
+                outcome.append("refused")
+            assert await database.run(lambda: "served") == "served"
+            outcome.append("served")
+
+        in_a_loop(main)
+        assert outcome == ["refused", "long done", "served"]
+
+    def test_turns_come_in_order_up_to_the_thread_count(self) -> None:
+        database = Database(sa.create_engine("sqlite://"), threads=2, queue_timeout=5)
+        running, peak = 0, 0
+        lock = threading.Lock()
+
+        def work() -> None:
+            nonlocal running, peak
+            with lock:
+                running += 1
+                peak = max(peak, running)
+            time.sleep(0.05)
+            with lock:
+                running -= 1
+
+        async def main() -> None:
+            async with anyio.create_task_group() as group:
+                for _ in range(8):
+                    group.start_soon(database.run, work)
+
+        in_a_loop(main)
+        assert peak == 2
