@@ -52,7 +52,7 @@ test-browser: $(VENV)/.installed-dev $(AXE)  ## only the browser tests
 bench: $(VENV)/.installed-dev bench-tools  ## the full benchmark (about 10 minutes): bench/report.md
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
-bench-quick: $(VENV)/.installed-dev bench-tools  ## the quick benchmark (under 3 minutes), every budget checked
+bench-quick: $(VENV)/.installed-dev bench-tools  ## the quick benchmark (about 4½ minutes), every budget checked
 	$(BIN)/python -m bench.run --quick $(BENCH_ARGS)
 
 bench-scale: $(VENV)/.installed-dev  ## how page cost grows from 1,000 to 100,000 learners (about 30 minutes)

@@ -1,15 +1,19 @@
 """The benchmark: load, weight, queries, memory and start-up, checked against the budgets.
 
-    python -m bench.run --quick          # make bench-quick: under 3 minutes on 2 cores
+    python -m bench.run --quick          # make bench-quick: about 4½ minutes on 2 cores
     python -m bench.run                  # make bench: the full sizes and longer runs
 
 For each database (SQLite, then PostgreSQL) it makes a fresh database, loads the shipped courses and a
 generated cohort, starts the app as in production (gunicorn, two uvicorn workers), and measures:
 
 - throughput and latency with wrk at concurrency 10, 50 and 100 for the lesson page (signed in), the
-  course page, a progress event (POST /api/v1/progress), and the coordinator's overview and matrix;
+  course page, the phone's API reads (GET /api/v1/me/enrolments and /api/v1/me/progress, bearer token),
+  a progress event (POST /api/v1/progress), and the coordinator's overview and matrix;
 - the same load on a bare FastAPI + Jinja page of the lesson page's size (bench/ceiling.py), so that every
   figure has a ratio that holds on a noisy machine;
+- the same again on one `academy serve` process (the lesson page with a cookie, the API reads and a
+  progress event with a bearer token) beside the bare page on one uvicorn process: the server must
+  answer every request and keep answering; then each server is stopped with SIGTERM under load;
 - page weight in Debian's Chromium: bytes over the wire (compressed) and requests, first and later visit;
 - SQL queries per page at two data sizes (they must not grow);
 - the peak memory of one app process under load, and how soon `academy serve` answers.
@@ -51,8 +55,23 @@ BIN = Path(sys.executable).parent
 WRK_SCRIPT = Path(__file__).with_name("wrk.lua")
 CONCURRENCY = (10, 50, 100)
 RATIO_AT = 50  # the concurrency at which throughput is compared with the ceiling
-ENDPOINTS = ("lesson_page", "course_page", "progress_event", "overview", "matrix")
+ENDPOINTS = (
+    "lesson_page",
+    "course_page",
+    "api_enrolments",
+    "api_progress",
+    "progress_event",
+    "overview",
+    "matrix",
+)
+ONE_PROCESS = (
+    "lesson_page",
+    "api_enrolments",
+    "api_progress",
+    "progress_event",
+)  # what phones and browsers do
 KB = 1024
+LOAD_KEYS = ("load", "ceiling", "load_one_process", "ceiling_one_process")  # wrk's runs, per database
 
 
 @dataclass(frozen=True)
@@ -89,6 +108,8 @@ BUDGETS = {
     "peak_rss_mb": (150, "max", "any", "peak memory of one app process under load"),
     "startup_s": (2.0, "max", "any", "from `academy serve` to the first answer"),
     "errors": (0, "max", "any", "failed or non-2xx responses under load"),
+    "unanswered": (0, "max", "any", "load runs after which the server did not answer within 60 s"),
+    "stop_s": (10, "max", "any", "from SIGTERM under load (c=100) to the process gone, worst server"),
     "queries_grow": (0, "max", "any", "pages whose SQL query count grows with the data"),
 }
 
@@ -115,33 +136,97 @@ def wait_until_up(url: str, *, timeout: float = 30.0) -> float:
 
 
 @contextmanager
-def gunicorn(target: str, env: dict[str, str], *, workers: int = 2) -> Iterator[tuple[str, int]]:
+def gunicorn(
+    target: str, env: dict[str, str], *, workers: int = 2
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     port = free_port()
     command = [
         str(BIN / "gunicorn"),
         "-w",
         str(workers),
         "-k",
-        "uvicorn_worker.UvicornWorker",
+        "app.gunicorn_worker.Worker",
         "-b",
         f"127.0.0.1:{port}",
         "--log-level",
         "warning",
         "--graceful-timeout",
-        "5",
+        "9",
         target,
     ]
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    base = f"http://127.0.0.1:{port}"
+    with serving(command, env, f"http://127.0.0.1:{port}") as up:
+        yield up
+
+
+@contextmanager
+def one_process(command: list[str], env: dict[str, str]) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """One server process (`academy serve`, or the bare page under uvicorn) on a free port."""
+    port = free_port()
+    with serving(
+        [part.replace("{port}", str(port)) for part in command], env, f"http://127.0.0.1:{port}"
+    ) as up:
+        yield up
+
+
+@contextmanager
+def serving(
+    command: list[str], env: dict[str, str], base: str
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    process = subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     try:
         wait_until_up(base + "/healthz")
-        yield base, process.pid
+        yield base, process
     finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+# The bare page on one process, served as `academy serve` serves the app (uvicorn, no access log).
+UVICORN_CEILING = [
+    sys.executable, "-m", "uvicorn", "bench.ceiling:app", "--host", "127.0.0.1", "--port", "{port}",
+    "--no-access-log", "--log-level", "warning",
+]  # fmt: skip
+
+
+def stop_under_load(base: str, process: subprocess.Popen[bytes], path: str, env: dict[str, str]) -> float:
+    """SIGTERM while 100 clients keep asking for `path`: the seconds until the process is gone (it must
+    finish or refuse what is queued, and stop within 10 s whatever is in flight)."""
+    command = [
+        "wrk",
+        "-t",
+        "2",
+        "-c",
+        "100",
+        "-d",
+        "6s",
+        "--timeout",
+        "10s",
+        "-s",
+        str(WRK_SCRIPT),
+        base + path,
+    ]
+    load = subprocess.Popen(
+        command, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        time.sleep(1.5)
+        signalled = time.perf_counter()
         process.send_signal(signal.SIGTERM)
         try:
-            process.wait(timeout=15)
+            process.wait(timeout=30)
         except subprocess.TimeoutExpired:
             process.kill()
+            process.wait()
+        return round(time.perf_counter() - signalled, 2)
+    finally:
+        load.wait(timeout=30)
 
 
 def same_size(result: dict[str, Any], tolerance: float = 0.05) -> None:
@@ -228,20 +313,21 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
-def settle(base: str, *, timeout: float = 60.0) -> None:
+def settle(base: str, *, timeout: float = 60.0) -> bool:
     """Wait until the app has worked off what an earlier run left queued (wrk closes its connections at
     the end, but the requests already read are still served): /healthz, which waits in the same queue,
-    answers quickly twice in a row."""
+    answers quickly twice in a row. False if it never does: a server that stopped answering."""
     deadline, quick = time.perf_counter() + timeout, 0
     while quick < 2 and time.perf_counter() < deadline:
         started = time.perf_counter()
         try:
             with urllib.request.urlopen(base + "/healthz", timeout=timeout) as response:
                 response.read()
+            quick = quick + 1 if time.perf_counter() - started < 0.05 else 0
         except (urllib.error.URLError, OSError):
-            pass
-        quick = quick + 1 if time.perf_counter() - started < 0.05 else 0
+            quick = 0
         time.sleep(0.05)
+    return quick >= 2
 
 
 def wrk(url: str, *, connections: int, seconds: int, env: dict[str, str]) -> dict[str, Any]:
@@ -547,31 +633,47 @@ def startup_seconds(env: dict[str, str]) -> float:
         process.wait(timeout=15)
 
 
-def load(
-    base: str, learner: Browser, coordinator: Browser, token: str, targets: Targets, mode: Mode
-) -> dict[str, Any]:
-    endpoints = {
+def endpoints(learner: Browser, coordinator: Browser, token: str, targets: Targets) -> dict[str, Any]:
+    """What each endpoint's load sends: (path, the environment bench/wrk.lua reads)."""
+    table = {
         "lesson_page": ("GET", f"/courses/{targets.course}/{targets.lesson}", learner.cookie_header, ""),
         "course_page": ("GET", f"/courses/{targets.course}", learner.cookie_header, ""),
+        "api_enrolments": ("GET", "/api/v1/me/enrolments", "", token),
+        "api_progress": ("GET", f"/api/v1/me/progress?course={targets.course}", "", token),
         "progress_event": ("POST", "/api/v1/progress", "", token),
         "overview": ("GET", f"/cohorts/{targets.cohort_id}", coordinator.cookie_header, ""),
         "matrix": ("GET", f"/cohorts/{targets.cohort_id}/matrix", coordinator.cookie_header, ""),
     }
+    return {
+        name: (
+            path,
+            {
+                "BENCH_METHOD": method,
+                "BENCH_PATH": path,
+                "BENCH_COOKIE": cookie,
+                "BENCH_TOKEN": bearer,
+                "BENCH_LESSON": f"{targets.course}/{targets.lesson}",
+            },
+        )
+        for name, (method, path, cookie, bearer) in table.items()
+    }
+
+
+def load(
+    base: str, sent: dict[str, Any], names: tuple[str, ...], mode: Mode, unanswered: list[str]
+) -> dict[str, Any]:
+    """wrk at each concurrency for each endpoint named; a run after which the server does not answer
+    again is noted in `unanswered` (a freeze)."""
     results: dict[str, Any] = {}
-    for name, (method, path, cookie, bearer) in endpoints.items():
-        env = {
-            "BENCH_METHOD": method,
-            "BENCH_PATH": path,
-            "BENCH_COOKIE": cookie,
-            "BENCH_TOKEN": bearer,
-            "BENCH_LESSON": f"{targets.course}/{targets.lesson}",
-        }
+    for name in names:
+        path, env = sent[name]
         length = mode.heavy_seconds if name in ("overview", "matrix") else mode.seconds
         for connections in CONCURRENCY:
             settle(base)
-            results[f"{name}@{connections}"] = wrk(
-                base + path, connections=connections, seconds=length, env=env
-            )
+            key = f"{name}@{connections}"
+            results[key] = wrk(base + path, connections=connections, seconds=length, env=env)
+            if not settle(base):
+                unanswered.append(key)
     return results
 
 
@@ -600,6 +702,8 @@ def run_database(kind: str, mode: Mode, pg_url: str, work: Path, *, weigh: bool)
     from bench.generate import COORDINATOR, LEARNER_PASSWORD
 
     reset_rate_limits(env)
+    unanswered: list[str] = []
+    stops: dict[str, float] = {}
     with gunicorn("app.main:serve_app()", env) as (base, master):
         learner, coordinator = Browser(base), Browser(base)
         learner.sign_in("bench-0@example.org", LEARNER_PASSWORD)
@@ -614,44 +718,68 @@ def run_database(kind: str, mode: Mode, pg_url: str, work: Path, *, weigh: bool)
         assert status == 200
         result["lesson_page_html_bytes"] = len(lesson_html)
         result["lesson_page_gzip_bytes"] = len(zlib.compress(lesson_html, 6))
+        sent = endpoints(learner, coordinator, token, targets)
         clock = time.perf_counter()
-        result["load"] = load(base, learner, coordinator, token, targets, mode)
+        result["load"] = load(base, sent, ENDPOINTS, mode, unanswered)
         timings["load_s"] = round(time.perf_counter() - clock, 1)
-        result["peak_rss_mb"] = peak_rss_mb(children(master))
+        result["peak_rss_mb"] = peak_rss_mb(children(master.pid))
         settle(base)
         result["matrix_ms"] = matrix_ms(base, coordinator, targets, mode.matrix_runs)
         if weigh:
             clock = time.perf_counter()
             result |= page_weight(base, learner, coordinator, targets)
             timings["weight_s"] = round(time.perf_counter() - clock, 1)
+        settle(base)
+        stops["gunicorn"] = stop_under_load(base, master, *sent["api_enrolments"])
     for name in ENDPOINTS:
         result[f"{name}_rps"] = result["load"][f"{name}@{RATIO_AT}"]["rps"]
         result[f"{name}_p95_ms"] = result["load"][f"{name}@{RATIO_AT}"]["p95_ms"]
+    # One `academy serve` process, as on a small server: what phones and browsers do, at every concurrency.
+    clock = time.perf_counter()
+    with one_process([str(BIN / "academy"), "serve", "--port", "{port}"], env) as (base, process):
+        result["load_one_process"] = load(base, sent, ONE_PROCESS, mode, unanswered)
+        settle(base)
+        stops["one_process"] = stop_under_load(base, process, *sent["api_enrolments"])
+    timings["one_process_s"] = round(time.perf_counter() - clock, 1)
+    for name in ONE_PROCESS:
+        result[f"{name}_one_process_rps"] = result["load_one_process"][f"{name}@{RATIO_AT}"]["rps"]
+    result["unanswered"] = len(unanswered)
+    result["unanswered_runs"] = unanswered
+    result["stop_s"] = max(stops.values())
+    result["stop_s_by_server"] = stops
     result["errors"] = sum(run["errors"] for run in result["load"].values())
+    result["errors"] += sum(run["errors"] for run in result["load_one_process"].values())
     # The ceiling, in every database's run: a ratio holds only against the same minutes of the machine.
     # Its page is the lesson page's size before and after compression (see bench/ceiling.py).
     ceiling_env = env | {
         "BENCH_CEILING_BYTES": str(result["lesson_page_html_bytes"]),
         "BENCH_CEILING_GZIP_BYTES": str(result["lesson_page_gzip_bytes"]),
     }
+    page = {"BENCH_METHOD": "GET", "BENCH_PATH": "/page"}
     with gunicorn("bench.ceiling:app", ceiling_env) as (base, _master):
         _status, ceiling_html, _h = Browser(base).request("/page")
         result["ceiling_page_html_bytes"] = len(ceiling_html)
         result["ceiling_page_gzip_bytes"] = len(zlib.compress(ceiling_html, 6))
         same_size(result)
         result["ceiling"] = {
-            f"page@{c}": wrk(
-                base + "/page",
-                connections=c,
-                seconds=mode.seconds,
-                env={"BENCH_METHOD": "GET", "BENCH_PATH": "/page"},
-            )
+            f"page@{c}": wrk(base + "/page", connections=c, seconds=mode.seconds, env=page)
             for c in CONCURRENCY
         }
-    result["errors"] += sum(run["errors"] for run in result["ceiling"].values())
+    with one_process(UVICORN_CEILING, ceiling_env) as (base, _process):
+        result["ceiling_one_process"] = {
+            f"page@{c}": wrk(base + "/page", connections=c, seconds=mode.seconds, env=page)
+            for c in CONCURRENCY
+        }
+    for ceiling in ("ceiling", "ceiling_one_process"):
+        result["errors"] += sum(run["errors"] for run in result[ceiling].values())
     result["ceiling_rps"] = result["ceiling"][f"page@{RATIO_AT}"]["rps"]
+    result["ceiling_one_process_rps"] = result["ceiling_one_process"][f"page@{RATIO_AT}"]["rps"]
     for name in ENDPOINTS:  # every throughput figure, as a share of the bare page's
         result[f"{name}_ceiling_ratio"] = round(result[f"{name}_rps"] / result["ceiling_rps"], 4)
+    for name in ONE_PROCESS:
+        result[f"{name}_one_process_ceiling_ratio"] = round(
+            result[f"{name}_one_process_rps"] / result["ceiling_one_process_rps"], 4
+        )
     result["startup_s"] = startup_seconds(env)
     result["timings"] = timings
     if kind == "postgresql":
@@ -743,27 +871,34 @@ def markdown(report: dict[str, Any]) -> str:
             f"| {'ok' if check['ok'] else '**missed**'} |"
         )
     for database, result in report["runs"].items():
-        lines += [
-            "",
-            f"## {database}",
-            "",
-            "| endpoint | concurrency | req/s | p50 ms | p95 ms | p99 ms | errors |",
-            "|---|---|---|---|---|---|---|",
-        ]
-        rows = dict(result["load"]) | {f"ceiling {k}": v for k, v in result.get("ceiling", {}).items()}
-        for key, run in rows.items():
-            endpoint, _at, connections = key.rpartition("@")
-            lines.append(
-                f"| {endpoint} | {connections} | {run['rps']:.0f} | {run['p50_ms']:.1f} "
-                f"| {run['p95_ms']:.1f} "
-                f"| {run['p99_ms']:.1f} | {run['errors']} |"
-            )
+        lines += ["", f"## {database}"]
+        for title, load, ceiling in (
+            ("gunicorn, two workers", "load", "ceiling"),
+            ("one `academy serve` process", "load_one_process", "ceiling_one_process"),
+        ):
+            lines += [
+                "",
+                f"### {title}",
+                "",
+                "| endpoint | concurrency | req/s | p50 ms | p95 ms | p99 ms | errors | of the bare page |",
+                "|---|---|---|---|---|---|---|---|",
+            ]
+            bare = {key.rpartition("@")[2]: run["rps"] for key, run in result.get(ceiling, {}).items()}
+            rows = dict(result.get(load, {})) | {
+                f"bare page {k}": v for k, v in result.get(ceiling, {}).items()
+            }
+            for key, run in rows.items():
+                endpoint, _at, connections = key.rpartition("@")
+                share = run["rps"] / bare[connections] if bare.get(connections) else 0
+                lines.append(
+                    f"| {endpoint} | {connections} | {run['rps']:.0f} | {run['p50_ms']:.1f} "
+                    f"| {run['p95_ms']:.1f} | {run['p99_ms']:.1f} | {run['errors']} | {share:.2f} |"
+                )
         lines += ["", "| figure | value |", "|---|---|"]
         for key, value in result.items():
-            if key not in ("load", "ceiling", "queries_small", "sizes", "timings") and not isinstance(
-                value, dict
-            ):
+            if key not in LOAD_KEYS + ("queries_small", "sizes", "timings") and not isinstance(value, dict):
                 lines.append(f"| {key} | {_fmt(value)} |")
+        lines.append(f"| seconds from SIGTERM under load to gone | {result.get('stop_s_by_server')} |")
         lines.append(f"| SQL queries at the small size | {result['queries_small']} |")
         lines.append(f"| sizes (learners, lessons, events) | {result['sizes']} |")
         lines.append(f"| time taken (s) | {result['timings']} |")
@@ -820,9 +955,7 @@ def main() -> int:
     report["ok"] = all(check.ok for check in checks)
     report["seconds"] = round(time.perf_counter() - started, 1)
     first = report["runs"][databases[0]]
-    report |= {
-        k: v for k, v in first.items() if k not in ("load", "ceiling", "timings", "sizes", "queries_small")
-    }
+    report |= {k: v for k, v in first.items() if k not in LOAD_KEYS + ("timings", "sizes", "queries_small")}
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "report.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
     (args.out / "report.md").write_text(markdown(report))
