@@ -180,12 +180,19 @@ def serving(
         yield base, process
     finally:
         if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            terminate(process, timeout=15)
+
+
+def terminate(process: subprocess.Popen[bytes], *, timeout: float) -> float:
+    """SIGTERM, then SIGKILL if it is still there after `timeout` seconds: the seconds it took to go."""
+    signalled = time.perf_counter()
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+    return round(time.perf_counter() - signalled, 2)
 
 
 # The bare page on one process, served as `academy serve` serves the app (uvicorn, no access log).
@@ -217,14 +224,7 @@ def stop_under_load(base: str, process: subprocess.Popen[bytes], path: str, env:
     )
     try:
         time.sleep(1.5)
-        signalled = time.perf_counter()
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        return round(time.perf_counter() - signalled, 2)
+        return terminate(process, timeout=30)
     finally:
         load.wait(timeout=30)
 
