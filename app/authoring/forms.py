@@ -79,6 +79,7 @@ def lesson_texts(kind: str, structure: dict[str, Any], raw: dict[str, str]) -> d
 class OptionShape(Strict):
     id: Slug
     correct: bool = False
+    fixed: bool = False
 
 
 class QuestionShape(Strict):
@@ -117,7 +118,11 @@ def structure_yaml(kind: str, structure: dict[str, Any]) -> str:
                 entry["answer"] = any(o["key"] == "true" and o["correct"] for o in question["options"])
             else:
                 entry["options"] = [
-                    {"id": o["key"], **({"correct": True} if o["correct"] else {})}
+                    {
+                        "id": o["key"],
+                        **({"correct": True} if o["correct"] else {}),
+                        **({"fixed": True} if o.get("fixed") else {}),
+                    }
                     for o in question["options"]
                 ]
             questions.append(entry)
@@ -158,7 +163,10 @@ def parse_structure(
                 answer = bool(question.answer)
                 options = [{"key": "true", "correct": answer}, {"key": "false", "correct": not answer}]
             else:
-                options = [{"key": o.id, "correct": o.correct} for o in question.options or []]
+                options = [
+                    {"key": o.id, "correct": o.correct, **({"fixed": True} if o.fixed else {})}
+                    for o in question.options or []
+                ]
             structure["questions"].append({"key": question.id, "kind": question.type, "options": options})
     elif isinstance(shape, ScenarioShape):
         structure["start"] = shape.start

@@ -60,7 +60,14 @@ def structure_of(spec: LessonSpec) -> dict[str, Any]:
             {
                 "key": question.key,
                 "kind": question.kind,
-                "options": [{"key": option.key, "correct": option.correct} for option in question.options],
+                "options": [
+                    {
+                        "key": option.key,
+                        "correct": option.correct,
+                        **({"fixed": True} if option.fixed else {}),
+                    }
+                    for option in question.options
+                ],
             }
             for question in spec.questions
         ]
@@ -202,6 +209,7 @@ def spec_from(
                     option["correct"],
                     pick("texts", "questions", key, "options", option["key"], "text"),
                     pick("texts", "questions", key, "options", option["key"], "feedback"),
+                    fixed=option.get("fixed", False),
                 )
                 for option in question["options"]
             ]

@@ -198,6 +198,8 @@ def structured_file(spec: LessonSpec) -> dict[str, Any]:
                     item: dict[str, Any] = {"id": option.key, "text": _ordered(option.text)}
                     if option.correct:
                         item["correct"] = True
+                    if option.fixed:
+                        item["fixed"] = True
                     if option.feedback:
                         item["feedback"] = _ordered(option.feedback)
                     entry["options"].append(item)

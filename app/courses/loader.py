@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, TypeVar
@@ -237,7 +237,7 @@ def load(path: Path) -> tuple[list[CourseSpec], Report]:
     if not dirs:
         report.add(path, "no course here: expected a course.yaml, or folders that each hold one")
     courses = [course for course in (load_course(directory, report) for directory in dirs) if course]
-    report.problems.sort()
+    report.problems.sort(key=lambda p: (p.path, p.line or 0, p.severity, p.message))
     return courses, report
 
 
@@ -493,7 +493,9 @@ def quiz_questions(
                 report.add(path, f"{name}: no option is marked correct: true", line)
             if len({option.id for option in raw}) != len(raw):
                 report.add(path, f"{name}: two options share an id", line)
-            options = [OptionSpec(o.id, o.correct, as_text(o.text), as_text(o.feedback)) for o in raw]
+            options = [
+                OptionSpec(o.id, o.correct, as_text(o.text), as_text(o.feedback), fixed=o.fixed) for o in raw
+            ]
             for raw_option in raw:
                 texts[f"{name}.options.{raw_option.id}"] = as_text(raw_option.text)
         for option in options:
@@ -504,7 +506,30 @@ def quiz_questions(
                 question.id, question.type, as_text(question.prompt), options, as_text(question.explanation)
             )
         )
+    bias = keyed_position(questions)
+    if bias is not None:
+        position, count = bias
+        report.warn(
+            path,
+            f"the right answer is option {position} in {count} of {len(questions)} questions: "
+            "spread the right answers over the positions (a learner should not pass by position alone)",
+            line_of(data, ("questions",)),
+        )
     return questions
+
+
+def keyed_position(questions: list[QuestionSpec]) -> tuple[int, int] | None:
+    """The position (1 = first; "true" is first in a true/false question) that is a right answer in more
+    than half of the quiz's questions, with how many, if one is. Learners see the options shuffled, but
+    files, exports and printed copies keep this order, and it shows how a quiz was written."""
+    keyed = Counter(
+        position
+        for question in questions
+        for position, option in enumerate(question.options, start=1)
+        if option.correct
+    )
+    position, count = max(keyed.items(), key=lambda item: (item[1], -item[0]), default=(0, 0))
+    return (position, count) if count * 2 > len(questions) else None
 
 
 def scenario_steps(

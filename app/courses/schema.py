@@ -56,6 +56,7 @@ class OptionModel(Strict):
     id: Slug
     text: LocalText
     correct: bool = False
+    fixed: bool = False  # shown where it stands, not shuffled ("none of the above")
     feedback: LocalText = Field(default_factory=dict)
 
 

@@ -28,6 +28,7 @@ class OptionSpec:
     correct: bool
     text: Text
     feedback: Text = field(default_factory=dict)
+    fixed: bool = False  # keeps its place when the options are shuffled
 
 
 @dataclass

@@ -24,7 +24,7 @@ from app.db import get_session, read
 from app.errors import Busy, Forbidden, NotFound
 from app.forms import FormErrors, clean_line, clean_text, form_fields, form_lists
 from app.i18n import N_, get_locale
-from app.learning import certificates
+from app.learning import certificates, quiz
 from app.learning import service as learning_service
 from app.learning.models import Cohort, ProgressEvent
 from app.routing import Route
@@ -184,6 +184,9 @@ def _lesson_context(
         "next": following,
         "event_id": new_event_id(),
         "quiz_result": None,
+        "questions": [],
+        "attempt": 0,
+        "unanswered": FormErrors(),
         "answers": {},
         "note": None,
         "note_errors": FormErrors(),
@@ -198,8 +201,9 @@ class EnrolFirst(Forbidden):
         super().__init__(location=f"/courses/{slug}?enrol=1")
 
 
-def _last_quiz(session: Session, *, user_id: int, lesson_id: int) -> dict[str, Any] | None:
-    event = session.scalars(
+def _last_quiz(session: Session, *, user_id: int, lesson_id: int) -> ProgressEvent | None:
+    """Her latest submission of the quiz: its id marks the next attempt, its data the last result."""
+    return session.scalars(
         sa.select(ProgressEvent)
         .where(
             ProgressEvent.user_id == user_id,
@@ -209,7 +213,6 @@ def _last_quiz(session: Session, *, user_id: int, lesson_id: int) -> dict[str, A
         .order_by(ProgressEvent.id.desc())
         .limit(1)
     ).one_or_none()
-    return event.data if event else None
 
 
 @router.get("/courses/{slug}/{lesson_slug}", name="lesson")
@@ -250,18 +253,28 @@ def _lesson_view(
     item: LessonItem = context["lesson"]
     outline: CourseOutline = context["course"]
     structure = context["content"].structure
-    if item.kind == "quiz" and not retry:
+    if item.kind == "quiz":
         last = _last_quiz(session, user_id=principal.user_id, lesson_id=item.id)
-        if last:
-            answers = last.get("answers", {})
+        if last is not None and not retry:  # her last attempt, graded, as she saw it
+            answers = last.data.get("answers", {})
             context["answers"] = answers
             context["quiz_result"] = learning_service.grade(structure, answers, outline.pass_mark)
+            context["questions"] = quiz.ordered(structure, last.data.get("order"))
+        else:  # a new attempt
+            _new_attempt(context, principal, attempt=last.id if last is not None else 0)
     if item.kind == "scenario":
         steps = {entry["key"]: entry for entry in structure.get("steps", [])}
         context["step"] = steps.get(step) or steps.get(structure.get("start", ""))
     if item.kind == "reflection":
         context["note"] = learning_service.note_of(session, user_id=principal.user_id, lesson_id=item.id)
     return context
+
+
+def _new_attempt(context: dict[str, Any], principal: Principal, *, attempt: int) -> None:
+    """The questions of a new attempt in its own order; `attempt` is her previous submission's id."""
+    structure = context["content"].structure
+    shown = quiz.order(structure, user_id=principal.user_id, lesson_id=context["lesson"].id, attempt=attempt)
+    context.update(attempt=attempt, order=shown, questions=quiz.ordered(structure, shown))
 
 
 def _record_first_view(
@@ -334,7 +347,9 @@ def quiz_submit(
     fields: dict[str, list[str]] = Depends(form_lists),
     session: Session = Depends(get_session),
 ) -> Response:
-    """Answers arrive as q-<question> fields: one value, or several for a multiple-choice question."""
+    """Answers arrive as q-<question> fields: one value, or several for a multiple-choice question.
+    `attempt` is the attempt the form was shown for (its options' order); a submission that leaves a
+    question unanswered is not an attempt: the form comes back with her answers and nothing is stored."""
     answers = {
         name[2:][:80]: [clean_line(value, 80) for value in values[:20]]
         for name, values in fields.items()
@@ -344,11 +359,22 @@ def quiz_submit(
     if context["lesson"].kind != "quiz":
         raise NotFound()
     outline: CourseOutline = context["course"]
-    result = learning_service.grade(context["content"].structure, answers, outline.pass_mark)
+    structure = context["content"].structure
+    attempt = (fields.get("attempt") or [""])[0]
+    _new_attempt(context, principal, attempt=int(attempt) if attempt.isdigit() and len(attempt) < 19 else 0)
+    missing = FormErrors()
+    for number, key in quiz.unanswered(structure, answers):
+        missing.add(key, N_("Question %(number)s has no answer yet."), number=number)
+    if missing:
+        context.update(answers=answers, unanswered=missing)
+        block = "quiz" if is_partial(request) else None
+        return render(request, "learning/lesson.html", context, block=block, status_code=422)
+    result = learning_service.grade(structure, answers, outline.pass_mark)
     data = {
         "answers": {q.key: q.chosen for q in result.questions},
         "score": result.score,
         "passed": result.passed,
+        "order": context["order"],
     }
     event_id = (fields.get("event_id") or [""])[0]
     recorded = _record(context, principal, session, type="quiz_submitted", event_id=event_id, data=data)

@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from app.authoring import service as authoring
+from app.authoring.forms import parse_structure, structure_yaml
 from app.authoring.models import LessonDraft
 from app.config import Settings
 from app.courses.models import Lesson, LessonTranslation, Revision
@@ -198,3 +199,24 @@ def test_quiz_structure_and_texts(editor: Editor, session: Session) -> None:
             "options": [{"key": "markdown", "correct": False}, {"key": "word", "correct": True}],
         }
     ]
+
+
+def test_a_fixed_option_is_shown_and_kept_in_the_editor() -> None:
+    """The structure editor shows `fixed: true` and keeps it, as the course files do."""
+    structure = {
+        "questions": [
+            {
+                "key": "kinds",
+                "kind": "multiple",
+                "options": [
+                    {"key": "quiz", "correct": True},
+                    {"key": "video", "correct": False},
+                    {"key": "none", "correct": False, "fixed": True},
+                ],
+            }
+        ]
+    }
+    text = structure_yaml("quiz", structure)
+    assert "- id: none\n    fixed: true\n" in text
+    parsed, problems = parse_structure("quiz", text, None)
+    assert problems == [] and parsed == structure

@@ -39,6 +39,10 @@ def test_join_read_answer_and_finish(
         else:
             page.wait_for_url("**/check")
         page.check("#q-format-markdown")
+        page.click("#quiz button[type=submit]")  # two questions left unanswered: not an attempt
+        page.locator("#error-summary").wait_for()
+        assert "Question 2 has no answer yet." in page.locator("#error-summary").inner_text()
+        assert page.is_checked("#q-format-markdown")  # her answer is kept
         page.check("#q-kinds-quiz")
         page.check("#q-kinds-scenario")
         page.check("#q-yaml-no-true")

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from app.courses import loader
+from app.courses.spec import OptionSpec, QuestionSpec
 from tests.courses.conftest import edit
 from tests.test_cli import academy, environment
 
@@ -119,7 +120,7 @@ CASES: list[tuple[str, Breakage, str, str, int | None]] = [
     (
         "true/false with no answer",
         lambda c: edit(c / QUIZ, "    answer: true\n", ""),
-        QUIZ, "a true_false question needs answer: true or false", 31,
+        QUIZ, "a true_false question needs answer: true or false", 36,
     ),
 ]  # fmt: skip
 
@@ -154,7 +155,67 @@ def test_yaml_booleans_follow_yaml_1_2(example: Path) -> None:
     courses, report = loader.load(example)
     assert report.errors == []
     options = courses[0].lessons()[1].questions[0].options
-    assert options[1].text["en"] == "No"
+    assert options[0].text["en"] == "No"
+
+
+class TestAnswerPositions:
+    """A quiz whose right answers sit at one position in more than half of its questions is warned
+    about: a learner could pass it by position alone (files, exports and print keep the file's order)."""
+
+    def test_a_quiz_keyed_on_one_position_is_warned_about(self, example: Path) -> None:
+        quiz = example / QUIZ
+        text = quiz.read_text()
+        word = text[text.index("      - id: word") : text.index("      - id: markdown")]
+        video = text[text.index("      - id: video") : text.index("      - id: podcast")]
+        podcast = text[text.index("      - id: podcast") : text.index("      - id: quiz")]
+        # Every right answer first: markdown before word, quiz and scenario before video and podcast.
+        text = text.replace(word, "").replace(
+            '    explanation: {en: "Markdown', word + '    explanation: {en: "Markdown'
+        )
+        text = text.replace(video + podcast, "").replace(
+            "      - id: none", video + podcast + "      - id: none"
+        )
+        quiz.write_text(text)
+        courses, report = loader.load(example)
+        assert report.errors == []
+        keys = [[o.key for o in q.options] for q in courses[0].lessons()[1].questions[:2]]
+        assert keys == [["markdown", "word"], ["quiz", "scenario", "video", "podcast", "none"]]
+        warned = [p for p in report.warnings if "the right answer is option" in p.message]
+        assert [p.message.split(":")[0] for p in warned] == [
+            "the right answer is option 1 in 3 of 3 questions"
+        ]
+        assert warned[0].path == f"example-course/{QUIZ}" and warned[0].line == 5
+
+    def test_a_spread_quiz_is_not(self, example: Path) -> None:
+        _courses, report = loader.load(example)
+        assert not [p for p in report.warnings if "the right answer is option" in p.message]
+
+    def test_the_rule(self) -> None:
+        def question(kind: str, *correct: bool) -> QuestionSpec:
+            return QuestionSpec("q", kind, {}, [OptionSpec(str(n), c, {}) for n, c in enumerate(correct)], {})  # type: ignore[arg-type]
+
+        first, second = question("single", True, False, False), question("single", False, True, False)
+        true, false = question("true_false", True, False), question("true_false", False, True)
+        assert loader.keyed_position([first, first, second, false]) is None  # half is not more than half
+        assert loader.keyed_position([first, first, second]) == (1, 2)
+        assert loader.keyed_position([second, true, true]) == (1, 2)  # "true" counts as the first
+        assert loader.keyed_position([question("multiple", True, True, False), first, second]) == (1, 2)
+
+
+def test_a_fixed_option_survives_the_round_trip(example: Path, tmp_path: Path) -> None:
+    courses, report = loader.load(example)
+    assert report.errors == []
+    kinds = courses[0].lessons()[1].questions[1]
+    assert [(o.key, o.fixed) for o in kinds.options][-1] == ("none", True)
+    assert not any(o.fixed for o in kinds.options[:-1])
+
+
+def test_fixed_must_be_a_boolean(example: Path) -> None:
+    edit(example / QUIZ, "        fixed: true", "        fixed: last")
+    found = [str(p) for p in problems(example) if p.severity == "error" and p.path.endswith(QUIZ)]
+    assert found == [
+        f"example-course/{QUIZ}:34: error: questions.1.options.4.fixed: Input should be a valid boolean, unable to interpret input"
+    ]
 
 
 def test_the_command_exits_1_on_error_and_0_on_warnings(example: Path, tmp_path: Path) -> None:

@@ -66,6 +66,7 @@ class TestEvents:
 
 QUIZ = "/courses/example-course/check"
 RIGHT = {"q-format": "markdown", "q-kinds": ["quiz", "scenario"], "q-yaml-no": "true"}
+WRONG = {"q-format": "word", "q-kinds": ["video"], "q-yaml-no": "false"}
 
 
 class TestQuiz:
@@ -88,9 +89,7 @@ class TestQuiz:
     def test_no_javascript_post_redirects_and_the_page_shows_feedback(
         self, enrolled: Enrolled, session: Session
     ) -> None:
-        response = post(
-            enrolled.client, f"{QUIZ}/quiz", {"event_id": "q1", "q-format": "word"}, token_from=QUIZ
-        )
+        response = post(enrolled.client, f"{QUIZ}/quiz", {"event_id": "q1", **WRONG}, token_from=QUIZ)  # type: ignore[dict-item]
         assert response.status_code == 303 and response.headers["location"].endswith("#quiz-result")
         page = enrolled.client.get(QUIZ).text
         assert (
@@ -113,7 +112,7 @@ class TestQuiz:
         assert (progress.status, progress.best_score) == ("completed", 100)
 
     def test_retry_shows_a_fresh_form(self, enrolled: Enrolled) -> None:
-        post(enrolled.client, f"{QUIZ}/quiz", {"event_id": "q3", "q-format": "word"}, token_from=QUIZ)
+        post(enrolled.client, f"{QUIZ}/quiz", {"event_id": "q3", **WRONG}, token_from=QUIZ)  # type: ignore[dict-item]
         page = enrolled.client.get(f"{QUIZ}?retry=1").text
         assert "Check my answers" in page or "Проверить" in page
         assert "disabled" not in page.split('id="quiz"')[1].split("</form>")[0]
@@ -145,7 +144,7 @@ class TestCompletion:
         assert session.scalars(sa.select(Enrolment.completed_at)).one() is not None  # "recap" is optional
 
     def test_a_failed_quiz_does_not_complete(self, enrolled: Enrolled, session: Session) -> None:
-        post(enrolled.client, f"{QUIZ}/quiz", {"event_id": "f1", "q-format": "word"}, token_from=QUIZ)
+        post(enrolled.client, f"{QUIZ}/quiz", {"event_id": "f1", **WRONG}, token_from=QUIZ)  # type: ignore[dict-item]
         assert session.scalars(sa.select(LessonProgress.status)).all() == ["in_progress"]
 
     def test_progress_survives_an_edit_of_the_course_files(
