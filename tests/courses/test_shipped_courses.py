@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from app.courses import loader
+from app.courses import content, loader
 from app.courses.spec import CourseSpec, LessonSpec
+from app.learning import quiz as quizzes
+from app.learning import service as learning_service
 
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = (
@@ -110,3 +113,38 @@ def test_complete_in_english_and_russian(slug: str) -> None:
             for step in lesson.steps:
                 assert step.text.get(locale), (step.key, locale)
                 assert all(choice.label.get(locale) for choice in step.choices), (step.key, locale)
+
+
+def blind_answers(questions: list[dict[str, Any]]) -> dict[str, list[str]]:
+    """What a learner who does not read would choose, by position: the first option; in a multiple-choice
+    question every option but the last; "true"."""
+    answers = {}
+    for question in questions:
+        keys = [option["key"] for option in question["options"]]
+        answers[question["key"]] = keys[:-1] if question["kind"] == "multiple" else keys[:1]
+    return answers
+
+
+@pytest.mark.parametrize("slug", SHIPPED)
+def test_no_quiz_can_be_passed_by_position_alone(slug: str) -> None:
+    """Not in the file's order (exports, print), and no better than luck in the orders forty learners are
+    served (seeded: the same forty orders every run)."""
+    course, _report = load(slug)
+    for lesson in course.lessons():
+        if lesson.kind != "quiz":
+            continue
+        structure = content.structure_of(lesson)
+        in_file = learning_service.grade(structure, blind_answers(structure["questions"]), course.pass_mark)
+        assert not in_file.passed, f"{lesson.slug}: {in_file.score}% by position in the file"
+        served = [
+            learning_service.grade(
+                structure,
+                blind_answers(
+                    quizzes.ordered(structure, quizzes.order(structure, user_id=u, lesson_id=1, attempt=0))
+                ),
+                course.pass_mark,
+            ).passed
+            for u in range(40)
+        ]
+        # Shuffled, answering by position is guessing: a few may pass by luck, as with any guess.
+        assert sum(served) <= 4, f"{lesson.slug}: {sum(served)} of 40 learners pass by position"
