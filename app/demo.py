@@ -82,7 +82,12 @@ def load_courses(session: Session, settings: Settings) -> int:
     specs, report = loader.load(COURSES_DIR)
     if report.errors:
         fail(f"the shipped courses have errors; run `academy courses check {COURSES_DIR}`.")
-    result = sync.sync(session, specs, media_dir=settings.ensure_data_dir() / "media")
+    result = sync.sync(
+        session,
+        specs,
+        media_dir=settings.ensure_data_dir() / "media",
+        glossary=loader.load_glossary(COURSES_DIR),
+    )
     for name in result.kept_browser_edits:
         typer.echo(f"kept: {name} was changed in the browser; `academy courses sync --force` overwrites it")
     return len(specs)

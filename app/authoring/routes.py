@@ -121,7 +121,7 @@ def _course_page(
         "lang": lang,
         "texts": texts,
         "source": texts.get(course.source_language),
-        "overview": authoring.overview(session, course),
+        "overview": authoring.overview(session, course, locale=lang),
         "library": authoring.library(session, course),
         "staff": authoring.staff_of(session, course),
         "topics": TOPIC_LABELS,
@@ -416,6 +416,11 @@ def _lesson_page(
         "source": data.get("translations", {}).get(course.source_language, {}),
         "row": data.get("translations", {}).get(tab, {}),
         "states": authoring.translation_state(data, course.source_language),
+        "glossary": (
+            authoring.glossary_for(session, data, course.source_language)
+            if tab in LOCALES and tab != course.source_language
+            else []
+        ),
         "structure": data.get("structure", {}),
         "structure_yaml": extra.pop("structure_yaml", None)
         or (

@@ -25,10 +25,11 @@ from app.accounts.models import User
 from app.accounts.permissions import Capability
 from app.accounts.principal import Principal
 from app.authoring.models import CourseMedia, CourseStaff, LessonDraft
-from app.courses import content, export, loader, sync
+from app.courses import content, export, glossary, loader, sync
 from app.courses.models import (
     Course,
     CourseTranslation,
+    GlossaryTerm,
     Lesson,
     Media,
     Module,
@@ -412,20 +413,50 @@ def source_hash_of(data: dict[str, Any], source: str, *, slug: str = "x") -> str
 
 
 def translation_state(data: dict[str, Any], source: str) -> dict[str, str]:
-    """Per language: "source", "missing", "outdated" (the source changed since) or "current"."""
+    """Per language: "source", "missing", "fallback" (a reading without its text: learners see another
+    language), "outdated" (the source changed since) or "current"."""
     current = source_hash_of(data, source)
+    has_body = data.get("kind") in ("reading", "reflection")
+    return {
+        locale: state_of(data.get("translations", {}).get(locale), locale, source, current, has_body)
+        for locale in LOCALES
+    }
+
+
+def state_of(row: Any, locale: str, source: str, current: str, has_body: bool) -> str:
+    """One translation's state (a draft's dict or a database row); `current` is the source's hash."""
+
+    def get(name: str) -> str:
+        value = row.get(name) if isinstance(row, dict) else getattr(row, name, "")
+        return str(value or "")
+
+    if locale == source:
+        return "source"
+    if row is None or not get("title"):
+        return "missing"
+    if has_body and not get("body" if isinstance(row, dict) else "body_md").strip():
+        return "fallback"
+    return "outdated" if get("source_hash") != current else "current"
+
+
+def lesson_states(lessons: list[Lesson], locale: str, source: str) -> dict[int, str]:
+    """For the course page: each lesson's translation into `locale`, against its published source
+    (whose row keeps the source's current hash)."""
     states = {}
-    for locale in LOCALES:
-        row = data.get("translations", {}).get(locale)
-        if locale == source:
-            states[locale] = "source"
-        elif not row or not row.get("title"):
-            states[locale] = "missing"
-        elif row.get("source_hash") != current:
-            states[locale] = "outdated"
-        else:
-            states[locale] = "current"
+    for lesson in lessons:
+        rows = {row.locale: row for row in lesson.translations}
+        current = rows[source].source_hash if source in rows else ""
+        has_body = lesson.kind in ("reading", "reflection")
+        states[lesson.id] = state_of(rows.get(locale), locale, source, current, has_body)
     return states
+
+
+def glossary_for(session: Session, data: dict[str, Any], source: str) -> list[GlossaryTerm]:
+    """The glossary's terms that the lesson's source text uses, for the translator beside her form."""
+    spec = content.from_snapshot(data, slug="x", position=1)
+    text = loader.lesson_text(spec, source)
+    terms = session.scalars(sa.select(GlossaryTerm).order_by(GlossaryTerm.en)).all()
+    return [term for term in terms if glossary.words_pattern(getattr(term, source)).search(text)]
 
 
 def with_texts(data: dict[str, Any], *, locale: str, source: str, fields: dict[str, Any]) -> dict[str, Any]:
@@ -714,9 +745,10 @@ class Overview:
     modules: list[Module]
     lessons: dict[int, list[Lesson]] = field(default_factory=dict)
     drafts: set[int] = field(default_factory=set)
+    states: dict[int, str] = field(default_factory=dict)  # each lesson's translation into the language shown
 
 
-def overview(session: Session, course: Course) -> Overview:
+def overview(session: Session, course: Course, *, locale: str = "") -> Overview:
     modules = modules_of(session, course)
     lessons = lessons_of(session, course)
     by_module: dict[int, list[Lesson]] = {module.id: [] for module in modules}
@@ -728,7 +760,8 @@ def overview(session: Session, course: Course) -> Overview:
         if ids
         else set()
     )
-    return Overview(course, modules, by_module, drafts)
+    states = lesson_states(lessons, locale or course.source_language, course.source_language)
+    return Overview(course, modules, by_module, drafts, states)
 
 
 def title_of(rows: list[Any], locale: str, source: str) -> str:

@@ -12,7 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from app.cli_support import database_session, fail
 from app.config import get_settings
-from app.courses import export, loader, sync
+from app.courses import export, loader, sync, translation
 
 courses = typer.Typer(help="Check, load and export courses kept as files.", no_args_is_help=True)
 
@@ -23,12 +23,18 @@ DEFAULT_PATH = Path("courses")
 def check(
     path: Annotated[Path, typer.Argument(help="A course folder, or a folder of courses.")] = DEFAULT_PATH,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Show errors only, not warnings.")] = False,
+    languages: Annotated[
+        bool, typer.Option("--languages", help="Also print how far each language's translation is.")
+    ] = False,
 ) -> None:
     """Validate course files; every problem names its file and line. Exit status 1 on any error."""
     specs, report = loader.load(path)
     for problem in report.problems:
         if problem.severity == "error" or not quiet:
             typer.echo(str(problem))
+    if languages:
+        for line in translation.table(specs):
+            typer.echo(line)
     lessons = sum(len(course.lessons()) for course in specs)
     typer.echo(
         f"{len(specs)} course(s), {lessons} lesson(s): "
@@ -66,6 +72,7 @@ def sync_command(
             media_dir=settings.ensure_data_dir() / "media",
             force=force,
             step=lambda _name: progress.advance(task),
+            glossary=loader.load_glossary(path),
         )
         session.commit()
     for label, names in (
@@ -80,6 +87,32 @@ def sync_command(
         )
     summary = "no changes" if not result.changed else "changes saved"
     typer.echo(f"{len(specs)} course(s), {lessons} lesson(s), {result.unchanged} unchanged: {summary}.")
+
+
+@courses.command("stamp")
+def stamp_command(
+    language: Annotated[str, typer.Argument(help="The translation's language: ky, ru or en.")],
+    lessons: Annotated[
+        list[str] | None, typer.Argument(help="Lesson slugs: stamp these even if stamped before.")
+    ] = None,
+    path: Annotated[Path, typer.Option(help="A course folder, or a folder of courses.")] = DEFAULT_PATH,
+) -> None:
+    """Record in translation files which source they were made from (translated_from), so that a later
+    change of the source shows them as stale. Without LESSONS, only translations never stamped are
+    stamped; name the lessons you have brought up to date to stamp them again."""
+    if language not in ("ky", "ru", "en"):
+        fail(f"'{language}' is not a language of the courses: use ky, ru or en.")
+    specs, report = loader.load(path)
+    if report.errors:
+        fail(f"{len(report.errors)} error(s): run `academy courses check {path}` first; nothing was stamped.")
+    wanted = set(lessons or ())
+    written = translation.stamp_files(specs, language, only=wanted)
+    unknown = wanted - {lesson.slug for course in specs for lesson in course.lessons()}
+    if unknown:
+        fail(f"no such lesson: {', '.join(sorted(unknown))}")
+    for file in written:
+        typer.echo(f"stamped {file}")
+    typer.echo(f"{len(written)} file(s) stamped.", err=True)
 
 
 @courses.command("export")

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 import yaml
 from sqlalchemy.orm import Session, selectinload
 
-from app.courses import content
+from app.courses import content, translation
 from app.courses.models import Course, Lesson, Module, live
 from app.courses.spec import LessonSpec, MediaFile, Text
 from app.errors import NotFound
@@ -94,6 +94,7 @@ def export_course(session: Session, *, slug: str, target: Path, media_dir: Path)
         (module_dir / "module.yaml").write_text(dump_yaml(module_file), encoding="utf-8")
         for lesson in (lesson for lesson in lessons if lesson.module_id == module.id):
             spec = lesson_spec(lesson, media_dir)
+            spec.stamps = stamps_of(lesson, course.source_language)
             write_lesson_files(spec, module_dir)
     return folder
 
@@ -131,6 +132,16 @@ def lesson_spec(lesson: Lesson, media_dir: Path) -> LessonSpec:
     )
 
 
+def stamps_of(lesson: Lesson, source: str) -> dict[str, str]:
+    """What each translation with a text was made from, for its file (app/courses/translation.py): the
+    source hash its row recorded, current or not."""
+    return {
+        row.locale: row.source_hash[: translation.STAMP_LENGTH]
+        for row in lesson.translations
+        if row.locale != source and row.body_md.strip() and row.source_hash
+    }
+
+
 def write_lesson_files(spec: LessonSpec, module_dir: Path) -> list[Path]:
     """The files of one lesson in the course format; returns their paths."""
     prefix = f"{spec.position:02d}-{spec.slug}"
@@ -148,6 +159,8 @@ def write_lesson_files(spec: LessonSpec, module_dir: Path) -> list[Path]:
             }
             if spec.prompt.get(locale):
                 front["prompt"] = spec.prompt[locale]
+            if spec.stamps.get(locale):
+                front["translated_from"] = spec.stamps[locale]
             body = spec.body.get(locale, "").strip("\n")
             path = module_dir / f"{prefix}.{locale}.md"
             path.write_text(

@@ -17,7 +17,7 @@ from typing import Any, Literal, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from app.courses import schema
+from app.courses import glossary, schema
 from app.courses.spec import (
     FALLBACK,
     SLUG,
@@ -237,8 +237,85 @@ def load(path: Path) -> tuple[list[CourseSpec], Report]:
     if not dirs:
         report.add(path, "no course here: expected a course.yaml, or folders that each hold one")
     courses = [course for course in (load_course(directory, report) for directory in dirs) if course]
+    terms = load_glossary(path, report)
+    for course in courses:
+        check_terms(course, terms, report)
     report.problems.sort(key=lambda p: (p.path, p.line or 0, p.severity, p.message))
     return courses, report
+
+
+def load_glossary(path: Path, report: Report | None = None) -> list[glossary.Entry]:
+    """The glossary that governs the courses at `path`, checked into `report` (none: an empty list)."""
+    report = report or Report(root=path)
+    file = glossary.find(path.resolve())
+    if file is None:
+        return []
+    data = read_yaml(file.read_text(encoding="utf-8"), file, report)
+    model = validate(glossary.GlossaryFile, data, file, report) if data is not None else None
+    if model is None:
+        return []
+    seen: dict[str, str] = {}
+    for index, term in enumerate(model.terms):
+        line = line_of(data, ("terms", index))
+        if term.id in seen:
+            report.add(file, f"terms[{index}]: the id '{term.id}' is used twice", line)
+        seen.setdefault(term.id, term.id)
+        for locale, variants in term.avoid.items():
+            if any(variant.casefold() == getattr(term, locale).casefold() for variant in variants):
+                report.add(file, f"terms[{index}] ({term.id}): avoids its own {locale} term", line)
+    notes = {term.id: term.note or "" for term in model.terms}
+    for language in glossary.LOCALES:
+        owners: dict[str, str] = {}
+        for index, term in enumerate(model.terms):
+            text = getattr(term, language).casefold()
+            other = owners.setdefault(text, term.id)
+            if other != term.id and other not in notes[term.id] and term.id not in notes[other]:
+                report.warn(
+                    file,
+                    f"terms[{index}] ({term.id}): the {language} term '{getattr(term, language)}' is also "
+                    f"'{other}': one term, one entry (or say how they differ in a note naming the other)",
+                    line_of(data, ("terms", index)),
+                )
+    return glossary.entries_of(model)
+
+
+def check_terms(course: CourseSpec, terms: list[glossary.Entry], report: Report) -> None:
+    """Warn where a lesson uses a variant the glossary says to avoid."""
+    if not any(entry.avoid for entry in terms):
+        return
+    folder = course.path or Path(course.slug)
+    places: list[tuple[Path, list[Text]]] = [
+        (folder / "course.yaml", [course.title, course.summary, course.audience])
+    ]
+    for module in course.modules:
+        module_file = folder / f"{module.position:02d}-{module.slug}" / "module.yaml"
+        places.append((module_file, [module.title, module.summary]))
+    for lesson in course.lessons():
+        for locale in glossary.LOCALES:
+            file = next((f for f in lesson.files if f".{locale}." in f.name), lesson.files[0])
+            places.append((file, [{locale: lesson_text(lesson, locale)}]))
+    for where, texts in places:
+        for locale in glossary.LOCALES:
+            text = "\n".join(text.get(locale, "") for text in texts)
+            for variant, entry in glossary.avoided_in(terms, locale, text):
+                report.warn(
+                    where,
+                    f"uses '{variant}' ({locale}): the glossary ({entry.key}) writes '{entry.text(locale)}'",
+                )
+
+
+def lesson_text(lesson: LessonSpec, locale: str) -> str:
+    """Everything a lesson says in one language, as one text (for the glossary's checks)."""
+    parts = [lesson.title.get(locale, ""), lesson.summary.get(locale, ""), lesson.body.get(locale, "")]
+    parts += [lesson.prompt.get(locale, ""), lesson.intro.get(locale, "")]
+    for question in lesson.questions:
+        parts += [question.prompt.get(locale, ""), question.explanation.get(locale, "")]
+        for option in question.options:
+            parts += [option.text.get(locale, ""), option.feedback.get(locale, "")]
+    for step in lesson.steps:
+        parts.append(step.text.get(locale, ""))
+        parts += [choice.label.get(locale, "") for choice in step.choices]
+    return "\n".join(part for part in parts if part)
 
 
 def load_course(directory: Path, report: Report) -> CourseSpec | None:
@@ -401,7 +478,14 @@ def load_markdown_lesson(
         body={locale: body for locale, (_meta, body, *_rest) in parsed.items()},
         prompt={locale: meta.prompt for locale, (meta, *_rest) in parsed.items() if meta.prompt},
         files=[path for *_rest, path in parsed.values()],
+        stamps={
+            locale: meta.translated_from
+            for locale, (meta, *_rest) in parsed.items()
+            if meta.translated_from and locale != source
+        },
     )
+    if first.translated_from:
+        report.add(parsed[source][3], "translated_from belongs in a translation, not in the source file", 2)
     for locale, (_meta, body, body_line, path) in parsed.items():
         if not body.strip():
             if locale == source:

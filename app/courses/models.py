@@ -181,3 +181,18 @@ def live(model: type[Course] | type[Lesson] | type[Module]) -> sa.ColumnElement[
 # The cache of outlines watches every flush for content changes (see cache.py): wherever content models
 # are used, the watch is on.
 from app.courses import cache as _cache  # noqa: E402, F401
+
+
+class GlossaryTerm(Base):
+    """A term of the one glossary of all courses (courses/glossary.yaml), loaded by `courses sync`, so that
+    the lesson editor can show translators the words a lesson needs."""
+
+    __tablename__ = "glossary_term"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    en: Mapped[str] = mapped_column(sa.String(120))
+    ru: Mapped[str] = mapped_column(sa.String(120))
+    ky: Mapped[str] = mapped_column(sa.String(120))
+    note: Mapped[str] = mapped_column(sa.String(300), default="")
+    avoid: Mapped[dict[str, list[str]]] = mapped_column(sa.JSON, default=dict)

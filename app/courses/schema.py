@@ -50,6 +50,9 @@ class FrontMatter(Strict):
     prompt: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)] | None = (
         None
     )
+    # In a translation: the source it was made from (`academy courses stamp`); when the source changes
+    # after that, the translation is stale.
+    translated_from: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{12}$")] | None = None
 
 
 class OptionModel(Strict):

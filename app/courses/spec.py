@@ -85,6 +85,8 @@ class LessonSpec:
     steps: list[StepSpec] = field(default_factory=list)  # scenario
     media: dict[str, MediaFile] = field(default_factory=dict)
     files: list[Path] = field(default_factory=list)
+    # Reading and reflection translations: the source hash each was made from (translated_from).
+    stamps: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass

@@ -17,10 +17,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
-from app.courses import content
+from app.courses import content, translation
+from app.courses.glossary import Entry
 from app.courses.models import (
     Course,
     CourseTranslation,
+    GlossaryTerm,
     Lesson,
     LessonTranslation,
     Media,
@@ -54,13 +56,29 @@ def sync(
     media_dir: Path,
     force: bool = False,
     step: Callable[[str], None] | None = None,
+    glossary: list[Entry] | None = None,
 ) -> SyncResult:
-    """Upsert every course; `step` is called once per lesson (for a progress bar)."""
+    """Upsert every course, and the glossary when one is given (it replaces the one before); `step` is
+    called once per lesson (for a progress bar)."""
     result = SyncResult()
     for spec in specs:
         _sync_course(session, spec, media_dir=media_dir, force=force, result=result, step=step)
+    if glossary:
+        sync_glossary(session, glossary)
     session.flush()
     return result
+
+
+def sync_glossary(session: Session, entries: list[Entry]) -> None:
+    """The glossary as the files say, whole: terms added, changed and removed."""
+    rows = {row.key: row for row in session.scalars(sa.select(GlossaryTerm))}
+    for entry in entries:
+        row = rows.pop(entry.key, None) or GlossaryTerm(key=entry.key)
+        row.en, row.ru, row.ky, row.note = entry.en, entry.ru, entry.ky, entry.note
+        row.avoid = {locale: list(variants) for locale, variants in entry.avoid.items()}
+        session.add(row)
+    for gone in rows.values():
+        session.delete(gone)
 
 
 def _course_hash(spec: CourseSpec) -> str:
@@ -216,8 +234,15 @@ def _sync_lesson(
         return
     if name not in result.created:
         result.updated.append(name)
-    current = content.source_hash(spec, course.source_language)  # files are taken as consistent
-    hashes = dict.fromkeys(content.locales_of(spec), current)
+    # A translation is as current as its file says (app/courses/translation.py): a stale one keeps the
+    # stamp it was made from, so the editor shows it out of date too.
+    current = content.source_hash(spec, course.source_language)
+    hashes = {
+        locale: spec.stamps[locale]
+        if translation.state(spec, locale, course.source_language) == "stale"
+        else current
+        for locale in content.locales_of(spec)
+    }
     write_lesson(lesson, spec, course_slug, source_hashes=hashes)
     lesson.content_hash = lesson.synced_hash = new_hash
     lesson.published_at = lesson.published_at or utcnow()

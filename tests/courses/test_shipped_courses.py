@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from app.courses import content, loader
+from app.courses import content, loader, translation
 from app.courses.spec import CourseSpec, LessonSpec
 from app.learning import quiz as quizzes
 from app.learning import service as learning_service
@@ -148,3 +148,31 @@ def test_no_quiz_can_be_passed_by_position_alone(slug: str) -> None:
         ]
         # Shuffled, answering by position is guessing: a few may pass by luck, as with any guess.
         assert sum(served) <= 4, f"{lesson.slug}: {sum(served)} of 40 learners pass by position"
+
+
+# Courses read in Kyrgyz from start to finish (issues 18 and 19): every lesson's and scenario's text.
+KYRGYZ_COMPLETE: tuple[str, ...] = ()  # filled in as each course is translated
+KYRGYZ_LETTERS = re.compile("[ңөүҢӨҮ]")
+
+
+@pytest.mark.parametrize("slug", KYRGYZ_COMPLETE)
+def test_every_lesson_has_its_kyrgyz_text(slug: str) -> None:
+    """Not empty, not left for Russian, and Kyrgyz (its own letters), so that a later edit cannot
+    silently drop a translation; every reading stamped and current; every scenario step and choice."""
+    course, _report = load(slug)
+    for lesson in course.lessons():
+        if lesson.kind in ("reading", "reflection"):
+            body = lesson.body.get("ky", "")
+            assert words(body) >= 0.6 * words(lesson.body["en"]), (
+                f"{lesson.slug}: the Kyrgyz text is too short"
+            )
+            assert len(KYRGYZ_LETTERS.findall(body)) >= 20, f"{lesson.slug}: no Kyrgyz letters: Russian?"
+            assert translation.state(lesson, "ky", course.source_language) == "current", lesson.slug
+            if lesson.kind == "reading":
+                assert "## Булактар" in body, f"{lesson.slug}: no '## Булактар' (Sources)"
+        else:
+            assert translation.state(lesson, "ky", course.source_language) == "current", lesson.slug
+        for step in lesson.steps:
+            assert KYRGYZ_LETTERS.search(step.text.get("ky", "")), f"{lesson.slug}: step {step.key}"
+            for choice in step.choices:
+                assert choice.label.get("ky"), f"{lesson.slug}: choice {choice.key}"
