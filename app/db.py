@@ -42,6 +42,7 @@ T = TypeVar("T")
 SQLITE_CACHE_KB = 512
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+AFTER_COMMIT = "academy_after_commit"
 
 
 class Base(DeclarativeBase):
@@ -259,6 +260,17 @@ class Database:
             for engine in engines:
                 event.remove(engine, identifier, listener)
 
+    def write_aside(self, work: Callable[[Session], T]) -> T:
+        """`work(session)` in a short writing transaction of its own, committed at once: for the few
+        writes that are not the request's own work and must stand whatever the request does next (a
+        page that records a first view or marks a thread read; a rate limit's count). Call it in a
+        worker thread's turn. On SQLite, call it before the request's own writing session has begun
+        (that one holds this process's write lock until it ends)."""
+        with self.session(write=True) as session:
+            result = work(session)
+            session.commit()
+            return result
+
     def ping(self) -> None:
         with self.engine.connect() as conn:
             conn.execute(sa.text("SELECT 1"))
@@ -299,6 +311,20 @@ async def read(request: Request, work: Callable[[Session], T]) -> T:
             return work(session)
 
     return await database.run(in_thread)
+
+
+def after_commit(session: Session, action: Callable[[], None]) -> None:
+    """Run `action` once the session's work is committed, and never if it is rolled back (an email
+    about an account that was never saved must not go out)."""
+    session.info.setdefault(AFTER_COMMIT, []).append(action)
+
+
+def commit(session: Session) -> None:
+    """Commit the session's work, then run what waited for it (after_commit). The one commit of a
+    request (app/routing.py), of a command, or of a job."""
+    session.commit()
+    for action in session.info.pop(AFTER_COMMIT, []):
+        action()
 
 
 async def get_session(request: Request) -> AsyncIterator[Session]:

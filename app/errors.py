@@ -30,6 +30,7 @@ class DomainError(Exception):
     message = N_("The request could not be completed.")
     location: str | None = None  # where a browser's GET is sent instead of an error page (e.g. sign-in)
     headers: dict[str, str] | None = None
+    field: str = ""  # on a form's page, the field the message belongs beside ("": the form as a whole)
 
     def __init__(
         self,
@@ -37,6 +38,7 @@ class DomainError(Exception):
         *,
         status_code: int | None = None,
         location: str | None = None,
+        field: str | None = None,
         **params: Any,
     ) -> None:
         if message is not None:
@@ -45,6 +47,8 @@ class DomainError(Exception):
             self.status_code = status_code
         if location is not None:
             self.location = location
+        if field is not None:
+            self.field = field
         self.params = params
         super().__init__(self.message)
 

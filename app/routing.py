@@ -1,4 +1,5 @@
-"""The route class of every router: a plain `def` route runs as one turn of the worker threads.
+"""The route class of every router: a plain `def` route runs as one turn of the worker threads, as one
+unit of work, and a form it refuses is shown again.
 
 FastAPI would run a plain `def` route in its own thread pool, then (for a JSON response model) validate
 the result in a second trip to that pool, and close the request's session later still. A request that
@@ -8,6 +9,13 @@ connection, the process froze (issue 16: fifty phones at once). Here the route r
 turn, so the connection is back in the pool before the thread is. What follows (validating a response
 model, sending the page) happens on the event loop and holds nothing. An `async` route that needs the
 database takes its turns itself, through `Database.run` or `app.db.read`.
+
+The turn is the request's one unit of work: services add and flush, never commit; when the route returns,
+its session is committed (then what waited for the commit runs: app.db.after_commit), and when it
+raises, everything is rolled back. A route whose form can be refused names the page that shows the form
+again (`@shows_refusals(page)`): a form that does not validate (app.forms.form) or a rule of the domain
+that says no (a DomainError: a cap reached, a window closed) brings her back to that page with what she
+typed and the reason beside the field, status 422 (or the rule's own), never to a bare error page.
 """
 
 from __future__ import annotations
@@ -20,6 +28,11 @@ from typing import Any, TypeVar
 from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session
 from starlette.requests import Request
+from starlette.responses import Response
+
+from app.db import commit
+from app.errors import DomainError
+from app.forms import FormErrors, Invalid, Refused
 
 T = TypeVar("T")
 REQUEST = "academy_request__"  # the request, added to a plain route's parameters to reach its database
@@ -46,7 +59,7 @@ def in_worker_thread(endpoint: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(endpoint)
     async def route(**kwargs: Any) -> Any:
         request: Request = kwargs[name] if named else kwargs.pop(name)
-        return await request.app.state.database.run(releasing(endpoint, kwargs))
+        return await request.app.state.database.run(unit_of_work(endpoint, kwargs, request))
 
     if not named:
         parameters = [*signature.parameters.values()]
@@ -56,16 +69,61 @@ def in_worker_thread(endpoint: Callable[..., Any]) -> Callable[..., Any]:
     return route
 
 
-def releasing(function: Callable[..., T], kwargs: dict[str, Any]) -> Callable[[], T]:
-    """`function(**kwargs)`, then every session among the arguments closed, whether it returned or
-    failed: in the same thread, so that the connection goes back before the thread does."""
+RefusalPage = Callable[[Refused], Response]
+REFUSABLE = frozenset({400, 409, 413, 422, 429})  # a rule said no to what she sent; not "who are you"
 
-    def call() -> T:
+
+def shows_refusals(page: RefusalPage) -> Callable[[T], T]:
+    """Mark a form's route: when its form is refused, `page(refused)` shows the form again."""
+
+    def mark(endpoint: T) -> T:
+        endpoint.academy_refusal_page = page  # type: ignore[attr-defined]
+        return endpoint
+
+    return mark
+
+
+def unit_of_work(function: Callable[..., T], kwargs: dict[str, Any], request: Request) -> Callable[[], Any]:
+    """`function(**kwargs)` as one unit of work: committed when it returns, rolled back when it raises;
+    then every session among the arguments closed, in the same thread, so that the connection goes back
+    before the thread does. A refused form goes to the route's refusal page instead (above)."""
+    page: RefusalPage | None = getattr(function, "academy_refusal_page", None)
+    sessions = [value for value in kwargs.values() if isinstance(value, Session)]
+
+    def call() -> Any:
         try:
-            return function(**kwargs)
+            invalid = next((value for value in kwargs.values() if isinstance(value, Invalid)), None)
+            if invalid is not None:
+                return _refused(page, request, sessions, kwargs, invalid.errors, 422)
+            try:
+                result = function(**kwargs)
+            except DomainError as exc:
+                if page is None or exc.status_code not in REFUSABLE:
+                    raise
+                for session in sessions:
+                    session.rollback()
+                errors = FormErrors()
+                errors.add(exc.field or "", exc.message, **exc.params)
+                return _refused(page, request, sessions, kwargs, errors, exc.status_code)
+            for session in sessions:
+                commit(session)
+            return result
         finally:
-            for value in kwargs.values():
-                if isinstance(value, Session):
-                    value.close()
+            for session in sessions:
+                session.close()
 
     return call
+
+
+def _refused(
+    page: RefusalPage | None,
+    request: Request,
+    sessions: list[Session],
+    kwargs: dict[str, Any],
+    errors: FormErrors,
+    status_code: int,
+) -> Response:
+    if page is None or not sessions:  # a form with no page of its own: the error page
+        raise Invalid.error(errors, status_code)
+    values = getattr(request.state, "form_values", {})
+    return page(Refused(request, sessions[0], kwargs, values, errors, status_code))

@@ -38,9 +38,10 @@ TEMPLATE = Environment(autoescape=True).from_string(
 
 
 def _prose() -> list[str]:
-    """The shipped lessons' prose paragraphs (no headings, lists, tables or quotes), in a fixed order."""
+    """The shipped lessons' English and Russian prose paragraphs (no headings, lists, tables or quotes),
+    in a fixed order: the same text whatever other translations are added."""
     found = []
-    for path in sorted(COURSES.glob("*/*/*.md")):
+    for path in sorted(p for p in COURSES.glob("*/*/*.md") if p.name.endswith((".en.md", ".ru.md"))):
         for block in path.read_text(encoding="utf-8").split("\n\n"):
             text = " ".join(block.split())
             if len(text) >= 80 and not text.startswith(("#", "-", "|", "*", ">", "1.")):

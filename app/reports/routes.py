@@ -29,7 +29,7 @@ from app.learning.models import Cohort
 from app.memory import release_free_memory
 from app.reports import charts, exports
 from app.reports import service as reports
-from app.routing import Route, releasing
+from app.routing import Route, unit_of_work
 
 router = APIRouter(prefix="/cohorts", include_in_schema=False, route_class=Route)
 views_cohorts = require(Capability.VIEW_COHORTS)
@@ -92,7 +92,7 @@ def few_at_once(route: Page) -> Page:
                 await anyio.sleep(WAIT_STEP)
             if await request.is_disconnected():
                 return Response(status_code=499)
-            return await request.app.state.database.run(releasing(route, kwargs))  # type: ignore[no-any-return]
+            return await request.app.state.database.run(unit_of_work(route, kwargs, request))  # type: ignore[no-any-return]
         finally:
             REPORTS.leave(ticket)
             release_free_memory()  # the report's tens of thousands of objects, back to the system
