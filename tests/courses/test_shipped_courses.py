@@ -151,7 +151,7 @@ def test_no_quiz_can_be_passed_by_position_alone(slug: str) -> None:
 
 
 # Courses read in Kyrgyz from start to finish (issues 18 and 19): every lesson's and scenario's text.
-KYRGYZ_COMPLETE: tuple[str, ...] = ()  # filled in as each course is translated
+KYRGYZ_COMPLETE = ("risk-from-the-frontline", "women-peace-security")
 KYRGYZ_LETTERS = re.compile("[ңөүҢӨҮ]")
 
 
@@ -166,7 +166,8 @@ def test_every_lesson_has_its_kyrgyz_text(slug: str) -> None:
             assert words(body) >= 0.6 * words(lesson.body["en"]), (
                 f"{lesson.slug}: the Kyrgyz text is too short"
             )
-            assert len(KYRGYZ_LETTERS.findall(body)) >= 20, f"{lesson.slug}: no Kyrgyz letters: Russian?"
+            # Kyrgyz text has ң, ө or ү every few words; Russian has none.
+            assert len(KYRGYZ_LETTERS.findall(body)) >= max(3, words(body) // 25), f"{lesson.slug}: Russian?"
             assert translation.state(lesson, "ky", course.source_language) == "current", lesson.slug
             if lesson.kind == "reading":
                 assert "## Булактар" in body, f"{lesson.slug}: no '## Булактар' (Sources)"
