@@ -151,7 +151,12 @@ def test_no_quiz_can_be_passed_by_position_alone(slug: str) -> None:
 
 
 # Courses read in Kyrgyz from start to finish (issues 18 and 19): every lesson's and scenario's text.
-KYRGYZ_COMPLETE = ("risk-from-the-frontline", "women-peace-security")
+KYRGYZ_COMPLETE = (
+    "risk-from-the-frontline",
+    "women-peace-security",
+    "womens-labour-rights",
+    "civic-space-accountability",
+)
 KYRGYZ_LETTERS = re.compile("[ңөүҢӨҮ]")
 
 
