@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -93,8 +94,15 @@ class Server:
         while self.log.count("Application startup complete") < processes:
             assert self.process.poll() is None and time.monotonic() < deadline, self.log[-3000:]
             time.sleep(0.1)
-        with urllib.request.urlopen(f"{self.base}/healthz", timeout=10) as response:
-            assert response.status == 200
+        # uvicorn says its application started before it listens: ask until the socket answers.
+        while True:
+            try:
+                with urllib.request.urlopen(f"{self.base}/healthz", timeout=10) as response:
+                    assert response.status == 200
+                    return
+            except urllib.error.URLError:
+                assert self.process.poll() is None and time.monotonic() < deadline, self.log[-3000:]
+                time.sleep(0.1)
 
     def stop(self) -> float:
         """SIGTERM; the seconds until the process is gone."""
