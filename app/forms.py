@@ -125,7 +125,7 @@ Number = Annotated[int | None, BeforeValidator(_blank_is_none)]  # a whole numbe
 class Form(BaseModel):
     """A posted form. Fields it does not name (csrf_token, the htmx extras) are ignored."""
 
-    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+    model_config = ConfigDict(extra="ignore", populate_by_name=True, validate_default=True)
 
 
 F = TypeVar("F", bound=Form)
@@ -175,11 +175,12 @@ def errors_of(exc: ValidationError, model: type[BaseModel]) -> FormErrors:
 
 
 class Invalid:
-    """What `form()` hands a route whose form did not validate: the route is not called; its refusal
-    page is (app/routing.py)."""
+    """What a dependency (`form()`, a rate limit) hands a route whose request it refuses: the route is
+    not called; its refusal page is, with this status (app/routing.py)."""
 
-    def __init__(self, errors: FormErrors) -> None:
+    def __init__(self, errors: FormErrors, status_code: int = 422) -> None:
         self.errors = errors
+        self.status_code = status_code
 
     @staticmethod
     def error(errors: FormErrors, status_code: int) -> DomainError:
@@ -225,3 +226,17 @@ def form(model: type[F]) -> Any:
 
     parse.__name__ = f"form_{model.__name__}"
     return Depends(parse)
+
+
+class Filled:
+    """A form as its page shows it: what she typed, one attribute per field (empty when she typed
+    nothing), and the errors. Pages build it from defaults, or from a refusal's values and errors."""
+
+    def __init__(self, values: dict[str, Any] | None = None, errors: FormErrors | None = None) -> None:
+        self._values = dict(values or {})
+        self.errors = errors if errors is not None else FormErrors()
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return self._values.get(name, "")

@@ -94,7 +94,7 @@ def unit_of_work(function: Callable[..., T], kwargs: dict[str, Any], request: Re
         try:
             invalid = next((value for value in kwargs.values() if isinstance(value, Invalid)), None)
             if invalid is not None:
-                return _refused(page, request, sessions, kwargs, invalid.errors, 422)
+                return _refused(page, request, sessions, kwargs, invalid.errors, invalid.status_code)
             try:
                 result = function(**kwargs)
             except DomainError as exc:

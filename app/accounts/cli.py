@@ -5,14 +5,15 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 
 from app.accounts import service as accounts_service
-from app.accounts.forms import check_display_name, check_email
-from app.accounts.passwords import password_problem
 from app.accounts.permissions import Role
+from app.accounts.schemas import NewAccount, new_password
 from app.cli_support import database_session, fail
-from app.config import LOCALES, get_settings
-from app.forms import FormErrors, clean_line
+from app.config import get_settings
+from app.errors import DomainError
+from app.forms import errors_of
 from app.i18n import use_locale
 
 users = typer.Typer(help="Create user accounts and grant or remove roles.", no_args_is_help=True)
@@ -36,18 +37,17 @@ def create(
 ) -> None:
     """Create a confirmed account with the given roles (learner when none is given)."""
     settings = get_settings()
-    errors = FormErrors()
-    email, name = clean_line(email, 254).lower(), clean_line(name, 60)
+    values = {"email": email, "display_name": name, "locale": locale, "password": password}
     with use_locale("en"):
-        check_email(errors, email)
-        check_display_name(errors, name)
-        problem = password_problem(password, email=email, display_name=name)
-        if problem:
-            errors.add("password", problem)
-        if locale not in LOCALES:
-            errors.add("locale", "Use ky, ru or en.")
-    if errors:
-        fail("; ".join(f"{field}: {message}" for field, message in errors.items()))
+        try:
+            account = NewAccount.model_validate(values)
+            new_password(password, password, email=account.email, name=account.display_name)
+        except ValidationError as exc:
+            errors = errors_of(exc, NewAccount)
+            fail("; ".join(f"{field}: {message}" for field, message in errors.items()))
+        except DomainError as exc:
+            fail(f"{exc.field}: {exc.translated()}")
+    email, name = account.email, account.display_name
     roles = tuple(dict.fromkeys(role or [Role.LEARNER]))
     with database_session(settings) as session:
         if accounts_service.get_user_by_email(session, email) is not None:

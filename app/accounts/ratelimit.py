@@ -1,9 +1,10 @@
 """Rate limits that hold across app processes: counters in the database, fixed one-window buckets.
 
 Each hit is one atomic upsert (`INSERT ... ON CONFLICT DO UPDATE ... RETURNING`), so concurrent requests
-on several processes count exactly, on PostgreSQL and SQLite alike. A hit commits the request's session
-at once: an attempt, once counted, stays counted whatever the request does next. So call it first, before
-the route writes anything else (and on SQLite, a second connection would wait for the request's own lock).
+on several processes count exactly, on PostgreSQL and SQLite alike. A route declares its limits as a
+dependency, `limited(rule, ..., by=...)`: the attempt is counted in a short write of its own
+(Database.write_aside), in a turn before the route's own, so it stays counted whatever the route does next
+and never waits on the route's write lock; past a limit, the route's refusal page says so (429).
 Keys are HMACs of what they limit (an address, an email) under the app's secret: the table never holds
 an address, and old windows are deleted as new ones are written.
 """
@@ -13,14 +14,19 @@ from __future__ import annotations
 import hashlib
 import hmac
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import cast
+from typing import Any, cast
 
 import sqlalchemy as sa
+from fastapi import Depends, Request
+from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
+from app.accounts.exceptions import RateLimited
 from app.accounts.models import RateLimitCounter
-from app.db import dialect_insert
+from app.db import Database, dialect_insert
+from app.forms import FormErrors, Invalid
 
 
 @dataclass(frozen=True)
@@ -54,7 +60,7 @@ class RateLimiter:
         return hmac.new(self._secret, message, hashlib.sha256).hexdigest()
 
     def hit(self, session: Session, limit: Limit, subject: str, *, now: float | None = None) -> bool:
-        """Count one attempt and commit; True while the subject is within its limit."""
+        """Count one attempt (the caller commits); True while the subject is within its limit."""
         moment = int(now if now is not None else time.time())
         window = moment - moment % limit.seconds
         key = self.key(limit, subject)
@@ -72,5 +78,46 @@ class RateLimiter:
         hits = session.execute(statement).scalar_one()
         if hits == 1:  # the first hit of a window tidies away windows that have ended
             session.execute(sa.delete(table).where(table.c.expires_at < moment))
-        session.commit()
         return int(hits) <= limit.hits
+
+
+Subject = Callable[[Request, dict[str, Any]], str]
+
+
+def limited(*rules: Limit, by: Subject, form: Any = None) -> Any:
+    """A dependency: count the request against `rules` for the subject `by(request, values)` names (an
+    address, an account; `values` are the posted form's fields when `form` is the route's form
+    dependency). Within the limits: None. Past one: an Invalid that the route's refusal page shows."""
+
+    async def check(request: Request, posted: Any = form or Depends(_no_form)) -> Invalid | None:
+        values = posted.model_dump(by_alias=True) if isinstance(posted, BaseModel) else {}
+        subject = by(request, values)
+        limiter: RateLimiter = request.app.state.rate_limiter
+        database: Database = request.app.state.database
+
+        def count(session: Session) -> bool:
+            within = [limiter.hit(session, rule, subject) for rule in rules]  # every rule counts the hit
+            return all(within)
+
+        if await database.run(database.write_aside, count):
+            return None
+        errors = FormErrors()
+        errors.add("", RateLimited.message)
+        return Invalid(errors, RateLimited.status_code)
+
+    check.__name__ = "limited_" + "_".join(rule.name.replace("-", "_") for rule in rules)
+    return Depends(check)
+
+
+async def _no_form() -> None:
+    return None
+
+
+def address_of(request: Request, _values: dict[str, Any]) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def account_of(request: Request, _values: dict[str, Any]) -> str:
+    """The signed-in person (cookie or bearer token: the principal the route's Require found first)."""
+    principal = getattr(request.state, "api_principal", None) or getattr(request.state, "principal", None)
+    return str(principal.user_id) if principal is not None else address_of(request, _values)

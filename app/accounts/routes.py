@@ -9,20 +9,41 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from app.accounts import emails, personal_data, ratelimit
+from app.accounts import emails, personal_data
 from app.accounts import service as accounts_service
 from app.accounts.deps import current_principal, require_user
-from app.accounts.exceptions import InvalidLink, RateLimited
-from app.accounts.forms import ProfileForm, RegistrationForm, check_new_password
 from app.accounts.middleware import SESSION_COOKIE, session_cookie_header
 from app.accounts.principal import Principal
+from app.accounts.ratelimit import (
+    LOGIN_PER_ACCOUNT,
+    LOGIN_PER_ADDRESS,
+    REGISTER_PER_ADDRESS,
+    REGISTER_PER_EMAIL,
+    RESET_PER_ACCOUNT,
+    RESET_PER_ADDRESS,
+    account_of,
+    address_of,
+    limited,
+)
 from app.accounts.regions import REGIONS
+from app.accounts.schemas import (
+    LanguageForm,
+    LoginForm,
+    NewPasswordForm,
+    PasswordChangeForm,
+    PasswordForm,
+    ProfileForm,
+    RegistrationForm,
+    ResetRequestForm,
+    new_password,
+)
 from app.config import LOCALES, Settings
-from app.db import get_session, utcnow
-from app.forms import FormErrors, clean_line, clean_secret, form_fields
+from app.db import after_commit, get_session, utcnow
+from app.errors import DomainError
+from app.forms import Filled, FormErrors, Invalid, Refused, form
 from app.i18n import LOCALE_NAMES, N_, gettext
 from app.middleware import LOCALE_COOKIE
-from app.routing import Route
+from app.routing import Route, shows_refusals
 from app.web import flash
 from app.web.htmx import safe_next
 
@@ -49,18 +70,6 @@ def _settings(request: Request) -> Settings:
     return request.app.state.settings  # type: ignore[no-any-return]
 
 
-def _limit(request: Request, session: Session, *checks: tuple[ratelimit.Limit, str]) -> None:
-    """Count this attempt against each limit (committing at once); 429 when any is exceeded."""
-    limiter: ratelimit.RateLimiter = request.app.state.rate_limiter
-    results = [limiter.hit(session, limit, subject) for limit, subject in checks]
-    if not all(results):
-        raise RateLimited()
-
-
-def _client_address(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
-
-
 def _render(request: Request, name: str, context: dict[str, Any], status_code: int = 200) -> Response:
     return request.app.state.templates.render(  # type: ignore[no-any-return]
         request, name, context, block="content", status_code=status_code
@@ -75,66 +84,93 @@ def _choices() -> dict[str, Any]:
     }
 
 
-def _is_her_password(request: Request, session: Session, principal: Principal, raw: str | None) -> bool:
-    """Whether the signed-in person typed her password; the attempt counts against the sign-in limit."""
-    _limit(request, session, (ratelimit.LOGIN_PER_ACCOUNT, principal.email))
-    password = clean_secret(raw)
-    return (
-        accounts_service.authenticate(
-            session, settings=_settings(request), email=principal.email, password=password
-        )
-        is not None
+class BadCredentials(DomainError):
+    status_code = 422
+    message = N_("The email or the password is wrong.")
+
+
+class NotHerPassword(DomainError):
+    status_code = 422
+    message = N_("This is not your password.")
+    field = "password"
+
+
+def _email_of(_request: Request, values: dict[str, Any]) -> str:
+    return str(values.get("email", ""))
+
+
+def _her_email(request: Request, _values: dict[str, Any]) -> str:
+    principal = current_principal(request)
+    return principal.email if principal else account_of(request, _values)
+
+
+def _check_her_password(request: Request, session: Session, principal: Principal, password: str) -> None:
+    """The signed-in person typed her password (the attempt counted against the sign-in limit by the
+    route's `limited` dependency); else refused beside the field."""
+    user = accounts_service.authenticate(
+        session, settings=_settings(request), email=principal.email, password=password
     )
+    if user is None:
+        raise NotHerPassword()
 
 
 def _sign_in(request: Request, response: Response, session: Session, user: Any) -> Response:
     token = accounts_service.start_session(session, settings=_settings(request), user=user)
-    session.commit()
     response.headers.append("set-cookie", session_cookie_header(_settings(request), token))
     return response
 
 
+def _send(request: Request, session: Session, *, to: str, locale: str, template: str, **context: Any) -> None:
+    """An account email, sent once the request's work is committed (never for work rolled back)."""
+    templates, settings = request.app.state.templates, _settings(request)
+    after_commit(
+        session,
+        lambda: emails.send(templates, settings, to=to, locale=locale, template=template, **context),
+    )
+
+
 # Registration -------------------------------------------------------------------------------------------
+
+REGISTRATION = form(RegistrationForm)
+
+
+def _register_page(refused: Refused) -> Response:
+    context = {"form": Filled(refused.values, refused.errors), **_choices()}
+    return _render(refused.request, "accounts/register.html", context, refused.status_code)
 
 
 @router.get("/register", name="register")
 def register_form(request: Request) -> Response:
     if current_principal(request):
         return RedirectResponse("/account", status_code=303)
-    form = RegistrationForm(locale=request.app.state.settings.default_locale)
-    return _render(request, "accounts/register.html", {"form": form, **_choices()})
+    filled = Filled({"locale": request.app.state.settings.default_locale})
+    return _render(request, "accounts/register.html", {"form": filled, **_choices()})
 
 
 @router.post("/register", name="register_submit")
+@shows_refusals(_register_page)
 def register_submit(
-    request: Request, raw: dict[str, str] = Depends(form_fields), session: Session = Depends(get_session)
+    request: Request,
+    body: RegistrationForm = REGISTRATION,
+    _address: Invalid | None = limited(REGISTER_PER_ADDRESS, by=address_of),
+    _email: Invalid | None = limited(REGISTER_PER_EMAIL, by=_email_of, form=REGISTRATION),
+    session: Session = Depends(get_session),
 ) -> Response:
-    settings = _settings(request)
-    form = RegistrationForm.read(raw, settings.default_locale)
-    if form.errors:
-        return _render(request, "accounts/register.html", {"form": form, **_choices()}, status_code=422)
-    _limit(request, session, (ratelimit.REGISTER_PER_ADDRESS, _client_address(request)),
-           (ratelimit.REGISTER_PER_EMAIL, form.email))  # fmt: skip
+    new_password(body.password, body.password_confirm, email=body.email, name=body.display_name)
     started = accounts_service.start_registration(
         session,
-        settings=settings,
-        email=form.email,
-        display_name=form.display_name,
-        password=form.password,
-        locale=form.locale,
-        region=form.region,
+        settings=_settings(request),
+        email=body.email,
+        display_name=body.display_name,
+        password=body.password,
+        locale=body.locale,
+        region=body.region,
     )
-    session.commit()
-    templates = request.app.state.templates
     if started.token:
-        emails.send(
-            templates, settings, to=started.email, locale=started.locale, template="confirm",
-            token=started.token, display_name=form.display_name,
-        )  # fmt: skip
+        _send(request, session, to=started.email, locale=started.locale, template="confirm",
+              token=started.token, display_name=body.display_name)  # fmt: skip
     else:
-        emails.send(
-            templates, settings, to=started.email, locale=started.locale, template="already_registered"
-        )
+        _send(request, session, to=started.email, locale=started.locale, template="already_registered")
     return RedirectResponse(request.url_for("register_sent").path, status_code=303)
 
 
@@ -157,17 +193,22 @@ def register_confirm_form(request: Request, token: str) -> Response:
 
 @router.post("/register/confirm/{token}", name="register_confirm_submit")
 def register_confirm(request: Request, token: str, session: Session = Depends(get_session)) -> Response:
-    try:
-        user = accounts_service.confirm_registration(session, settings=_settings(request), token=token)
-    except InvalidLink:
-        session.commit()
-        raise
+    user = accounts_service.confirm_registration(session, settings=_settings(request), token=token)
     response = RedirectResponse("/", status_code=303)
     flash.flash(response, ACCOUNT_CREATED)
     return _sign_in(request, response, session, user)
 
 
 # Signing in and out ---------------------------------------------------------------------------------------
+
+SIGN_IN = form(LoginForm)
+
+
+def _login_page(refused: Refused) -> Response:
+    filled = Filled(refused.values, refused.errors)
+    error = next(iter(refused.errors.values()), None)
+    context = {"email": filled.email, "next": safe_next(filled.next), "error": error}
+    return _render(refused.request, "accounts/login.html", context, refused.status_code)
 
 
 @router.get("/login", name="login")
@@ -178,19 +219,21 @@ def login_form(request: Request, next: str = "/") -> Response:
 
 
 @router.post("/login", name="login_submit")
+@shows_refusals(_login_page)
 def login_submit(
-    request: Request, raw: dict[str, str] = Depends(form_fields), session: Session = Depends(get_session)
+    request: Request,
+    body: LoginForm = SIGN_IN,
+    _address: Invalid | None = limited(LOGIN_PER_ADDRESS, by=address_of),
+    _account: Invalid | None = limited(LOGIN_PER_ACCOUNT, by=_email_of, form=SIGN_IN),
+    session: Session = Depends(get_session),
 ) -> Response:
-    email = clean_line(raw.get("email"), 254).lower()
-    password = clean_secret(raw.get("password"))
-    next_path = safe_next(raw.get("next"))
-    _limit(request, session, (ratelimit.LOGIN_PER_ADDRESS, _client_address(request)),
-           (ratelimit.LOGIN_PER_ACCOUNT, email))  # fmt: skip
-    user = accounts_service.authenticate(session, settings=_settings(request), email=email, password=password)
+    email = body.email.lower()
+    user = accounts_service.authenticate(
+        session, settings=_settings(request), email=email, password=body.password
+    )
     if user is None:
-        context = {"email": email, "next": next_path, "error": gettext("The email or the password is wrong.")}
-        return _render(request, "accounts/login.html", context, status_code=422)
-    response = RedirectResponse(next_path, status_code=303)
+        raise BadCredentials()
+    response = RedirectResponse(safe_next(body.next), status_code=303)
     flash.flash(response, SIGNED_IN)
     return _sign_in(request, response, session, user)
 
@@ -207,7 +250,6 @@ def logout(request: Request, session: Session = Depends(get_session)) -> Respons
     token = request.cookies.get(SESSION_COOKIE)
     if token:
         accounts_service.end_session(session, token=token)
-        session.commit()
     response = RedirectResponse("/", status_code=303)
     response.headers.append("set-cookie", session_cookie_header(_settings(request), None))
     return flash.flash(response, SIGNED_OUT)
@@ -217,22 +259,41 @@ def logout(request: Request, session: Session = Depends(get_session)) -> Respons
 
 
 def _account_page(
-    request: Request, session: Session, principal: Principal, status_code: int = 200, **forms: Any
+    request: Request,
+    session: Session,
+    principal: Principal,
+    status_code: int = 200,
+    *,
+    profile: Filled | None = None,
+    password_errors: FormErrors | None = None,
 ) -> Response:
     user = accounts_service.get_user(session, principal.user_id)
-    profile = forms.get("profile") or ProfileForm(
-        display_name=user.display_name if user else "",
-        locale=principal.locale,
-        region=(user and user.region) or "",
-    )
+    defaults = {
+        "display_name": user.display_name if user else "",
+        "locale": principal.locale,
+        "region": (user and user.region) or "",
+    }
     context = {
         "user": user,
         "tokens": accounts_service.api_tokens_of(session, user_id=principal.user_id),
-        "profile": profile,
-        "password_errors": forms.get("password_errors") or FormErrors(),
+        "profile": profile or Filled(defaults),
+        "password_errors": password_errors or FormErrors(),
         **_choices(),
     }
     return _render(request, "accounts/account.html", context, status_code=status_code)
+
+
+def _profile_refused(refused: Refused) -> Response:
+    principal = refused.params["principal"]
+    filled = Filled(refused.values, refused.errors)
+    return _account_page(refused.request, refused.session, principal, refused.status_code, profile=filled)
+
+
+def _password_refused(refused: Refused) -> Response:
+    principal = refused.params["principal"]
+    return _account_page(
+        refused.request, refused.session, principal, refused.status_code, password_errors=refused.errors
+    )
 
 
 @router.get("/account", name="account")
@@ -243,42 +304,36 @@ def account(
 
 
 @router.post("/account/profile", name="account_profile")
+@shows_refusals(_profile_refused)
 def account_profile(
-    request: Request,
     principal: Principal = Depends(require_user),
-    raw: dict[str, str] = Depends(form_fields),
+    body: ProfileForm = form(ProfileForm),
     session: Session = Depends(get_session),
 ) -> Response:
-    form = ProfileForm.read(raw)
-    if form.errors:
-        return _account_page(request, session, principal, status_code=422, profile=form)
-    user = accounts_service.get_user(session, principal.user_id)
-    assert user is not None
-    user.display_name, user.locale, user.region = form.display_name, form.locale, form.region or None
-    session.commit()
+    accounts_service.update_profile(
+        session, user_id=principal.user_id, display_name=body.display_name, locale=body.locale,
+        region=body.region,
+    )  # fmt: skip
     return flash.flash(RedirectResponse("/account", status_code=303), PROFILE_SAVED)
 
 
 @router.post("/account/password", name="account_password")
+@shows_refusals(_password_refused)
 def account_password(
     request: Request,
     principal: Principal = Depends(require_user),
-    raw: dict[str, str] = Depends(form_fields),
+    body: PasswordChangeForm = form(PasswordChangeForm),
+    _limit: Invalid | None = limited(LOGIN_PER_ACCOUNT, by=_her_email),
     session: Session = Depends(get_session),
 ) -> Response:
-    settings = _settings(request)
-    user = accounts_service.get_user(session, principal.user_id)
-    assert user is not None
-    errors = FormErrors()
-    if not _is_her_password(request, session, principal, raw.get("current_password")):
-        errors.add("current_password", N_("This is not your current password."))
-    new, confirm = clean_secret(raw.get("password")), clean_secret(raw.get("password_confirm"))
-    check_new_password(errors, new, confirm, email=user.email, name=user.display_name)
-    if errors:
-        return _account_page(request, session, principal, status_code=422, password_errors=errors)
-    accounts_service.set_password(session, settings=settings, user=user, password=new)
+    user = accounts_service.user_of(session, principal)
+    try:
+        _check_her_password(request, session, principal, body.current_password)
+    except NotHerPassword:
+        raise NotHerPassword(N_("This is not your current password."), field="current_password") from None
+    new_password(body.password, body.password_confirm, email=user.email, name=user.display_name)
+    accounts_service.set_password(session, settings=_settings(request), user=user, password=body.password)
     accounts_service.end_all_sessions(session, user_id=user.id, keep_session_id=principal.session_id)
-    session.commit()
     return flash.flash(RedirectResponse("/account", status_code=303), PASSWORD_CHANGED)
 
 
@@ -287,7 +342,6 @@ def sign_out_everywhere(
     request: Request, principal: Principal = Depends(require_user), session: Session = Depends(get_session)
 ) -> Response:
     accounts_service.end_all_sessions(session, user_id=principal.user_id)
-    session.commit()
     response = RedirectResponse("/login", status_code=303)
     response.headers.append("set-cookie", session_cookie_header(_settings(request), None))
     return flash.flash(response, SIGNED_OUT_EVERYWHERE)
@@ -295,13 +349,11 @@ def sign_out_everywhere(
 
 @router.post("/account/tokens/{token_id}/revoke", name="account_token_revoke")
 def revoke_token(
-    request: Request,
     token_id: int,
     principal: Principal = Depends(require_user),
     session: Session = Depends(get_session),
 ) -> Response:
     accounts_service.revoke_api_token(session, user_id=principal.user_id, token_id=token_id)
-    session.commit()
     return flash.flash(RedirectResponse("/account", status_code=303), TOKEN_REMOVED)
 
 
@@ -322,30 +374,40 @@ def download_data(
     )
 
 
+def _delete_refused(refused: Refused) -> Response:
+    return _render(refused.request, "accounts/delete.html", {"errors": refused.errors}, refused.status_code)
+
+
 @router.get("/account/delete", name="account_delete")
 def delete_account_form(request: Request, principal: Principal = Depends(require_user)) -> Response:
     return _render(request, "accounts/delete.html", {"errors": FormErrors()})
 
 
 @router.post("/account/delete", name="account_delete_submit")
+@shows_refusals(_delete_refused)
 def delete_account(
     request: Request,
     principal: Principal = Depends(require_user),
-    raw: dict[str, str] = Depends(form_fields),
+    body: PasswordForm = form(PasswordForm),
+    _limit: Invalid | None = limited(LOGIN_PER_ACCOUNT, by=_her_email),
     session: Session = Depends(get_session),
 ) -> Response:
-    if not _is_her_password(request, session, principal, raw.get("password")):
-        errors = FormErrors()
-        errors.add("password", N_("This is not your password."))
-        return _render(request, "accounts/delete.html", {"errors": errors}, status_code=422)
+    _check_her_password(request, session, principal, body.password)
     personal_data.delete_account(session, user_id=principal.user_id)
-    session.commit()
     response = RedirectResponse("/", status_code=303)
     response.headers.append("set-cookie", session_cookie_header(_settings(request), None))
     return flash.flash(response, ACCOUNT_DELETED)
 
 
 # Password reset --------------------------------------------------------------------------------------------
+
+RESET_REQUEST = form(ResetRequestForm)
+
+
+def _reset_request_refused(refused: Refused) -> Response:
+    filled = Filled(refused.values, refused.errors)
+    context = {"email": filled.email, "errors": refused.errors}
+    return _render(refused.request, "accounts/reset_request.html", context, refused.status_code)
 
 
 @router.get("/password-reset", name="password_reset")
@@ -354,25 +416,19 @@ def password_reset_form(request: Request) -> Response:
 
 
 @router.post("/password-reset", name="password_reset_submit")
+@shows_refusals(_reset_request_refused)
 def password_reset_request(
-    request: Request, raw: dict[str, str] = Depends(form_fields), session: Session = Depends(get_session)
+    request: Request,
+    body: ResetRequestForm = RESET_REQUEST,
+    _address: Invalid | None = limited(RESET_PER_ADDRESS, by=address_of),
+    _account: Invalid | None = limited(RESET_PER_ACCOUNT, by=_email_of, form=RESET_REQUEST),
+    session: Session = Depends(get_session),
 ) -> Response:
-    email = clean_line(raw.get("email"), 254).lower()
-    errors = FormErrors()
-    if not email:
-        errors.add("email", N_("Enter your email address."))
-    if errors:
-        return _render(request, "accounts/reset_request.html", {"email": email, "errors": errors}, 422)
-    _limit(request, session, (ratelimit.RESET_PER_ADDRESS, _client_address(request)),
-           (ratelimit.RESET_PER_ACCOUNT, email))  # fmt: skip
-    started = accounts_service.start_password_reset(session, email=email)
-    session.commit()
+    started = accounts_service.start_password_reset(session, email=body.email)
     if started is not None:
         user, token = started
-        emails.send(
-            request.app.state.templates, _settings(request), to=user.email, locale=user.locale,
-            template="reset", token=token, display_name=user.display_name,
-        )  # fmt: skip
+        _send(request, session, to=user.email, locale=user.locale, template="reset", token=token,
+              display_name=user.display_name)  # fmt: skip
     # The same answer whether or not the address has an account.
     return RedirectResponse(request.url_for("password_reset_sent").path, status_code=303)
 
@@ -388,6 +444,11 @@ def password_reset_sent(request: Request) -> Response:
     )
 
 
+def _new_password_refused(refused: Refused) -> Response:
+    context = {"token": refused.params["token"], "errors": refused.errors}
+    return _render(refused.request, "accounts/reset_form.html", context, refused.status_code)
+
+
 @router.get("/password-reset/{token}", name="password_reset_token")
 def password_reset_token_form(
     request: Request, token: str, session: Session = Depends(get_session)
@@ -397,25 +458,22 @@ def password_reset_token_form(
 
 
 @router.post("/password-reset/{token}", name="password_reset_token_submit")
+@shows_refusals(_new_password_refused)
 def password_reset_complete(
     request: Request,
     token: str,
-    raw: dict[str, str] = Depends(form_fields),
+    body: NewPasswordForm = form(NewPasswordForm),
     session: Session = Depends(get_session),
 ) -> Response:
     reset = accounts_service.valid_reset(session, token=token)
     user = accounts_service.get_user(session, reset.user_id)
-    errors = FormErrors()
-    password, confirm = clean_secret(raw.get("password")), clean_secret(raw.get("password_confirm"))
-    check_new_password(
-        errors, password, confirm, email=user.email if user else "", name=user.display_name if user else ""
-    )
-    if errors:
-        return _render(request, "accounts/reset_form.html", {"token": token, "errors": errors}, 422)
+    new_password(
+        body.password, body.password_confirm,
+        email=user.email if user else "", name=user.display_name if user else "",
+    )  # fmt: skip
     accounts_service.complete_password_reset(
-        session, settings=_settings(request), token=token, password=password
+        session, settings=_settings(request), token=token, password=body.password
     )
-    session.commit()
     response = RedirectResponse("/login", status_code=303)
     response.headers.append("set-cookie", session_cookie_header(_settings(request), None))
     return flash.flash(response, PASSWORD_RESET_DONE)
@@ -426,15 +484,14 @@ def password_reset_complete(
 
 @router.post("/language", name="set_language")
 def set_language(
-    request: Request, raw: dict[str, str] = Depends(form_fields), session: Session = Depends(get_session)
+    request: Request, body: LanguageForm = form(LanguageForm), session: Session = Depends(get_session)
 ) -> Response:
-    locale = raw.get("locale", "")
-    response = RedirectResponse(safe_next(raw.get("next")), status_code=303)
-    if locale not in LOCALES:
+    response = RedirectResponse(safe_next(body.next), status_code=303)
+    if body.locale not in LOCALES:
         return response
     response.set_cookie(
         LOCALE_COOKIE,
-        locale,
+        body.locale,
         max_age=365 * 24 * 3600,
         httponly=True,
         samesite="lax",
@@ -442,8 +499,5 @@ def set_language(
     )
     principal = current_principal(request)
     if principal is not None:  # a signed-in person's own setting wins over the cookie, so change it too
-        user = accounts_service.get_user(session, principal.user_id)
-        if user is not None:
-            user.locale = locale
-            session.commit()
+        accounts_service.update_profile(session, user_id=principal.user_id, locale=body.locale)
     return response

@@ -54,6 +54,27 @@ def user_of(session: Session, principal: Principal) -> User:
     return user
 
 
+def update_profile(
+    session: Session,
+    *,
+    user_id: int,
+    display_name: str | None = None,
+    locale: str | None = None,
+    region: str | None = None,
+) -> None:
+    """Change what she says about herself: the fields given (an empty region: prefers not to say)."""
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound()
+    if display_name is not None:
+        user.display_name = display_name
+    if locale is not None:
+        user.locale = locale
+    if region is not None:
+        user.region = region or None
+    session.flush()
+
+
 def get_user_by_email(session: Session, email: str) -> User | None:
     return session.scalars(sa.select(User).where(User.email == normalize_email(email))).one_or_none()
 

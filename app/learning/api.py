@@ -8,7 +8,7 @@ event in a batch is answered on its own (accepted, duplicate, or rejected and wh
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Request
@@ -19,7 +19,6 @@ from sqlalchemy.orm import Session
 from app.accounts import ratelimit
 from app.accounts import service as accounts_service
 from app.accounts.deps import require
-from app.accounts.exceptions import RateLimited
 from app.accounts.permissions import Capability
 from app.accounts.principal import Principal
 from app.courses import service as courses_service
@@ -27,7 +26,7 @@ from app.courses.models import Course, live
 from app.courses.service import CourseOutline
 from app.db import get_session
 from app.errors import DomainError
-from app.forms import clean_line
+from app.forms import Invalid, clean_line
 from app.i18n import N_, get_locale, gettext
 from app.learning import service as learning_service
 from app.learning.models import Cohort
@@ -167,25 +166,36 @@ def _progress(outline: CourseOutline, summary: learning_service.CourseProgress) 
     )
 
 
+async def token_request(body: TokenRequest) -> TokenRequest:
+    """The token request's body, as a dependency too: its rate limit (per account) reads the email."""
+    return body
+
+
+def _requested_email(_request: Request, values: dict[str, Any]) -> str:
+    return clean_line(values.get("email"), 254).lower()
+
+
 @router.post(
-    "/tokens", response_model=TokenOut, status_code=201, summary="Exchange email and password for a token"
+    "/tokens",
+    response_model=TokenOut,
+    status_code=201,
+    summary="Exchange email and password for a token",
 )
-def create_token(request: Request, body: TokenRequest, session: Session = Depends(get_session)) -> TokenOut:
+def create_token(
+    request: Request,
+    body: TokenRequest = Depends(token_request),
+    _address: Invalid | None = ratelimit.limited(ratelimit.LOGIN_PER_ADDRESS, by=ratelimit.address_of),
+    _account: Invalid | None = ratelimit.limited(
+        ratelimit.LOGIN_PER_ACCOUNT, by=_requested_email, form=Depends(token_request)
+    ),
+    session: Session = Depends(get_session),
+) -> TokenOut:
     email = clean_line(body.email, 254).lower()
-    limiter: ratelimit.RateLimiter = request.app.state.rate_limiter
-    address = request.client.host if request.client else "unknown"
-    allowed = [
-        limiter.hit(session, ratelimit.LOGIN_PER_ADDRESS, address),
-        limiter.hit(session, ratelimit.LOGIN_PER_ACCOUNT, email),
-    ]
-    if not all(allowed):
-        raise RateLimited()
     settings = request.app.state.settings
     user = accounts_service.authenticate(session, settings=settings, email=email, password=body.password)
     if user is None:
         raise BadCredentials()
     row, token = accounts_service.create_api_token(session, user=user, name=clean_line(body.name, 80))
-    session.commit()
     return TokenOut(token=token, expires_at=row.expires_at)
 
 

@@ -17,8 +17,7 @@ SECRET = "secret-" * 6
 
 
 def hit(database: Database, subject: str, now: int) -> bool:
-    with database.session(write=True) as session:
-        return RateLimiter(SECRET).hit(session, LIMIT, subject, now=now)
+    return database.write_aside(lambda session: RateLimiter(SECRET).hit(session, LIMIT, subject, now=now))
 
 
 def test_two_processes_share_the_count(database_url: str, database: Database) -> None:
