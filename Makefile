@@ -9,7 +9,7 @@ AXE := tests/browser/vendor/axe.min.js
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
 .DEFAULT_GOAL := help
-.PHONY: help run serve test test-pg test-browser check lint fmt types i18n i18n-check vendor lock clean \
+.PHONY: help run serve test test-pg test-browser check lint fmt types layers i18n i18n-check vendor lock clean \
 	bench bench-quick bench-scale bench-tools
 
 help:  ## show this list
@@ -77,7 +77,7 @@ $(AXE):
 	  && cp package/axe.min.js package/LICENSE $(CURDIR)/$(dir $(AXE)) \
 	  || echo "note: could not fetch axe-core with npm; the accessibility checks will be skipped"
 
-check: lint types  ## ruff, mypy and hadolint
+check: lint types layers  ## ruff, mypy, hadolint, the layers (import-linter) and the structure rules
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
@@ -90,6 +90,10 @@ fmt: $(VENV)/.installed-dev  ## format and autofix
 
 types: $(VENV)/.installed-dev
 	$(BIN)/mypy
+
+layers: $(VENV)/.installed-dev  ## the architecture's rules: import-linter's contracts, then scripts/check_structure.py
+	$(BIN)/lint-imports --no-cache
+	$(BIN)/python scripts/check_structure.py
 
 i18n: $(VENV)/.installed-dev  ## extract strings, update the ky/ru/en catalogues, compile them
 	$(BIN)/pybabel extract -F babel.cfg -k N_ -k pgettext:1c,2 -k npgettext:1c,2,3 \

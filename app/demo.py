@@ -14,7 +14,6 @@ from sqlalchemy.orm import Session
 
 from app.accounts import service as accounts_service
 from app.accounts.models import User
-from app.accounts.principal import Principal
 from app.cli_support import database_session, fail
 from app.config import Settings, get_settings
 from app.courses import loader, sync
@@ -25,6 +24,7 @@ from app.discussions.access import Viewer, viewer_for
 from app.discussions.models import Thread
 from app.learning import service as learning_service
 from app.learning.models import Cohort, CohortMember
+from app.principal import Principal
 from app.resolutions.demo import ensure_forum
 
 COURSES_DIR = Path(__file__).resolve().parent.parent / "courses"

@@ -12,34 +12,35 @@ from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
 
 from app import errors
-from app.accounts import admin_routes as accounts_admin_routes
-from app.accounts import routes as accounts_routes
-from app.accounts.deps import csrf_protect, current_principal
+from app.accounts.bearer import token_owner
 from app.accounts.middleware import AuthMiddleware
 from app.accounts.ratelimit import RateLimiter
+from app.accounts.routes import account as accounts_routes
+from app.accounts.routes import admin as accounts_admin_routes
 from app.authoring import routes as authoring_routes
 from app.config import Settings, get_settings
 from app.courses import routes as courses_routes
 from app.db import Database, create_engine
 from app.discussions import api as discussions_api
-from app.discussions import moderation_routes as discussions_moderation_routes
-from app.discussions import notification_routes as discussions_notification_routes
-from app.discussions import reflection_routes as discussions_reflection_routes
-from app.discussions import routes as discussions_routes
+from app.discussions.routes import moderation as discussions_moderation_routes
+from app.discussions.routes import notifications as discussions_notification_routes
+from app.discussions.routes import reflections as discussions_reflection_routes
+from app.discussions.routes import threads as discussions_routes
 from app.learning import api as learning_api
-from app.learning import cohort_routes
-from app.learning import routes as learning_routes
+from app.learning.routes import cohorts as cohort_routes
+from app.learning.routes import lessons as learning_routes
 from app.logs import configure_logging
 from app.memory import limit_malloc_arenas
 from app.middleware import LocaleMiddleware, RequestContextMiddleware, SecurityHeadersMiddleware
 from app.reports import routes as reports_routes
-from app.resolutions import forum_routes as resolutions_forum_routes
-from app.resolutions import public_routes as resolutions_public_routes
-from app.resolutions import resolution_routes as resolutions_resolution_routes
+from app.resolutions.routes import forums as resolutions_forum_routes
+from app.resolutions.routes import public as resolutions_public_routes
+from app.resolutions.routes import resolutions as resolutions_resolution_routes
 from app.serving import guard_stop
 from app.staticfiles import STATIC_DIR, StaticAssets
-from app.templating import Templates
 from app.web import routes as web_routes
+from app.web.access import csrf_protect, current_principal
+from app.web.templating import Templates
 
 MAX_BODY_BYTES = 2 * 1024 * 1024  # forms and JSON; uploads set their own limit
 
@@ -118,6 +119,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.static = static
     app.state.templates = templates
     app.state.rate_limiter = RateLimiter(secret_key)
+    app.state.token_owner = token_owner
 
     for router in ROUTERS:
         app.include_router(router)

@@ -135,3 +135,13 @@ def _empty_tables(request: pytest.FixtureRequest) -> Iterator[None]:
     with database.engine.begin() as conn:
         for table in reversed(Base.metadata.sorted_tables):
             conn.execute(table.delete())
+
+
+@pytest.fixture
+def limits_held_still(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rate-limit windows that do not end mid-test (a test counting attempts near a minute's end would
+    otherwise start again from zero)."""
+    from app.accounts import ratelimit
+
+    moment = ratelimit.clock()
+    monkeypatch.setattr(ratelimit, "clock", lambda: moment)

@@ -8,13 +8,13 @@ import typer
 from pydantic import ValidationError
 
 from app.accounts import service as accounts_service
-from app.accounts.permissions import Role
 from app.accounts.schemas import NewAccount, new_password
 from app.cli_support import database_session, fail
 from app.config import get_settings
 from app.errors import DomainError
 from app.forms import errors_of
 from app.i18n import use_locale
+from app.permissions import Role
 
 users = typer.Typer(help="Create user accounts and grant or remove roles.", no_args_is_help=True)
 

@@ -11,7 +11,7 @@ from typing import Any
 from app import i18n
 from app.config import Settings
 from app.mail import send_mail
-from app.templating import Templates
+from app.web.templating import Templates
 
 log = logging.getLogger("academy.mail")
 

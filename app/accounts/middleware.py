@@ -20,11 +20,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import i18n
 from app.accounts import service
-from app.accounts.principal import Principal
 from app.config import Settings
 from app.db import Database
 from app.errors import Busy
 from app.middleware import cookie_value
+from app.principal import Principal
 from app.security import hash_token, random_token
 
 SESSION_COOKIE = "academy_session"

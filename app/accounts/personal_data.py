@@ -25,8 +25,8 @@ from sqlalchemy.orm import Session
 from app.accounts import service as accounts_service
 from app.accounts.exceptions import LastAdmin
 from app.accounts.models import UserRole
-from app.accounts.permissions import Role
 from app.db import Base, utcnow
+from app.permissions import Role
 
 SECRETS = frozenset({"password_hash", "token_hash"})
 FORMAT = "civic-space-academy/personal-data/1"

@@ -24,13 +24,13 @@ from app.accounts.models import (
     UserRole,
     UserSession,
 )
-from app.accounts.permissions import Role, capabilities_of
-from app.accounts.principal import Principal
 from app.config import Settings
 from app.db import utcnow
 from app.errors import NotFound
-from app.pagination import Page, paginate
+from app.permissions import Role, capabilities_of
+from app.principal import Principal
 from app.security import hash_token, random_token
+from app.web.pagination import Page, paginate
 
 REGISTRATION_LINK_HOURS = 48
 RESET_LINK_MINUTES = 60

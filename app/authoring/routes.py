@@ -11,9 +11,6 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session, selectinload
 
 from app.accounts import service as accounts_service
-from app.accounts.deps import require
-from app.accounts.permissions import Capability
-from app.accounts.principal import Principal
 from app.authoring import forms
 from app.authoring import service as authoring
 from app.courses import content
@@ -24,8 +21,11 @@ from app.errors import Conflict, DomainError, NotFound
 from app.forms import FormErrors, clean_line, clean_text, form_fields, form_lists
 from app.i18n import N_, get_locale, gettext
 from app.markdown import render
+from app.permissions import Capability
+from app.principal import Principal
 from app.routing import Route
 from app.web import flash
+from app.web.access import require
 from app.web.htmx import redirect
 
 router = APIRouter(prefix="/author", include_in_schema=False, route_class=Route)

@@ -22,8 +22,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from app.accounts.models import User
-from app.accounts.permissions import Capability
-from app.accounts.principal import Principal
 from app.authoring.models import CourseMedia, CourseStaff, LessonDraft
 from app.courses import content, export, glossary, loader, sync
 from app.courses.models import (
@@ -41,6 +39,8 @@ from app.db import utcnow
 from app.errors import Conflict, DomainError, Forbidden, NotFound
 from app.i18n import N_
 from app.markdown import iter_inline, parse
+from app.permissions import Capability
+from app.principal import Principal
 from app.textdiff import word_diff
 
 LOCALES = ("en", "ru", "ky")

@@ -178,11 +178,6 @@ def live(model: type[Course] | type[Lesson] | type[Module]) -> sa.ColumnElement[
     return sa.and_(model.published_at.is_not(None), model.archived_at.is_(None))  # type: ignore[union-attr]
 
 
-# The cache of outlines watches every flush for content changes (see cache.py): wherever content models
-# are used, the watch is on.
-from app.courses import cache as _cache  # noqa: E402, F401
-
-
 class GlossaryTerm(Base):
     """A term of the one glossary of all courses (courses/glossary.yaml), loaded by `courses sync`, so that
     the lesson editor can show translators the words a lesson needs."""

@@ -19,11 +19,11 @@ from typing import Protocol
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from app.accounts.permissions import Capability
-from app.accounts.principal import Principal
 from app.authoring.models import CourseStaff
 from app.discussions.models import Thread
 from app.learning.models import Cohort, CohortMember, Enrolment
+from app.permissions import Capability
+from app.principal import Principal
 
 
 class Located(Protocol):

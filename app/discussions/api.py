@@ -14,16 +14,17 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, StringConstraints, model_validator
 from sqlalchemy.orm import Session
 
-from app.accounts.deps import require
-from app.accounts.permissions import Capability
-from app.accounts.principal import Principal
 from app.courses.models import Course, Lesson
 from app.db import get_session
 from app.discussions import service as discussions
 from app.discussions.access import viewer_for
-from app.discussions.pages import limit_posting, page_number
+from app.discussions.pages import limit_posting
 from app.forms import clean_line, clean_text
+from app.permissions import Capability
+from app.principal import Principal
 from app.routing import Route
+from app.web.access import require
+from app.web.pages import page_number
 
 router = APIRouter(prefix="/api/v1", tags=["discussions"], route_class=Route)
 

@@ -8,7 +8,7 @@ from app.config import get_settings
 from app.db import Database, create_engine
 from app.discussions.digest import send_digests
 from app.staticfiles import STATIC_DIR, StaticAssets
-from app.templating import Templates
+from app.web.templating import Templates
 
 discussions = typer.Typer(help="Discussions: send the email digests.", no_args_is_help=True)
 

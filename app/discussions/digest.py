@@ -14,14 +14,14 @@ from dataclasses import dataclass
 
 from app import i18n
 from app.accounts.models import User
-from app.accounts.principal import Principal
 from app.config import Settings
 from app.db import Database, utcnow
 from app.discussions import notifications, places
 from app.discussions.access import viewer_for
 from app.discussions.models import Notification, Thread
 from app.mail import send_mail
-from app.templating import Templates
+from app.principal import Principal
+from app.web.templating import Templates
 
 log = logging.getLogger("academy.digest")
 

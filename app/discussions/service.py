@@ -24,7 +24,7 @@ from app.errors import DomainError, Forbidden, NotFound
 from app.i18n import N_
 from app.learning.models import Cohort
 from app.markdown import render_post
-from app.pagination import Page
+from app.web.pagination import Page
 
 TITLE_MAX = 150
 BODY_MAX = 10_000

@@ -18,9 +18,6 @@ from sqlalchemy.orm import Session
 
 from app.accounts import ratelimit
 from app.accounts import service as accounts_service
-from app.accounts.deps import require
-from app.accounts.permissions import Capability
-from app.accounts.principal import Principal
 from app.courses import service as courses_service
 from app.courses.models import Course, live
 from app.courses.service import CourseOutline
@@ -30,8 +27,11 @@ from app.forms import Invalid, clean_line
 from app.i18n import N_, get_locale, gettext
 from app.learning import service as learning_service
 from app.learning.models import Cohort
-from app.learning.routes import today
+from app.permissions import Capability
+from app.principal import Principal
 from app.routing import Route
+from app.web.access import require
+from app.web.pages import today
 
 router = APIRouter(prefix="/api/v1", tags=["learning"], route_class=Route)
 

@@ -16,7 +16,7 @@ from app.learning import roster
 from app.learning.models import Cohort
 from app.learning.service import normalize_code
 from app.staticfiles import STATIC_DIR, StaticAssets
-from app.templating import Templates
+from app.web.templating import Templates
 
 cohorts = typer.Typer(help="Cohorts: import a roster.", no_args_is_help=True)
 

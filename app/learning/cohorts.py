@@ -11,14 +11,14 @@ from sqlalchemy.orm import Session
 
 from app.accounts import service as accounts_service
 from app.accounts.models import User
-from app.accounts.permissions import Capability
-from app.accounts.principal import Principal
 from app.courses.models import Course
 from app.db import utcnow
 from app.errors import DomainError, Forbidden, NotFound
 from app.i18n import N_
 from app.learning.models import Cohort, CohortMember, Enrolment, Invite
 from app.learning.service import enrol, new_code
+from app.permissions import Capability
+from app.principal import Principal
 from app.security import hash_token, random_token
 
 STAFF_ROLES = ("coordinator", "trainer")

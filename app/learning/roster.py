@@ -29,7 +29,7 @@ from app.i18n import N_, gettext, use_locale
 from app.learning.cohorts import enrol_learner
 from app.learning.models import Cohort, Enrolment
 from app.security import hash_token, random_token
-from app.templating import Templates
+from app.web.templating import Templates
 
 MAX_ROWS = 2000
 MAX_BYTES = 1024 * 1024

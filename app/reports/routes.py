@@ -15,10 +15,7 @@ from fastapi.responses import Response
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 
-from app.accounts.deps import require
 from app.accounts.models import User
-from app.accounts.permissions import Capability
-from app.accounts.principal import Principal
 from app.accounts.regions import REGIONS
 from app.courses.service import outlines_by_id
 from app.db import get_session
@@ -27,9 +24,12 @@ from app.i18n import N_, get_locale, gettext
 from app.learning import cohorts
 from app.learning.models import Cohort
 from app.memory import release_free_memory
+from app.permissions import Capability
+from app.principal import Principal
 from app.reports import charts, exports
 from app.reports import service as reports
 from app.routing import Route, unit_of_work
+from app.web.access import require
 
 router = APIRouter(prefix="/cohorts", include_in_schema=False, route_class=Route)
 views_cohorts = require(Capability.VIEW_COHORTS)

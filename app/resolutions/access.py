@@ -15,11 +15,11 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from app.accounts.permissions import Capability
-from app.accounts.principal import Principal
 from app.errors import Forbidden, NotFound
 from app.i18n import N_
 from app.learning.models import CohortMember, Enrolment
+from app.permissions import Capability
+from app.principal import Principal
 from app.resolutions.models import Forum, ForumCohort
 
 

@@ -16,9 +16,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
-from app.accounts.principal import Principal
 from app.discussions.models import Post, Thread
 from app.learning.models import Cohort
+from app.principal import Principal
 from app.resolutions import drafting, monitoring
 from app.resolutions import recommendations as recs
 from app.resolutions.access import role_in

@@ -10,13 +10,13 @@ from sqlalchemy.orm import Session
 
 from app.accounts import service as accounts_service
 from app.accounts.models import User
-from app.accounts.permissions import Capability
-from app.accounts.principal import Principal
 from app.config import LOCALES
 from app.forms import FormErrors, clean_line
 from app.i18n import N_
 from app.learning.cohorts import cohorts_for
 from app.learning.models import Cohort
+from app.permissions import Capability
+from app.principal import Principal
 from app.resolutions.models import Forum, ForumCohort
 
 

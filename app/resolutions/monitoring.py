@@ -12,12 +12,12 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
-from app.accounts.permissions import Capability, capabilities_of
 from app.db import utcnow
 from app.discussions import notifications
 from app.errors import Conflict
 from app.i18n import N_
 from app.learning.models import CohortMember
+from app.permissions import Capability, capabilities_of
 from app.resolutions.access import ForumRole, NotManager, cohorts_of
 from app.resolutions.drafting import (
     DraftInvalid,

@@ -7,8 +7,6 @@ from urllib.parse import urlsplit
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from app.templating import is_partial
-
 
 def safe_next(target: str | None, default: str = "/") -> str:
     """A redirect target on this site only: a path, never another host (open redirects)."""
@@ -25,3 +23,13 @@ def redirect(request: Request, url: str) -> Response:
     if is_partial(request):
         return Response(status_code=204, headers={"HX-Redirect": url})
     return RedirectResponse(url, status_code=303)
+
+
+def is_partial(request: Request) -> bool:
+    """True when htmx asks for a fragment: HX-Request, but not a history restore or a boosted page."""
+    headers = request.headers
+    return (
+        headers.get("hx-request") == "true"
+        and headers.get("hx-history-restore-request") != "true"
+        and headers.get("hx-boosted") != "true"
+    )

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
@@ -204,6 +205,7 @@ class TestSessions:
         assert 'id="error-current_password"' in response.text
 
 
+@pytest.mark.usefixtures("limits_held_still")
 class TestRateLimits:
     def test_per_account(self, client: TestClient, session: Session, settings: Settings) -> None:
         user = create_user(session, settings)

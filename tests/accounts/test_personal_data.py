@@ -19,7 +19,7 @@ from app.db import Base
 from app.discussions.models import Post, Thread
 from app.i18n import use_locale
 from app.learning.models import Certificate, Enrolment, ReflectionNote
-from app.templating import NO_PERSON_LABELS, _who
+from app.web.templating import NO_PERSON_LABELS, _who
 from tests.discussions.conftest import World, build_world, reply, start, text_of
 from tests.factories import PASSWORD, create_user, csrf_token
 

@@ -13,9 +13,9 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from app.accounts.deps import CSRF_EXEMPT_PATHS, Require
-from app.accounts.permissions import Capability, Role, capabilities_of
 from app.config import Settings
+from app.permissions import Capability, Role, capabilities_of
+from app.web.access import CSRF_EXEMPT_PATHS, Require
 from tests.factories import create_user, csrf_token, login
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}

@@ -11,14 +11,14 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
-from app.accounts.permissions import capabilities_of
-from app.accounts.principal import Principal
 from app.config import Settings
 from app.courses.models import Course, Lesson
 from app.discussions import service as discussions
 from app.discussions.access import Viewer, viewer_for
 from app.discussions.models import Post, Thread
 from app.learning.models import Cohort, CohortMember
+from app.permissions import capabilities_of
+from app.principal import Principal
 from tests.factories import create_cohort, create_user, csrf_token, enrol, lesson_of, sync_course
 
 

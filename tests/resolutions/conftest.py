@@ -11,9 +11,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
-from app.accounts.principal import Principal
 from app.config import LOCALES, Settings
 from app.learning.models import Cohort, CohortMember
+from app.principal import Principal
 from app.resolutions import drafting
 from app.resolutions import recommendations as recs
 from app.resolutions.access import ForumRole, role_in

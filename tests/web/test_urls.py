@@ -6,7 +6,7 @@ import pytest
 from fastapi import FastAPI
 from starlette.routing import NoMatchFound
 
-from app.templating import url_for
+from app.web.templating import url_for
 
 
 def test_every_named_route(app: FastAPI) -> None:

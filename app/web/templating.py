@@ -25,21 +25,12 @@ from app import i18n
 from app.config import LOCALES, Settings
 from app.staticfiles import StaticAssets
 from app.web import flash
+from app.web.htmx import is_partial
 
-TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
+TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "templates"
 
 # Extra globals a domain may contribute for every page (e.g. the signed-in user, the CSRF token).
 ContextProcessor = Callable[[Request], Mapping[str, Any]]
-
-
-def is_partial(request: Request) -> bool:
-    """True when htmx asks for a fragment: HX-Request, but not a history restore or a boosted page."""
-    headers = request.headers
-    return (
-        headers.get("hx-request") == "true"
-        and headers.get("hx-history-restore-request") != "true"
-        and headers.get("hx-boosted") != "true"
-    )
 
 
 class Templates:

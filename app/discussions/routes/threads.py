@@ -14,25 +14,25 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from app.accounts import ratelimit
-from app.accounts.deps import require, require_user
 from app.accounts.exceptions import RateLimited
-from app.accounts.permissions import Capability
-from app.accounts.principal import Principal
 from app.courses import service as courses_service
 from app.db import get_session
 from app.discussions import moderation, places
 from app.discussions import service as discussions
 from app.discussions.access import Viewer, viewer_for
 from app.discussions.models import Thread
-from app.discussions.pages import limit_posting, page_number, render
+from app.discussions.pages import limit_posting
 from app.errors import DomainError
 from app.forms import FormErrors, clean_line, clean_text, form_fields
 from app.i18n import N_, get_locale
 from app.learning.models import Cohort
+from app.permissions import Capability
+from app.principal import Principal
 from app.routing import Route
-from app.templating import is_partial
 from app.web import flash
-from app.web.htmx import redirect
+from app.web.access import require, require_user
+from app.web.htmx import is_partial, redirect
+from app.web.pages import page_number, render
 
 router = APIRouter(include_in_schema=False, route_class=Route)
 discusses = require(Capability.DISCUSS)

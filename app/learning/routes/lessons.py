@@ -3,10 +3,8 @@ joining a cohort, and certificates with their public check."""
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Request
@@ -14,9 +12,6 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from app.accounts import service as accounts_service
-from app.accounts.deps import current_principal, require, require_user
-from app.accounts.permissions import Capability
-from app.accounts.principal import Principal
 from app.courses import service as courses_service
 from app.courses.models import Course, live
 from app.courses.service import LOCALES, TOPIC_LABELS, CourseOutline, LessonItem
@@ -27,10 +22,13 @@ from app.i18n import N_, get_locale
 from app.learning import certificates, quiz
 from app.learning import service as learning_service
 from app.learning.models import Cohort, ProgressEvent
+from app.permissions import Capability
+from app.principal import Principal
 from app.routing import Route
-from app.templating import is_partial
 from app.web import flash
-from app.web.htmx import redirect
+from app.web.access import current_principal, require, require_user
+from app.web.htmx import is_partial, redirect
+from app.web.pages import render, today
 
 router = APIRouter(include_in_schema=False, route_class=Route)
 
@@ -44,18 +42,6 @@ COURSE_DONE = flash.register("course-done", N_("You have completed the course! Y
 NOTE_SAVED = flash.register("note-saved", N_("Your reflection is saved. Only you can see it."))
 CERTIFICATE_REVOKED = flash.register("certificate-revoked", N_("The certificate is revoked."), "info")
 NOTE_MAX = 5000
-
-
-def today(request: Request) -> dt.date:
-    return dt.datetime.now(ZoneInfo(request.app.state.settings.timezone)).date()
-
-
-def render(
-    request: Request, name: str, context: dict[str, Any], *, block: str | None = None, status_code: int = 200
-) -> Response:
-    return request.app.state.templates.render(  # type: ignore[no-any-return]
-        request, name, context, block=block, status_code=status_code
-    )
 
 
 def course_row(session: Session, slug: str) -> Course:

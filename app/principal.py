@@ -3,12 +3,26 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-from app.accounts.permissions import Capability, capabilities_of
+from app.permissions import Capability, capabilities_of
 
-if TYPE_CHECKING:
-    from app.accounts.models import User
+
+class Account(Protocol):
+    """What a principal is made from (app.accounts.models.User has it)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def display_name(self) -> str: ...
+    @property
+    def email(self) -> str: ...
+    @property
+    def locale(self) -> str: ...
+    @property
+    def role_names(self) -> frozenset[str]: ...
+    @property
+    def unread_notifications(self) -> int: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,7 +40,7 @@ class Principal:
         return capability in self.capabilities
 
     @classmethod
-    def of(cls, user: User, *, session_id: int = 0) -> Principal:
+    def of(cls, user: Account, *, session_id: int = 0) -> Principal:
         return cls(
             user_id=user.id,
             session_id=session_id,

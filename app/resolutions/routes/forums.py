@@ -11,20 +11,18 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from app.accounts import service as accounts_service
-from app.accounts.deps import require, require_user
 from app.accounts.models import User
-from app.accounts.permissions import Capability
-from app.accounts.principal import Principal
 from app.db import get_session
 from app.discussions import notifications
 from app.discussions import service as discussions
 from app.discussions.access import viewer_for
 from app.discussions.models import Post, Thread
-from app.discussions.pages import render
 from app.errors import NotFound
 from app.forms import FormErrors, clean_line, clean_text, form_fields, form_lists
 from app.i18n import N_, get_locale, gettext
 from app.learning.models import Cohort, Enrolment
+from app.permissions import Capability
+from app.principal import Principal
 from app.resolutions import forums as forum_service
 from app.resolutions import recommendations as recs
 from app.resolutions.access import ForumRole, cohorts_of, forum_for, forums_for, manager_of, role_in
@@ -44,7 +42,9 @@ from app.resolutions.models import (
 from app.resolutions.words import ADDRESSEE_LABELS, DECLINE_LABELS, EVENT_LABELS, STATE_LABELS, THEME_LABELS
 from app.routing import Route
 from app.web import flash
+from app.web.access import require, require_user
 from app.web.htmx import redirect
+from app.web.pages import render
 
 router = APIRouter(include_in_schema=False, route_class=Route)
 discusses = require(Capability.DISCUSS)

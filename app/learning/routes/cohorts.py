@@ -12,9 +12,6 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from app.accounts import service as accounts_service
-from app.accounts.deps import require
-from app.accounts.permissions import Capability
-from app.accounts.principal import Principal
 from app.config import LOCALES
 from app.courses.models import Course, CourseTranslation, live
 from app.db import get_session
@@ -23,8 +20,11 @@ from app.forms import FormErrors, clean_line, form_fields
 from app.i18n import N_, get_locale
 from app.learning import cohorts, roster
 from app.learning.models import Cohort
+from app.permissions import Capability
+from app.principal import Principal
 from app.routing import Route
 from app.web import flash
+from app.web.access import require
 from app.web.htmx import redirect
 
 router = APIRouter(prefix="/cohorts", include_in_schema=False, route_class=Route)

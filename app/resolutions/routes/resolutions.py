@@ -12,14 +12,12 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from app.accounts import service as accounts_service
-from app.accounts.deps import require, require_user
-from app.accounts.permissions import Capability
-from app.accounts.principal import Principal
 from app.config import LOCALES
 from app.db import get_session
-from app.discussions.pages import render
 from app.forms import FormErrors, clean_line, clean_text, form_fields, form_lists
 from app.i18n import N_, get_locale
+from app.permissions import Capability
+from app.principal import Principal
 from app.resolutions import drafting, monitoring
 from app.resolutions.access import ForumRole, forum_for, manager_of
 from app.resolutions.models import (
@@ -37,7 +35,9 @@ from app.resolutions.words import (
 )
 from app.routing import Route
 from app.web import flash
+from app.web.access import require, require_user
 from app.web.htmx import redirect
+from app.web.pages import render
 
 router = APIRouter(prefix="/forums/{forum_id}", include_in_schema=False, route_class=Route)
 discusses = require(Capability.DISCUSS)

@@ -10,7 +10,6 @@ from sqlalchemy.orm import Session
 
 from app.config import LOCALES
 from app.db import get_session
-from app.discussions.pages import render
 from app.errors import NotFound
 from app.i18n import N_, get_locale
 from app.resolutions import drafting, exports, monitoring
@@ -18,6 +17,7 @@ from app.resolutions.access import text_in
 from app.resolutions.models import Resolution, ResolutionItem
 from app.resolutions.words import ADDRESSEE_LABELS, ITEM_STATUS_LABELS, THEME_LABELS
 from app.routing import Route
+from app.web.pages import render
 
 router = APIRouter(prefix="/resolutions", include_in_schema=False, route_class=Route)
 

@@ -7,20 +7,20 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from app.accounts.deps import require
-from app.accounts.permissions import Capability
-from app.accounts.principal import Principal
 from app.db import get_session
 from app.discussions import moderation, places
 from app.discussions import service as discussions
 from app.discussions.access import Viewer, viewer_for
-from app.discussions.pages import render
 from app.forms import FormErrors, clean_line, form_fields
 from app.i18n import N_, get_locale
 from app.learning.models import Cohort
+from app.permissions import Capability
+from app.principal import Principal
 from app.routing import Route
 from app.web import flash
+from app.web.access import require
 from app.web.htmx import redirect, safe_next
+from app.web.pages import render
 
 router = APIRouter(include_in_schema=False, route_class=Route)
 moderates = require(Capability.MODERATE)

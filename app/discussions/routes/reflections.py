@@ -8,9 +8,6 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from app.accounts.deps import require, require_user
-from app.accounts.permissions import Capability
-from app.accounts.principal import Principal
 from app.courses import service as courses_service
 from app.courses.models import Course, Lesson, live
 from app.db import get_session
@@ -21,10 +18,13 @@ from app.discussions.pages import limit_posting
 from app.forms import clean_line, clean_text, form_fields
 from app.i18n import N_, get_locale
 from app.learning import service as learning_service
-from app.learning.routes import today
+from app.permissions import Capability
+from app.principal import Principal
 from app.routing import Route
 from app.web import flash
+from app.web.access import require, require_user
 from app.web.htmx import redirect
+from app.web.pages import today
 
 router = APIRouter(include_in_schema=False, route_class=Route)
 discusses = require(Capability.DISCUSS)

@@ -7,16 +7,16 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from app.accounts import service as accounts_service
-from app.accounts.deps import require
-from app.accounts.permissions import ROLE_LABELS, Capability, Role
-from app.accounts.principal import Principal
 from app.accounts.regions import REGIONS
 from app.db import get_session
 from app.errors import NotFound
 from app.forms import clean_line, form_fields
 from app.i18n import N_
+from app.permissions import ROLE_LABELS, Capability, Role
+from app.principal import Principal
 from app.routing import Route
 from app.web import flash
+from app.web.access import require
 
 router = APIRouter(prefix="/admin", include_in_schema=False, route_class=Route)
 

@@ -7,19 +7,19 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from app.accounts.deps import require_user
-from app.accounts.principal import Principal
 from app.db import get_session
 from app.discussions import notifications, places
 from app.discussions.access import viewer_for
-from app.discussions.pages import render
 from app.errors import DomainError
 from app.forms import clean_line, form_fields
 from app.i18n import N_, get_locale
 from app.learning.models import Cohort
+from app.principal import Principal
 from app.routing import Route
 from app.web import flash
+from app.web.access import require_user
 from app.web.htmx import redirect
+from app.web.pages import render
 
 router = APIRouter(include_in_schema=False, route_class=Route)
 

@@ -11,9 +11,7 @@ from sqlalchemy.orm import Session
 
 from app.accounts import emails, personal_data
 from app.accounts import service as accounts_service
-from app.accounts.deps import current_principal, require_user
 from app.accounts.middleware import SESSION_COOKIE, session_cookie_header
-from app.accounts.principal import Principal
 from app.accounts.ratelimit import (
     LOGIN_PER_ACCOUNT,
     LOGIN_PER_ADDRESS,
@@ -43,8 +41,10 @@ from app.errors import DomainError
 from app.forms import Filled, FormErrors, Invalid, Refused, form
 from app.i18n import LOCALE_NAMES, N_, gettext
 from app.middleware import LOCALE_COOKIE
+from app.principal import Principal
 from app.routing import Route, shows_refusals
 from app.web import flash
+from app.web.access import current_principal, require_user
 from app.web.htmx import safe_next
 
 router = APIRouter(include_in_schema=False, route_class=Route)
