@@ -53,7 +53,7 @@ DEMO_ACCOUNTS = (
         ("learner", "coordinator"),
         "ky",
         "KG-GO",
-    ),  # fmt: skip
+    ),
     DemoAccount("admin@example.org", "demo-admin-pass", "Admin", ("admin",), "en", None),
 )
 

@@ -17,6 +17,7 @@ class InvalidLink(DomainError):
 class LastAdmin(DomainError):
     status_code = 409
     message = N_("This is the only administrator; grant the role to someone else first.")
+    field = "role_admin"
 
 
 class UnknownRole(DomainError):

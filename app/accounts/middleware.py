@@ -110,6 +110,8 @@ class AuthMiddleware:
             return service.find_session(connection, settings=self.settings, token=token)
 
     def _touch(self, principal: Principal) -> None:
-        with self.database.session(write=True) as session:
-            service.touch_session(session, session_id=principal.session_id, user_id=principal.user_id)
-            session.commit()
+        self.database.write_aside(
+            lambda session: service.touch_session(
+                session, session_id=principal.session_id, user_id=principal.user_id
+            )
+        )

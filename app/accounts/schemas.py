@@ -15,8 +15,9 @@ from app.accounts.passwords import password_problem
 from app.accounts.regions import REGIONS
 from app.config import LOCALES
 from app.errors import DomainError
-from app.forms import Form, Line, Refusal, Secret, is_email
+from app.forms import Checkbox, Form, Line, Refusal, Secret, is_email
 from app.i18n import N_
+from app.permissions import Role
 
 NAME_MAX = 60
 
@@ -133,3 +134,15 @@ class NewPasswordForm(Form):
 class LanguageForm(Form):
     locale: Line = ""
     next: Line = "/"
+
+
+class RolesForm(Form):
+    """An administrator's roles form: one checkbox per role; a box not ticked is a role taken away."""
+
+    learner: Checkbox = Field(False, alias="role_learner")
+    trainer: Checkbox = Field(False, alias="role_trainer")
+    coordinator: Checkbox = Field(False, alias="role_coordinator")
+    admin: Checkbox = Field(False, alias="role_admin")
+
+    def roles(self) -> set[Role]:
+        return {role for role in Role if getattr(self, role.value)}

@@ -27,6 +27,7 @@ from app.accounts.models import (
 from app.config import Settings
 from app.db import utcnow
 from app.errors import NotFound
+from app.forms import clean_line
 from app.permissions import Role, capabilities_of
 from app.principal import Principal
 from app.security import hash_token, random_token
@@ -402,7 +403,22 @@ def count_admins(session: Session) -> int:
     )
 
 
+def set_roles(session: Session, *, actor_id: int, user_id: int, roles: set[Role]) -> None:
+    """Give her exactly `roles` (each change logged); the last administrator keeps hers (LastAdmin)."""
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound()
+    actor = session.get(User, actor_id)
+    for role in Role:
+        if role in roles:
+            grant_role(session, actor=actor, user=user, role=role)
+        else:
+            revoke_role(session, actor=actor, user=user, role=role)
+
+
 def list_users(session: Session, *, query: str = "", page: int = 1, per_page: int = 50) -> Page[User]:
+    """Users whose email or display name contains `query` (one line, at most 100 characters)."""
+    query = clean_line(query, 100)
     statement = sa.select(User).order_by(User.id)
     if query:
         pattern = f"%{query.lower().replace('%', '').replace('_', '')}%"

@@ -92,43 +92,46 @@ def structure_of(spec: LessonSpec) -> dict[str, Any]:
 def texts_of(spec: LessonSpec, locale: str) -> dict[str, Any]:
     """The lesson's quiz or scenario texts in one language (only what that language has)."""
     if spec.kind == "quiz":
-        questions: dict[str, Any] = {}
-        for question in spec.questions:
-            options = {}
-            for option in question.options:
-                entry = {
-                    name: text[locale]
-                    for name, text in (("text", option.text), ("feedback", option.feedback))
-                    if locale in text
-                }
-                if entry:
-                    options[option.key] = entry
-            entry_q: dict[str, Any] = {
-                name: text[locale]
-                for name, text in (("prompt", question.prompt), ("explanation", question.explanation))
-                if locale in text
-            }
-            if options:
-                entry_q["options"] = options
-            if entry_q:
-                questions[question.key] = entry_q
-        result: dict[str, Any] = {"questions": questions} if questions else {}
-        if locale in spec.intro:
-            result["intro"] = spec.intro[locale]
-        return result
+        return _quiz_texts(spec, locale)
     if spec.kind == "scenario":
-        steps: dict[str, Any] = {}
-        for step in spec.steps:
-            entry_s: dict[str, Any] = {}
-            if locale in step.text:
-                entry_s["text"] = step.text[locale]
-            choices = {choice.key: choice.label[locale] for choice in step.choices if locale in choice.label}
-            if choices:
-                entry_s["choices"] = choices
-            if entry_s:
-                steps[step.key] = entry_s
-        return {"steps": steps} if steps else {}
+        return _scenario_texts(spec, locale)
     return {}
+
+
+def _in(locale: str, **texts: dict[str, str]) -> dict[str, Any]:
+    """Each named text in `locale`, where it has one."""
+    return {name: text[locale] for name, text in texts.items() if locale in text}
+
+
+def _quiz_texts(spec: LessonSpec, locale: str) -> dict[str, Any]:
+    questions: dict[str, Any] = {}
+    for question in spec.questions:
+        options = {
+            option.key: entry
+            for option in question.options
+            if (entry := _in(locale, text=option.text, feedback=option.feedback))
+        }
+        entry_q = _in(locale, prompt=question.prompt, explanation=question.explanation)
+        if options:
+            entry_q["options"] = options
+        if entry_q:
+            questions[question.key] = entry_q
+    result: dict[str, Any] = {"questions": questions} if questions else {}
+    if locale in spec.intro:
+        result["intro"] = spec.intro[locale]
+    return result
+
+
+def _scenario_texts(spec: LessonSpec, locale: str) -> dict[str, Any]:
+    steps: dict[str, Any] = {}
+    for step in spec.steps:
+        entry = _in(locale, text=step.text)
+        choices = {choice.key: choice.label[locale] for choice in step.choices if locale in choice.label}
+        if choices:
+            entry["choices"] = choices
+        if entry:
+            steps[step.key] = entry
+    return {"steps": steps} if steps else {}
 
 
 def locales_of(spec: LessonSpec) -> list[str]:

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from app.courses import content, translation
 from app.courses.models import Course, Lesson, Module, live
-from app.courses.spec import LessonSpec, MediaFile, Text
+from app.courses.spec import LessonSpec, MediaFile, OptionSpec, QuestionSpec, StepSpec, Text
 from app.errors import NotFound
 
 
@@ -189,46 +189,46 @@ def structured_file(spec: LessonSpec) -> dict[str, Any]:
     if spec.kind == "quiz":
         if spec.intro:
             data["intro"] = _ordered(spec.intro)
-        data["questions"] = []
-        for question in spec.questions:
-            entry: dict[str, Any] = {
-                "id": question.key,
-                "type": question.kind,
-                "prompt": _ordered(question.prompt),
-            }
-            if question.kind == "true_false":
-                entry["answer"] = "true" in question.correct_keys
-                feedback = {
-                    option.key == "true": _ordered(option.feedback)
-                    for option in question.options
-                    if option.feedback
-                }
-                if feedback:
-                    entry["feedback"] = feedback
-            else:
-                entry["options"] = []
-                for option in question.options:
-                    item: dict[str, Any] = {"id": option.key, "text": _ordered(option.text)}
-                    if option.correct:
-                        item["correct"] = True
-                    if option.fixed:
-                        item["fixed"] = True
-                    if option.feedback:
-                        item["feedback"] = _ordered(option.feedback)
-                    entry["options"].append(item)
-            entry["explanation"] = _ordered(question.explanation)
-            data["questions"].append(entry)
+        data["questions"] = [_question_entry(question) for question in spec.questions]
     else:
         data["start"] = spec.start
-        data["steps"] = {}
-        for step in spec.steps:
-            step_entry: dict[str, Any] = {"text": _ordered(step.text)}
-            if step.choices:
-                step_entry["choices"] = [
-                    {"id": choice.key, "label": _ordered(choice.label), "next": choice.next}
-                    for choice in step.choices
-                ]
-            if step.ending:
-                step_entry["ending"] = step.ending
-            data["steps"][step.key] = step_entry
+        data["steps"] = {step.key: _step_entry(step) for step in spec.steps}
     return data
+
+
+def _question_entry(question: QuestionSpec) -> dict[str, Any]:
+    entry: dict[str, Any] = {"id": question.key, "type": question.kind, "prompt": _ordered(question.prompt)}
+    if question.kind == "true_false":
+        entry["answer"] = "true" in question.correct_keys
+        feedback = {
+            option.key == "true": _ordered(option.feedback) for option in question.options if option.feedback
+        }
+        if feedback:
+            entry["feedback"] = feedback
+    else:
+        entry["options"] = [_option_entry(option) for option in question.options]
+    entry["explanation"] = _ordered(question.explanation)
+    return entry
+
+
+def _option_entry(option: OptionSpec) -> dict[str, Any]:
+    item: dict[str, Any] = {"id": option.key, "text": _ordered(option.text)}
+    if option.correct:
+        item["correct"] = True
+    if option.fixed:
+        item["fixed"] = True
+    if option.feedback:
+        item["feedback"] = _ordered(option.feedback)
+    return item
+
+
+def _step_entry(step: StepSpec) -> dict[str, Any]:
+    entry: dict[str, Any] = {"text": _ordered(step.text)}
+    if step.choices:
+        entry["choices"] = [
+            {"id": choice.key, "label": _ordered(choice.label), "next": choice.next}
+            for choice in step.choices
+        ]
+    if step.ending:
+        entry["ending"] = step.ending
+    return entry

@@ -100,6 +100,6 @@ def entries_of(model: GlossaryFile) -> list[Entry]:
             term.ky,
             term.note or "",
             {str(locale): tuple(variants) for locale, variants in term.avoid.items()},
-        )  # fmt: skip
+        )
         for term in model.terms
     ]

@@ -386,6 +386,15 @@ def load_module(directory: Path, position: int, slug: str, source: str, report: 
         slug=slug, position=position, title=as_text(meta.title), summary=as_text(meta.summary)
     )
 
+    lessons = _module_lessons(directory, source, report)
+    if not lessons:
+        report.add(directory, "the module has no lessons")
+    module.lessons = lessons
+    return module
+
+
+def _module_lessons(directory: Path, source: str, report: Report) -> list[LessonSpec]:
+    """The module's lessons by number, each from its files (a reading's one per language)."""
     markdown: dict[tuple[int, str], dict[str, Path]] = defaultdict(dict)
     structured: list[tuple[int, str, str, Path]] = []
     for child in sorted(directory.iterdir()):
@@ -399,17 +408,16 @@ def load_module(directory: Path, position: int, slug: str, source: str, report: 
             report.warn(
                 child, "not a lesson (NN-slug.LANG.md, NN-slug.quiz.yaml, NN-slug.scenario.yaml); ignored"
             )
-
-    lessons: list[LessonSpec] = []
-    for (number, lesson_slug), files in markdown.items():
-        lesson = load_markdown_lesson(number, lesson_slug, files, source, report)
-        if lesson:
-            lessons.append(lesson)
-    for number, lesson_slug, kind, path in structured:
-        lesson = load_structured_lesson(number, lesson_slug, kind, path, source, report)
-        if lesson:
-            lessons.append(lesson)
-    lessons.sort(key=lambda lesson: (lesson.position, lesson.slug))
+    loaded = [
+        load_markdown_lesson(number, lesson_slug, files, source, report)
+        for (number, lesson_slug), files in markdown.items()
+    ] + [
+        load_structured_lesson(number, lesson_slug, kind, path, source, report)
+        for number, lesson_slug, kind, path in structured
+    ]
+    lessons = sorted(
+        (lesson for lesson in loaded if lesson), key=lambda lesson: (lesson.position, lesson.slug)
+    )
     seen: dict[int, str] = {}
     for lesson in lessons:
         if lesson.position in seen and seen[lesson.position] != lesson.slug:
@@ -418,10 +426,7 @@ def load_module(directory: Path, position: int, slug: str, source: str, report: 
                 f"two lessons are numbered {lesson.position}: {seen[lesson.position]} and {lesson.slug}",
             )
         seen[lesson.position] = lesson.slug
-    if not lessons:
-        report.add(directory, "the module has no lessons")
-    module.lessons = lessons
-    return module
+    return lessons
 
 
 def split_front_matter(text: str, path: Path, report: Report) -> tuple[Any, str, int] | None:
@@ -438,21 +443,13 @@ def split_front_matter(text: str, path: Path, report: Report) -> tuple[Any, str,
     return None
 
 
+Parsed = dict[str, tuple[schema.FrontMatter, str, int, Path]]  # locale -> (front matter, body, line, file)
+
+
 def load_markdown_lesson(
     number: int, slug: str, files: dict[str, Path], source: str, report: Report
 ) -> LessonSpec | None:
-    parsed: dict[str, tuple[schema.FrontMatter, str, int, Path]] = {}
-    for locale, path in sorted(files.items()):
-        split = split_front_matter(path.read_text(encoding="utf-8"), path, report)
-        if split is None:
-            continue
-        data, body, body_line = split
-        meta = validate(schema.FrontMatter, data, path, report, line_offset=1) if data is not None else None
-        if meta is None:
-            continue
-        if meta.kind == "reflection" and not meta.prompt:
-            report.add(path, "a reflection needs a prompt: the question it asks", 2)
-        parsed[locale] = (meta, body, body_line, path)
+    parsed = _parse_markdown_files(files, report)
     if not parsed:
         return None
     any_path = next(iter(parsed.values()))[3]
@@ -486,6 +483,27 @@ def load_markdown_lesson(
     )
     if first.translated_from:
         report.add(parsed[source][3], "translated_from belongs in a translation, not in the source file", 2)
+    _check_bodies(lesson, parsed, source, report)
+    return lesson
+
+
+def _parse_markdown_files(files: dict[str, Path], report: Report) -> Parsed:
+    parsed: Parsed = {}
+    for locale, path in sorted(files.items()):
+        split = split_front_matter(path.read_text(encoding="utf-8"), path, report)
+        if split is None:
+            continue
+        data, body, body_line = split
+        meta = validate(schema.FrontMatter, data, path, report, line_offset=1) if data is not None else None
+        if meta is None:
+            continue
+        if meta.kind == "reflection" and not meta.prompt:
+            report.add(path, "a reflection needs a prompt: the question it asks", 2)
+        parsed[locale] = (meta, body, body_line, path)
+    return parsed
+
+
+def _check_bodies(lesson: LessonSpec, parsed: Parsed, source: str, report: Report) -> None:
     for locale, (_meta, body, body_line, path) in parsed.items():
         if not body.strip():
             if locale == source:
@@ -495,7 +513,6 @@ def load_markdown_lesson(
         elif lesson.kind == "reading" and not SOURCES_HEADING.search(body):
             report.warn(path, "no '## Sources' section at the end of the lesson")
         collect_media(body, path, body_line, lesson, report)
-    return lesson
 
 
 def load_structured_lesson(
@@ -549,39 +566,11 @@ def quiz_questions(
         texts[f"{name}.prompt"] = as_text(question.prompt)
         texts[f"{name}.explanation"] = as_text(question.explanation)
         if question.type == "true_false":
-            if question.options is not None:
-                report.add(path, f"{name}: a true_false question takes answer: true|false, not options", line)
-            if question.answer is None:
-                report.add(path, f"{name}: a true_false question needs answer: true or false", line)
+            options = _true_false_options(question, name, path, line, report)
+            if options is None:
                 continue
-            feedback = question.feedback or {}
-            options = [
-                OptionSpec("true", question.answer is True, {}, as_text(feedback.get(True, {}))),
-                OptionSpec("false", question.answer is False, {}, as_text(feedback.get(False, {}))),
-            ]
         else:
-            if question.answer is not None or question.feedback is not None:
-                report.add(path, f"{name}: answer and feedback belong to true_false; use options", line)
-            raw = question.options or []
-            if len(raw) < 2:
-                report.add(path, f"{name}: needs at least two options", line)
-            correct = sum(option.correct for option in raw)
-            if question.type == "single" and correct != 1:
-                if correct == 0:
-                    report.add(path, f"{name}: no option is marked correct: true", line)
-                else:
-                    report.add(
-                        path, f"{name}: a single-choice question needs exactly one correct option", line
-                    )
-            if question.type == "multiple" and correct == 0:
-                report.add(path, f"{name}: no option is marked correct: true", line)
-            if len({option.id for option in raw}) != len(raw):
-                report.add(path, f"{name}: two options share an id", line)
-            options = [
-                OptionSpec(o.id, o.correct, as_text(o.text), as_text(o.feedback), fixed=o.fixed) for o in raw
-            ]
-            for raw_option in raw:
-                texts[f"{name}.options.{raw_option.id}"] = as_text(raw_option.text)
+            options = _choice_options(question, name, path, line, report, texts)
         for option in options:
             if option.feedback:
                 texts[f"{name}.options.{option.key}.feedback"] = option.feedback
@@ -600,6 +589,46 @@ def quiz_questions(
             line_of(data, ("questions",)),
         )
     return questions
+
+
+def _true_false_options(
+    question: schema.QuestionModel, name: str, path: Path, line: int | None, report: Report
+) -> list[OptionSpec] | None:
+    if question.options is not None:
+        report.add(path, f"{name}: a true_false question takes answer: true|false, not options", line)
+    if question.answer is None:
+        report.add(path, f"{name}: a true_false question needs answer: true or false", line)
+        return None
+    feedback = question.feedback or {}
+    return [
+        OptionSpec("true", question.answer is True, {}, as_text(feedback.get(True, {}))),
+        OptionSpec("false", question.answer is False, {}, as_text(feedback.get(False, {}))),
+    ]
+
+
+def _choice_options(
+    question: schema.QuestionModel,
+    name: str,
+    path: Path,
+    line: int | None,
+    report: Report,
+    texts: dict[str, Text],
+) -> list[OptionSpec]:
+    if question.answer is not None or question.feedback is not None:
+        report.add(path, f"{name}: answer and feedback belong to true_false; use options", line)
+    raw = question.options or []
+    if len(raw) < 2:
+        report.add(path, f"{name}: needs at least two options", line)
+    correct = sum(option.correct for option in raw)
+    if correct == 0:
+        report.add(path, f"{name}: no option is marked correct: true", line)
+    elif question.type == "single" and correct != 1:
+        report.add(path, f"{name}: a single-choice question needs exactly one correct option", line)
+    if len({option.id for option in raw}) != len(raw):
+        report.add(path, f"{name}: two options share an id", line)
+    for raw_option in raw:
+        texts[f"{name}.options.{raw_option.id}"] = as_text(raw_option.text)
+    return [OptionSpec(o.id, o.correct, as_text(o.text), as_text(o.feedback), fixed=o.fixed) for o in raw]
 
 
 def keyed_position(questions: list[QuestionSpec]) -> tuple[int, int] | None:

@@ -233,7 +233,7 @@ def outlines(session: Session, courses: list[Course], *, locale: str) -> dict[in
             LessonTranslation.locale,
             LessonTranslation.title,
             LessonTranslation.summary,
-        )  # fmt: skip
+        )
         .join(LessonTranslation, LessonTranslation.lesson_id == Lesson.id)
         .where(Lesson.course_id.in_(ids), live(Lesson), LessonTranslation.locale.in_(wanted))
         .order_by(Lesson.position, Lesson.id)
@@ -261,7 +261,7 @@ def outlines(session: Session, courses: list[Course], *, locale: str) -> dict[in
                 chosen.title,
                 chosen.summary,
                 module_slugs[chosen.module_id],
-            )  # fmt: skip
+            )
         )
     coverage = language_coverage(session, ids)
     result = {}

@@ -129,7 +129,7 @@ def _sync_course(
                     "audience": spec.audience.get(locale, ""),
                 }
                 for locale in spec.title
-            },  # fmt: skip
+            },
         )
     session.flush()
 

@@ -15,7 +15,7 @@ from fastapi.responses import Response
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 
-from app.accounts.models import User
+from app.accounts import service as accounts_service
 from app.accounts.regions import REGIONS
 from app.courses.service import outlines_by_id
 from app.db import get_session
@@ -24,15 +24,14 @@ from app.i18n import N_, get_locale, gettext
 from app.learning import cohorts
 from app.learning.models import Cohort
 from app.memory import release_free_memory
-from app.permissions import Capability
 from app.principal import Principal
 from app.reports import charts, exports
 from app.reports import service as reports
 from app.routing import Route, unit_of_work
-from app.web.access import require
+from app.web.access import CohortViewer
+from app.web.pages import render
 
 router = APIRouter(prefix="/cohorts", include_in_schema=False, route_class=Route)
-views_cohorts = require(Capability.VIEW_COHORTS)
 
 # A cohort's report of 500 learners builds tens of thousands of cells: one at a time per process, the
 # others wait their turn, so that a burst of coordinators cannot take a process past its memory budget.
@@ -50,10 +49,17 @@ class Queue:
         self._tickets = itertools.count()
         self._serving = 0
         self._left: set[int] = set()
+        self._issued = 0
 
     def ticket(self) -> int:
         with self._lock:
+            self._issued += 1
             return next(self._tickets)
+
+    def issued(self) -> int:
+        """How many tickets were ever handed out."""
+        with self._lock:
+            return self._issued
 
     def is_turn(self, ticket: int) -> bool:
         with self._lock:
@@ -100,10 +106,6 @@ def few_at_once(route: Page) -> Page:
     return wrapper  # type: ignore[return-value]
 
 
-def _render(request: Request, name: str, context: dict[str, Any], *, block: str | None = None) -> Response:
-    return request.app.state.templates.render(request, name, context, block=block)  # type: ignore[no-any-return]
-
-
 def _siblings(session: Session, principal: Principal, cohort: Cohort) -> list[Cohort]:
     """Her other cohorts of the same course: where a learner can be moved."""
     return [
@@ -119,7 +121,7 @@ def _days(value: int) -> int:
 
 @router.get("/", name="cohorts")
 def cohort_list(
-    request: Request, principal: Principal = Depends(views_cohorts), session: Session = Depends(get_session)
+    request: Request, principal: CohortViewer, session: Session = Depends(get_session)
 ) -> Response:
     mine = cohorts.cohorts_for(session, principal)
     titles = {
@@ -128,7 +130,7 @@ def cohort_list(
             session, sorted({c.course_id for c in mine}), locale=get_locale()
         ).items()
     }
-    return _render(request, "reports/cohorts.html", {"cohorts": mine, "titles": titles})
+    return render(request, "reports/cohorts.html", {"cohorts": mine, "titles": titles})
 
 
 def _report(
@@ -152,9 +154,9 @@ def _build(session: Session, cohort: Cohort, role: str, inactive_days: int) -> r
 @few_at_once
 def overview(
     request: Request,
+    principal: CohortViewer,
     cohort_id: int,
     days: int = 14,
-    principal: Principal = Depends(views_cohorts),
     session: Session = Depends(get_session),
 ) -> Response:
     cohort, role, report = _report(session, principal, cohort_id, days)
@@ -175,21 +177,27 @@ def overview(
         description=gettext(N_("How many learners have done how much of the course.")),
     )
     context = {
-        "cohort": cohort, "role": role, "report": report, "days": _days(days), "funnel_chart": funnel,
-        "distribution_chart": distribution, "buckets": buckets, "regions": REGIONS,
-    }  # fmt: skip
-    return _render(request, "reports/overview.html", context)
+        "cohort": cohort,
+        "role": role,
+        "report": report,
+        "days": _days(days),
+        "funnel_chart": funnel,
+        "distribution_chart": distribution,
+        "buckets": buckets,
+        "regions": REGIONS,
+    }
+    return render(request, "reports/overview.html", context)
 
 
 @router.get("/{cohort_id}/matrix", name="cohort_matrix")
 @few_at_once
 def matrix(
     request: Request,
+    principal: CohortViewer,
     cohort_id: int,
     sort: str = "name",
     region: str = "",
     state: str = "",
-    principal: Principal = Depends(views_cohorts),
     session: Session = Depends(get_session),
 ) -> Response:
     cohort, role, report = _report(session, principal, cohort_id)
@@ -198,36 +206,48 @@ def matrix(
     region = region if region in REGIONS or region == "none" else ""
     rows = reports.filtered(report, region=region, state=state, sort=sort)
     context = {
-        "cohort": cohort, "role": role, "report": report, "rows": rows, "sort": sort, "region": region,
-        "state": state, "regions": REGIONS, "states": reports.STATES,
+        "cohort": cohort,
+        "role": role,
+        "report": report,
+        "rows": rows,
+        "sort": sort,
+        "region": region,
+        "state": state,
+        "regions": REGIONS,
+        "states": reports.STATES,
         "header": reports.lesson_header(report.course),
         "cells_html": cells_html,
         "lesson_ids": [lesson.id for lesson in report.course.lessons()],
-    }  # fmt: skip
-    return _render(request, "reports/matrix.html", context, block="matrix_table")
+    }
+    return render(request, "reports/matrix.html", context, block="matrix_table")
 
 
 @router.get("/{cohort_id}/learners/{user_id}", name="cohort_learner")
 @few_at_once
 def learner(
     request: Request,
+    principal: CohortViewer,
     cohort_id: int,
     user_id: int,
-    principal: Principal = Depends(views_cohorts),
     session: Session = Depends(get_session),
 ) -> Response:
     cohort, role, report = _report(session, principal, cohort_id)
     row = next((row for row in report.rows if row.user_id == user_id), None)
     if row is None:
         raise NotFound()
-    user = session.get(User, user_id)
+    user = accounts_service.get_user(session, user_id)
     entries = reports.timeline(session, user_id=user_id, course_id=cohort.course_id, locale=get_locale())
     context = {
-        "cohort": cohort, "role": role, "report": report, "row": row, "user": user, "entries": entries,
+        "cohort": cohort,
+        "role": role,
+        "report": report,
+        "row": row,
+        "user": user,
+        "entries": entries,
         "regions": REGIONS,
         "move_choices": [(str(other.id), other.name) for other in _siblings(session, principal, cohort)],
-    }  # fmt: skip
-    return _render(request, "reports/learner.html", context)
+    }
+    return render(request, "reports/learner.html", context)
 
 
 CELL_CLASS = {"done": "d", "started": "s", "failed": "f"}
@@ -263,10 +283,10 @@ FORMATS = {
 @few_at_once
 def export(
     request: Request,
+    principal: CohortViewer,
     cohort_id: int,
     kind: str,
     fmt: str,
-    principal: Principal = Depends(views_cohorts),
     session: Session = Depends(get_session),
 ) -> Response:
     if kind not in ("matrix", "summary") or fmt not in FORMATS:

@@ -110,7 +110,7 @@ def cohort_report(
             LessonProgress.status,
             LessonProgress.failed_attempts,
             LessonProgress.best_score,
-        ).join(Enrolment, in_cohort)  # fmt: skip
+        ).join(Enrolment, in_cohort)
     ).all()
     last_activity = dict(
         session.execute(
@@ -131,6 +131,37 @@ def cohort_report(
             region=user.region, status=enrolment.status, enrolled_at=enrolment.enrolled_at,
             completed_at=enrolment.completed_at, last_activity=None,
         )  # fmt: skip
+    _fill_cells(rows, progress, quizzes)
+    for user_id, when in last_activity.items():
+        if user_id in rows and when is not None:
+            rows[user_id].last_activity = when if when.tzinfo else when.replace(tzinfo=dt.UTC)
+    for row in rows.values():
+        row.done = sum(1 for lesson in required if _done(row.cells.get(lesson.id)))
+        row.percent = round(100 * row.done / len(required)) if required else 0
+
+    learners = list(rows.values())
+    active_since = now - dt.timedelta(days=ACTIVE_DAYS)
+    inactive_since = now - dt.timedelta(days=inactive_days)
+    scores = [score for row in learners for score in row.quiz_scores]
+    distribution = [0] * 5
+    for row in learners:
+        distribution[min(row.percent // 20, 4)] += 1
+    return CohortReport(
+        cohort=cohort,
+        course=outline,
+        rows=learners,
+        enrolled=len(learners),
+        active=sum(1 for row in learners if row.last_activity and row.last_activity >= active_since),
+        completed=sum(1 for row in learners if row.completed_at),
+        average_quiz=round(sum(scores) / len(scores)) if scores else None,
+        funnel=_funnel(outline, learners),
+        at_risk=_at_risk(learners, inactive_since),
+        distribution=distribution,
+    )
+
+
+def _fill_cells(rows: dict[int, LearnerRow], progress: Any, quizzes: set[int]) -> None:
+    """Each learner's cells from the progress rows (user, lesson, status, failed attempts, best score)."""
     for user_id, lesson_id, status, failed_attempts, best_score in progress:
         row = rows.get(user_id)
         if row is None:
@@ -144,17 +175,10 @@ def cohort_report(
             row.quiz_scores.append(best_score)
         if status != "completed" and failed_attempts >= FAILED_TWICE:
             row.failed_twice = True
-    for user_id, when in last_activity.items():
-        if user_id in rows and when is not None:
-            rows[user_id].last_activity = when if when.tzinfo else when.replace(tzinfo=dt.UTC)
-    for row in rows.values():
-        row.done = sum(1 for lesson in required if _done(row.cells.get(lesson.id)))
-        row.percent = round(100 * row.done / len(required)) if required else 0
 
-    learners = list(rows.values())
-    active_since = now - dt.timedelta(days=ACTIVE_DAYS)
-    inactive_since = now - dt.timedelta(days=inactive_days)
-    scores = [score for row in learners for score in row.quiz_scores]
+
+def _at_risk(learners: list[LearnerRow], inactive_since: dt.datetime) -> list[tuple[LearnerRow, list[str]]]:
+    """Who has not finished and has been away since `inactive_since`, or failed a quiz twice."""
     at_risk = []
     for row in learners:
         if row.completed_at:
@@ -166,21 +190,7 @@ def cohort_report(
             reasons.append("failed")
         if reasons:
             at_risk.append((row, reasons))
-    distribution = [0] * 5
-    for row in learners:
-        distribution[min(row.percent // 20, 4)] += 1
-    return CohortReport(
-        cohort=cohort,
-        course=outline,
-        rows=learners,
-        enrolled=len(learners),
-        active=sum(1 for row in learners if row.last_activity and row.last_activity >= active_since),
-        completed=sum(1 for row in learners if row.completed_at),
-        average_quiz=round(sum(scores) / len(scores)) if scores else None,
-        funnel=_funnel(outline, learners),
-        at_risk=at_risk,
-        distribution=distribution,
-    )
+    return at_risk
 
 
 def _done(cell: Cell | None) -> bool:
@@ -265,7 +275,7 @@ def timeline(
                 lesson_kind=kind,
                 score=data.get("score"),
                 passed=data.get("passed"),
-            )  # fmt: skip
+            )
         )
     return entries
 

@@ -45,8 +45,12 @@ class TestAdminRoles:
         page = f"/admin/users/{admin.id}"
         response = post(client, f"{page}/roles", {"role_learner": "on"}, token_from=page)
         assert response.status_code == 409
+        # Back on her user page, the reason beside the administrator's box, which is still ticked.
+        assert 'id="error-role_admin"' in response.text and 'href="#field-role_admin"' in response.text
+        assert 'name="role_admin" checked' in response.text
         assert session.get(User, admin.id).role_names == {"admin"}  # type: ignore[union-attr]
-        assert session.scalar(sa.select(sa.func.count()).select_from(AuditEvent)) == 0  # nothing half-done
+        # The learner role granted before the refusal is rolled back with it: nothing half-done.
+        assert session.scalar(sa.select(sa.func.count()).select_from(AuditEvent)) == 0
 
     def test_user_list_and_search(self, client: TestClient, session: Session, settings: Settings) -> None:
         admin = create_user(session, settings, roles=("admin",))
