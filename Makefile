@@ -77,11 +77,12 @@ $(AXE):
 	  && cp package/axe.min.js package/LICENSE $(CURDIR)/$(dir $(AXE)) \
 	  || echo "note: could not fetch axe-core with npm; the accessibility checks will be skipped"
 
-check: lint types layers  ## ruff, mypy, hadolint, the layers (import-linter) and the structure rules
+check: lint types layers  ## ruff, codespell, mypy, hadolint, the layers (import-linter) and the structure rules
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/codespell
 	$(BIN)/hadolint Dockerfile
 
 fmt: $(VENV)/.installed-dev  ## format and autofix

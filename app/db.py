@@ -328,8 +328,8 @@ def commit(session: Session) -> None:
 
 
 async def get_session(request: Request) -> AsyncIterator[Session]:
-    """The request's session. Routes commit once, just before they render or redirect; whatever is
-    not committed is rolled back when the session closes.
+    """The request's session: its one unit of work. The route's turn commits it when the route
+    returned and rolls it back when it raised (app/routing.py); services only add and flush.
 
     Async, so that opening it costs no trip to a worker thread (a session connects only when first
     used, in the route's turn of the worker threads, which closes it before the turn ends:

@@ -31,6 +31,10 @@ class DomainError(Exception):
     location: str | None = None  # where a browser's GET is sent instead of an error page (e.g. sign-in)
     headers: dict[str, str] | None = None
     field: str = ""  # on a form's page, the field the message belongs beside ("": the form as a whole)
+    # A rule about what she sent (409, 413, 422, 429: yes; 401, 403, 404: no), so that a form's page shows
+    # it beside her input (app.routing.shows_refusals). A 403 about what she wrote rather than who she
+    # is (a thread locked while she wrote) says `refusable = True`.
+    refusable: bool | None = None
 
     def __init__(
         self,

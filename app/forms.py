@@ -9,15 +9,18 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from typing import Annotated, Any, TypeVar, get_origin
+from typing import Annotated, Any, ClassVar, TypeVar, get_origin
 
 from fastapi import Depends
-from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 from sqlalchemy.orm import Session
 from starlette.requests import Request
 
 from app.errors import DomainError
 from app.i18n import N_, gettext
+
+MAX_ID = 2_147_483_647  # the largest id a row can have (PostgreSQL's integer): past it, nothing exists
+RowId = Annotated[int, Field(ge=1, le=MAX_ID)]  # an id in a body: a whole number a row can have
 
 _CONTROL_LINE = re.compile(r"[\x00-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 _CONTROL_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069\ufeff]")
@@ -126,6 +129,8 @@ class Form(BaseModel):
     """A posted form. Fields it does not name (csrf_token, the htmx extras) are ignored."""
 
     model_config = ConfigDict(extra="ignore", populate_by_name=True, validate_default=True)
+    # Fields named by the data rather than by the model (a quiz's q-<question>), sent once per value.
+    list_prefixes: ClassVar[tuple[str, ...]] = ()
 
 
 F = TypeVar("F", bound=Form)
@@ -135,6 +140,8 @@ _MESSAGES = {
     "missing": N_("Please fill this in."),
     "string_too_short": N_("Please fill this in."),
     "string_too_long": N_("At most %(max)s characters."),
+    "too_short": N_("Please fill this in."),
+    "too_long": N_("At most %(max)s characters."),
     "int_parsing": N_("Give whole numbers."),
     "int_type": N_("Give whole numbers."),
     "literal_error": N_("Choose one of the options in the list."),
@@ -208,13 +215,15 @@ def form(model: type[F]) -> Any:
         if get_origin(field.annotation) is list
     }
 
+    prefixes = model.list_prefixes if issubclass(model, Form) else ()
+
     async def parse(request: Request) -> F | Invalid:
         posted = await request.form()
         values: dict[str, Any] = {}
         for name, value in posted.multi_items():
             if not isinstance(value, str):
                 continue
-            if name in lists:
+            if name in lists or (prefixes and name.startswith(prefixes)):
                 values.setdefault(name, []).append(value)
             else:
                 values.setdefault(name, value)

@@ -40,6 +40,7 @@ from app.serving import guard_stop
 from app.staticfiles import STATIC_DIR, StaticAssets
 from app.web import routes as web_routes
 from app.web.access import csrf_protect, current_principal
+from app.web.openapi import document_errors
 from app.web.templating import Templates
 
 MAX_BODY_BYTES = 2 * 1024 * 1024  # forms and JSON; uploads set their own limit
@@ -123,6 +124,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
 
     for router in ROUTERS:
         app.include_router(router)
+    document_errors(app)
     errors.install(app)
 
     # Added innermost first: a request meets them in the reverse order.

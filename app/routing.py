@@ -73,6 +73,11 @@ RefusalPage = Callable[[Refused], Response]
 REFUSABLE = frozenset({400, 409, 413, 422, 429})  # a rule said no to what she sent; not "who are you"
 
 
+def refusable(exc: DomainError) -> bool:
+    """Whether a form's page shows this refusal beside her input (else the error page)."""
+    return exc.refusable if exc.refusable is not None else exc.status_code in REFUSABLE
+
+
 def shows_refusals(page: RefusalPage) -> Callable[[T], T]:
     """Mark a form's route: when its form is refused, `page(refused)` shows the form again."""
 
@@ -98,7 +103,7 @@ def unit_of_work(function: Callable[..., T], kwargs: dict[str, Any], request: Re
             try:
                 result = function(**kwargs)
             except DomainError as exc:
-                if page is None or exc.status_code not in REFUSABLE:
+                if page is None or not refusable(exc):
                     raise
                 for session in sessions:
                     session.rollback()

@@ -111,6 +111,7 @@ def limited(*rules: Limit, by: Subject, form: Any = None) -> Any:
         return Invalid(errors, RateLimited.status_code)
 
     check.__name__ = "limited_" + "_".join(rule.name.replace("-", "_") for rule in rules)
+    check.academy_responses = (429,)  # type: ignore[attr-defined]  # for the API's document
     return Depends(check)
 
 

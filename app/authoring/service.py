@@ -4,15 +4,22 @@ word-level diffs, restore, the media library and the zip round trip.
 A lesson is published exactly as `academy courses sync` would publish the same files: the draft is
 written out in the course format to a temporary folder and read back by the same loader, so the browser
 and the files obey one set of rules.
+
+The functions at the end are what a trainer does, one for each of the editor's routes (which parse the
+form, call one of them, and render or redirect). Like the rest they add and flush, and never commit: the
+request's unit of work does (app/routing.py), or rolls everything back when one of them refuses.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import hashlib
 import io
 import re
 import tempfile
 import zipfile
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,8 +28,23 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
+from app.accounts import service as accounts_service
 from app.accounts.models import User
+from app.authoring.exceptions import (
+    BadKind,
+    BadSlug,
+    BrokenLink,
+    EditConflict,
+    NoSuchTrainer,
+    NotYourCourse,
+    PublishProblems,
+    SlugTaken,
+    StructureProblems,
+    UploadRefused,
+    UploadTooLarge,
+)
 from app.authoring.models import CourseMedia, CourseStaff, LessonDraft
+from app.authoring.schemas import KINDS, draft_texts, parse_structure, structure_yaml
 from app.courses import content, export, glossary, loader, sync
 from app.courses.models import (
     Course,
@@ -34,49 +56,18 @@ from app.courses.models import (
     ModuleTranslation,
     Revision,
 )
+from app.courses.service import TOPIC_LABELS
 from app.courses.spec import SLUG, LessonSpec
 from app.db import utcnow
-from app.errors import Conflict, DomainError, Forbidden, NotFound
-from app.i18n import N_
-from app.markdown import iter_inline, parse
+from app.errors import NotFound
+from app.markdown import iter_inline, parse, render
 from app.permissions import Capability
 from app.principal import Principal
 from app.textdiff import word_diff
 
 LOCALES = ("en", "ru", "ky")
 MAX_UPLOAD_BYTES = loader.MAX_MEDIA_BYTES
-
-
-class NotYourCourse(Forbidden):
-    message = N_("You are not one of this course's authors.")
-
-
-class SlugTaken(Conflict):
-    message = N_("This short name is already used here; choose another.")
-
-
-class BadSlug(DomainError):
-    status_code = 422
-    message = N_("Use lower-case Latin letters, digits and hyphens, like gender-budgeting.")
-
-
-class UploadRefused(DomainError):
-    status_code = 422
-    message = N_("Only PNG, JPEG, GIF and WebP images and PDF files of up to 2 MB can be uploaded.")
-
-
-@dataclass
-class EditConflict(Exception):
-    """Someone saved the draft after this form was opened."""
-
-    theirs: dict[str, Any]
-    their_version: int
-    by: str
-
-
-@dataclass
-class PublishProblems(Exception):
-    problems: list[str]
+TABS = (*LOCALES, "settings", "history")
 
 
 # Who may edit ------------------------------------------------------------------------------------------
@@ -122,6 +113,18 @@ def lesson_for_editing(session: Session, principal: Principal, lesson_id: int) -
     return course, lesson
 
 
+def module_for_editing(session: Session, principal: Principal, module_id: int) -> tuple[Course, Module]:
+    module = session.scalars(
+        sa.select(Module).where(Module.id == module_id).options(selectinload(Module.translations))
+    ).one_or_none()
+    if module is None:
+        raise NotFound()
+    course = session.get(Course, module.course_id)
+    if course is None or not can_edit(session, principal, course):
+        raise NotYourCourse()
+    return course, module
+
+
 def staff_of(session: Session, course: Course) -> list[tuple[CourseStaff, User]]:
     return list(
         session.execute(
@@ -148,7 +151,9 @@ def _check_slug(slug: str) -> str:
     return slug
 
 
-def create_course(session: Session, *, user: User, slug: str, title: str, locale: str) -> Course:
+def create_course(session: Session, principal: Principal, *, slug: str, title: str, locale: str) -> Course:
+    """A new course, hidden until published, with her as its owner."""
+    user = accounts_service.user_of(session, principal)
     _check_slug(slug)
     if session.scalar(sa.select(Course.id).where(Course.slug == slug)) is not None:
         raise SlugTaken()
@@ -303,8 +308,8 @@ def add_lesson(
 ) -> Lesson:
     """A new lesson exists only as a draft until it is published."""
     _check_slug(slug)
-    if kind not in ("reading", "reflection", "quiz", "scenario"):
-        raise BadSlug()
+    if kind not in KINDS:
+        raise BadKind()
     if (
         session.scalar(sa.select(Lesson.id).where(Lesson.course_id == course.id, Lesson.slug == slug))
         is not None
@@ -314,9 +319,16 @@ def add_lesson(
         session.scalar(sa.select(sa.func.max(Lesson.position)).where(Lesson.module_id == module.id)) or 0
     ) + 1
     lesson = Lesson(
-        course_id=course.id, module_id=module.id, slug=slug, kind=kind, position=position,
-        estimated_minutes=10, required=True, structure={}, translations=[],
-    )  # fmt: skip
+        course_id=course.id,
+        module_id=module.id,
+        slug=slug,
+        kind=kind,
+        position=position,
+        estimated_minutes=10,
+        required=True,
+        structure={},
+        translations=[],
+    )
     session.add(lesson)
     session.flush()
     structure = {"quiz": QUIZ_TEMPLATE, "scenario": SCENARIO_TEMPLATE}.get(kind, {})
@@ -368,40 +380,55 @@ def save_draft(
 ) -> int:
     """Store the draft if nobody saved it since `expected_version`; the new version, or EditConflict."""
     if expected_version == 0:
-        try:
-            with session.begin_nested():
-                session.add(
-                    LessonDraft(
-                        lesson_id=lesson.id,
-                        data=data,
-                        version=1,
-                        updated_by_id=user.id,
-                        updated_by_label=user.display_name,
-                    )  # fmt: skip
-                )
-                session.flush()
-            return 1
-        except IntegrityError:
-            pass  # someone made a draft of it meanwhile
+        saved = _first_draft(session, lesson, user=user, data=data)
     else:
-        updated = session.execute(
-            sa.update(LessonDraft)
-            .where(LessonDraft.lesson_id == lesson.id, LessonDraft.version == expected_version)
-            .values(
-                data=data,
-                version=LessonDraft.version + 1,
-                updated_by_id=user.id,
-                updated_by_label=user.display_name,
-                updated_at=utcnow(),
-            )  # fmt: skip
+        saved = _next_draft(session, lesson, user=user, expected_version=expected_version, data=data)
+    if saved is None:
+        raise _conflict(session, lesson)
+    return saved
+
+
+def _first_draft(session: Session, lesson: Lesson, *, user: User, data: dict[str, Any]) -> int | None:
+    """Version 1 of a lesson's draft, or None if someone made a draft of it meanwhile."""
+    draft = LessonDraft(
+        lesson_id=lesson.id, data=data, version=1, updated_by_id=user.id, updated_by_label=user.display_name
+    )
+    try:
+        with session.begin_nested():
+            session.add(draft)
+            session.flush()
+    except IntegrityError:
+        return None
+    return 1
+
+
+def _next_draft(
+    session: Session, lesson: Lesson, *, user: User, expected_version: int, data: dict[str, Any]
+) -> int | None:
+    """The draft's next version, or None if it is no longer at `expected_version`."""
+    updated = session.execute(
+        sa.update(LessonDraft)
+        .where(LessonDraft.lesson_id == lesson.id, LessonDraft.version == expected_version)
+        .values(
+            data=data,
+            version=LessonDraft.version + 1,
+            updated_by_id=user.id,
+            updated_by_label=user.display_name,
+            updated_at=utcnow(),
         )
-        if getattr(updated, "rowcount", 0):
-            session.expire_all()
-            return expected_version + 1
+    )
+    if not getattr(updated, "rowcount", 0):
+        return None
+    session.expire_all()
+    return expected_version + 1
+
+
+def _conflict(session: Session, lesson: Lesson) -> EditConflict:
+    """The draft as someone else left it: theirs, to show beside hers."""
     current = session.get(LessonDraft, lesson.id, populate_existing=True)
     if current is None:  # published (and its draft removed) meanwhile
-        raise EditConflict(published_snapshot(session, lesson), 0, "")
-    raise EditConflict(current.data, current.version, current.updated_by_label)
+        return EditConflict(published_snapshot(session, lesson), 0, "")
+    return EditConflict(current.data, current.version, current.updated_by_label)
 
 
 def discard_draft(session: Session, lesson: Lesson) -> None:
@@ -546,17 +573,34 @@ def check(
                 report.add(
                     module_dir / name, f"{name} is not in this course's media library: upload it first"
                 )
-        slugs = set(session.scalars(sa.select(Lesson.slug).where(Lesson.course_id == course.id)))
-        modules = set(session.scalars(sa.select(Module.slug).where(Module.course_id == course.id)))
-        for row in data.get("translations", {}).values():
-            for text in [row.get("body", "")] + _strings(row.get("texts", {})):
-                for token, _line in iter_inline(parse(text or "")):
-                    target = str(token.attrGet("href") or "") if token.type == "link_open" else ""
-                    kind, _sep, slug = target.partition(":")
-                    if (kind == "lesson" and slug not in slugs) or (kind == "module" and slug not in modules):
-                        report.add(module_dir, f"the link {target} leads nowhere in this course")
+        texts = [
+            text
+            for row in data.get("translations", {}).values()
+            for text in [row.get("body", "")] + _strings(row.get("texts", {}))
+        ]
+        for target in broken_links(session, course, texts):
+            report.add(module_dir, f"the link {target} leads nowhere in this course")
         problems = [_explain(problem) for problem in report.errors]
     return (checked if not problems else None), problems
+
+
+def _inner_links(text: str) -> Iterator[str]:
+    """The links of a Markdown text to a lesson or a module of the course (lesson:slug, module:slug)."""
+    for token, _line in iter_inline(parse(text or "")):
+        target = str(token.attrGet("href") or "") if token.type == "link_open" else ""
+        if target.partition(":")[0] in ("lesson", "module"):
+            yield target
+
+
+def broken_links(session: Session, course: Course, texts: list[str]) -> list[str]:
+    """The links of these texts to a lesson or a module the course does not have."""
+    targets = [target for text in texts for target in _inner_links(text)]
+    if not targets:
+        return []
+    lessons = set(session.scalars(sa.select(Lesson.slug).where(Lesson.course_id == course.id)))
+    modules = set(session.scalars(sa.select(Module.slug).where(Module.course_id == course.id)))
+    known = {"lesson": lessons, "module": modules}
+    return [target for target in targets if target.partition(":")[2] not in known[target.partition(":")[0]]]
 
 
 def _explain(problem: loader.Problem) -> str:
@@ -662,9 +706,9 @@ NAME = re.compile(r"[^a-z0-9.-]+")
 
 def upload(session: Session, course: Course, *, filename: str, data: bytes, media_dir: Path) -> CourseMedia:
     """Check the file by its content (not its name), store it under its SHA-256, add it to the library."""
-    import hashlib
-
-    if not data or len(data) > MAX_UPLOAD_BYTES:
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise UploadTooLarge()
+    if not data:
         raise UploadRefused()
     kind = _sniff(data)
     if kind is None:
@@ -770,3 +814,351 @@ def title_of(rows: list[Any], locale: str, source: str) -> str:
         if candidate in by_locale and by_locale[candidate].title:
             return str(by_locale[candidate].title)
     return ""
+
+
+# What the trainer does, one function for each (the routes call these) -------------------------------------
+
+
+def _language(locale: str, default: str) -> str:
+    return locale if locale in LOCALES else default
+
+
+@dataclass
+class CourseEditor:
+    """The course's page in the editor, in one language (`lang`)."""
+
+    course: Course
+    lang: str
+    texts: dict[str, CourseTranslation]
+    overview: Overview
+    library: list[tuple[CourseMedia, Media]]
+    staff: list[tuple[CourseStaff, User]]
+
+    @property
+    def source(self) -> CourseTranslation | None:
+        return self.texts.get(self.course.source_language)
+
+
+def course_editor(
+    session: Session,
+    principal: Principal,
+    *,
+    slug: str | None = None,
+    module_id: int | None = None,
+    lang: str = "",
+) -> CourseEditor:
+    """The course's page in the editor: the course named by `slug`, or the one `module_id` is in."""
+    if slug is None:
+        slug = module_for_editing(session, principal, module_id or 0)[0].slug
+    course = course_for_editing(session, principal, slug)
+    lang = _language(lang, course.source_language)
+    return CourseEditor(
+        course=course,
+        lang=lang,
+        texts={row.locale: row for row in course.translations},
+        overview=overview(session, course, locale=lang),
+        library=library(session, course),
+        staff=staff_of(session, course),
+    )
+
+
+def save_course_texts(
+    session: Session, principal: Principal, *, slug: str, lang: str, title: str, summary: str, audience: str
+) -> str:
+    """Her course's title and descriptions in one language (the course's own if she names none); that
+    language."""
+    course = course_for_editing(session, principal, slug)
+    locale = _language(lang, course.source_language)
+    set_course_texts(session, course, locale=locale, title=title, summary=summary, audience=audience)
+    return locale
+
+
+def save_course_settings(
+    session: Session,
+    principal: Principal,
+    *,
+    slug: str,
+    hours: float,
+    pass_mark: int,
+    topics: list[str],
+    licence: str,
+    authors: list[str],
+    open_enrolment: bool,
+) -> None:
+    course = course_for_editing(session, principal, slug)
+    course.estimated_hours, course.pass_mark = hours, pass_mark
+    course.topics = [topic for topic in topics if topic in TOPIC_LABELS]
+    course.licence = licence or course.licence
+    course.authors = authors
+    course.open_enrolment = open_enrolment
+    session.flush()
+
+
+def publish_course(session: Session, principal: Principal, *, slug: str) -> None:
+    course = course_for_editing(session, principal, slug)
+    course.published_at = course.published_at or utcnow()
+    session.flush()
+
+
+def add_trainer(session: Session, principal: Principal, *, slug: str, email: str) -> None:
+    """Another trainer (or an admin) becomes an editor of the course, recorded in the audit log."""
+    course = course_for_editing(session, principal, slug)
+    user = accounts_service.get_user_by_email(session, email)
+    if user is None or not ({"trainer", "admin"} & user.role_names):
+        raise NoSuchTrainer()
+    add_staff(session, course, user)
+    accounts_service.record(
+        session,
+        actor=accounts_service.user_of(session, principal),
+        action="course.staff_add",
+        target=user,
+        detail=slug,
+    )
+
+
+def export_zip(session: Session, principal: Principal, *, slug: str, media_dir: Path) -> bytes:
+    return course_zip(session, course_for_editing(session, principal, slug), media_dir=media_dir)
+
+
+def upload_media(
+    session: Session, principal: Principal, *, slug: str, filename: str, data: bytes, media_dir: Path
+) -> CourseMedia:
+    course = course_for_editing(session, principal, slug)
+    return upload(session, course, filename=filename, data=data, media_dir=media_dir)
+
+
+def create_module(
+    session: Session, principal: Principal, *, slug: str, module_slug: str, title: str
+) -> Module:
+    course = course_for_editing(session, principal, slug)
+    return add_module(session, course, slug=module_slug, title=title, locale=course.source_language)
+
+
+def save_module_texts(
+    session: Session, principal: Principal, *, module_id: int, lang: str, title: str, summary: str
+) -> tuple[Course, Module, str]:
+    """Her module's title and summary in one language; the course, the module and that language."""
+    course, module = module_for_editing(session, principal, module_id)
+    locale = _language(lang, course.source_language)
+    set_module_texts(session, module, locale=locale, title=title, summary=summary)
+    return course, module, locale
+
+
+def move_module(session: Session, principal: Principal, *, module_id: int, step: int) -> Course:
+    course, module = module_for_editing(session, principal, module_id)
+    move(session, module, step)
+    return course
+
+
+def create_lesson(
+    session: Session, principal: Principal, *, module_id: int, slug: str, kind: str, title: str
+) -> Lesson:
+    course, module = module_for_editing(session, principal, module_id)
+    user = accounts_service.user_of(session, principal)
+    return add_lesson(
+        session, course, module, slug=slug, kind=kind, title=title, locale=course.source_language, user=user
+    )
+
+
+def move_lesson(session: Session, principal: Principal, *, lesson_id: int, step: int) -> Course:
+    course, lesson = lesson_for_editing(session, principal, lesson_id)
+    move(session, lesson, step)
+    return course
+
+
+# The lesson editor -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class LessonEditor:
+    """Everything the lesson editor shows on one tab: a language, the settings or the history."""
+
+    course: Course
+    lesson: Lesson
+    draft: Draft  # what the form was opened on (its version goes back with the form)
+    data: dict[str, Any]  # the draft as the form shows it: with what she typed, when she is shown it again
+    tab: str
+    states: dict[str, str] = field(default_factory=dict)
+    glossary: list[GlossaryTerm] = field(default_factory=list)
+    library: list[tuple[CourseMedia, Media]] = field(default_factory=list)
+    revisions: list[Revision] = field(default_factory=list)
+    diffs: dict[int, list[FieldDiff]] = field(default_factory=dict)
+    structure_yaml: str = ""
+    preview: str | None = None  # the body as learners will see it
+    problems: list[str] = field(default_factory=list)  # why it cannot be published
+    conflict: dict[str, Any] | None = None  # someone else's save: {"theirs": their texts, "by": who}
+
+    @property
+    def source_language(self) -> str:
+        return self.course.source_language
+
+    def translation(self, locale: str) -> dict[str, Any]:
+        row: dict[str, Any] = self.data.get("translations", {}).get(locale, {})
+        return row
+
+
+def lesson_editor(
+    session: Session,
+    principal: Principal,
+    *,
+    lesson_id: int,
+    tab: str = "",
+    texts: Mapping[str, str] | None = None,
+    version: int | None = None,
+    conflict: bool = False,
+    preview: bool = False,
+    media_dir: Path | None = None,
+) -> LessonEditor:
+    """The editor on `tab` (the source language's by default). Shown again after a refusal: `texts`, what
+    she typed in the tab's language; `version`, the draft's version her form was opened on (else the
+    current one); `conflict`, someone saved after she opened it (theirs is the current draft);
+    `media_dir`, her draft could not be published (the checker's problems are shown)."""
+    course, lesson = lesson_for_editing(session, principal, lesson_id)
+    draft = draft_of(session, lesson)
+    tab = tab if tab in (TABS if texts is None else LOCALES) else course.source_language
+    data = draft.data if texts is None else _with_typed(session, course, lesson, draft.data, tab, texts)
+    editor = LessonEditor(
+        course=course,
+        lesson=lesson,
+        draft=draft if version is None else dataclasses.replace(draft, version=version),
+        data=data,
+        tab=tab,
+        states=translation_state(draft.data, course.source_language),  # as saved, not as she typed
+        library=library(session, course),
+    )
+    _tab_contents(session, editor)
+    if preview:
+        editor.preview = _preview_of(course, data, tab)
+    if conflict:
+        theirs = draft.data.get("translations", {}).get(tab, {}) if texts is not None else {}
+        editor.conflict = {"theirs": theirs, "by": draft.updated_by}
+    if media_dir is not None:
+        editor.problems = check(session, course, lesson, draft.data, media_dir=media_dir)[1]
+    return editor
+
+
+def _tab_contents(session: Session, editor: LessonEditor) -> None:
+    source, data = editor.course.source_language, editor.data
+    if editor.tab in LOCALES and editor.tab != source:
+        editor.glossary = glossary_for(session, data, source)
+    if editor.lesson.kind in ("quiz", "scenario"):
+        editor.structure_yaml = structure_yaml(editor.lesson.kind, data.get("structure", {}))
+    if editor.tab == "history":
+        revisions = history(session, editor.lesson)
+        editor.revisions = revisions
+        for index, revision in enumerate(revisions):
+            older = revisions[index + 1].data if index + 1 < len(revisions) else None
+            editor.diffs[revision.number] = diff(older, revision.data)
+
+
+def _with_typed(
+    session: Session,
+    course: Course,
+    lesson: Lesson,
+    data: dict[str, Any],
+    locale: str,
+    texts: Mapping[str, str],
+    *,
+    strict: bool = False,
+) -> dict[str, Any]:
+    """The draft with one language's texts as she typed them (`strict`: refused if one is too long)."""
+    row = draft_texts(lesson.kind, data.get("structure", {}), texts, strict=strict)
+    updated = with_texts(data, locale=locale, source=course.source_language, fields=row)
+    return attach_media(session, course, updated)
+
+
+def _preview_of(course: Course, data: dict[str, Any], locale: str) -> str:
+    links = content.Links(course.slug, data.get("structure", {}).get("media", {}))
+    body = data.get("translations", {}).get(locale, {}).get("body", "")
+    return render(body or "", resolve=links)
+
+
+def preview(
+    session: Session, principal: Principal, *, lesson_id: int, tab: str, texts: Mapping[str, str]
+) -> str:
+    """The body she typed, as learners would see it (nothing is saved)."""
+    course, lesson = lesson_for_editing(session, principal, lesson_id)
+    locale = _language(tab, course.source_language)
+    data = _with_typed(session, course, lesson, draft_of(session, lesson).data, locale, texts)
+    return _preview_of(course, data, locale)
+
+
+def save_lesson_texts(
+    session: Session,
+    principal: Principal,
+    *,
+    lesson_id: int,
+    tab: str,
+    texts: Mapping[str, str],
+    expected_version: int,
+) -> str:
+    """One language of the lesson into its draft, if nobody saved the draft since she opened it; that
+    language. Refused: a text too long, a link to a lesson or module the course does not have."""
+    course, lesson = lesson_for_editing(session, principal, lesson_id)
+    locale = _language(tab, course.source_language)
+    draft = draft_of(session, lesson)
+    data = _with_typed(session, course, lesson, draft.data, locale, texts, strict=True)
+    _check_links(session, course, texts)
+    user = accounts_service.user_of(session, principal)
+    save_draft(session, lesson, user=user, expected_version=expected_version, data=data)
+    return locale
+
+
+def _check_links(session: Session, course: Course, texts: Mapping[str, str]) -> None:
+    """Refused beside its field: a link to a lesson or a module that is not in the course."""
+    for name, text in texts.items():
+        if name in ("body", "intro") or name.startswith(("q-", "s-")):
+            broken = broken_links(session, course, [text])
+            if broken:
+                raise BrokenLink(field=name, target=broken[0])
+
+
+def save_lesson_settings(
+    session: Session,
+    principal: Principal,
+    *,
+    lesson_id: int,
+    expected_version: int,
+    minutes: int,
+    required: bool,
+    structure: str,
+) -> None:
+    """The lesson's length, whether it is required and (a quiz, a scenario) its structure, into its draft.
+    Refused: a structure that does not read (StructureProblems, naming the lines)."""
+    _course, lesson = lesson_for_editing(session, principal, lesson_id)
+    data = dict(draft_of(session, lesson).data)
+    data["estimated_minutes"], data["required"] = minutes, required
+    if lesson.kind in ("quiz", "scenario"):
+        parsed, problems = parse_structure(lesson.kind, structure, data.get("structure", {}).get("media"))
+        if problems or parsed is None:
+            raise StructureProblems(problems="; ".join(problems))
+        data["structure"] = parsed
+    user = accounts_service.user_of(session, principal)
+    save_draft(session, lesson, user=user, expected_version=expected_version, data=data)
+
+
+def publish_lesson(
+    session: Session,
+    principal: Principal,
+    *,
+    lesson_id: int,
+    expected_version: int,
+    note: str,
+    media_dir: Path,
+) -> Revision:
+    course, lesson = lesson_for_editing(session, principal, lesson_id)
+    user = accounts_service.user_of(session, principal)
+    return publish(
+        session, course, lesson, user=user, expected_version=expected_version, media_dir=media_dir, note=note
+    )
+
+
+def discard_lesson_draft(session: Session, principal: Principal, *, lesson_id: int) -> None:
+    _course, lesson = lesson_for_editing(session, principal, lesson_id)
+    if lesson.published_at is not None:  # a new lesson's draft is all it has
+        discard_draft(session, lesson)
+
+
+def restore_revision(session: Session, principal: Principal, *, lesson_id: int, number: int) -> int:
+    _course, lesson = lesson_for_editing(session, principal, lesson_id)
+    return restore(session, lesson, user=accounts_service.user_of(session, principal), number=number)

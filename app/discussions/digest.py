@@ -9,8 +9,11 @@ and the next run tries again.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
 
 from app import i18n
 from app.accounts.models import User
@@ -87,51 +90,65 @@ def _lines(
     return lines
 
 
+class _NotHers(Exception):
+    """Another run has claimed her digest for this period: hers is left as it was (rolled back)."""
+
+
 def send_digests(
     database: Database, templates: Templates, settings: Settings, *, now: dt.datetime | None = None
 ) -> DigestRun:
+    """Each due person's digest, each in a short transaction of its own (Database.write_aside): her
+    claim and her notifications marked as emailed are committed only when her email went out."""
     now = now or utcnow()
     run = DigestRun()
-    with database.session() as session:
-        due = notifications.due_users(session, now=now)
+    due = database.write_aside(functools.partial(notifications.due_users, now=now))
     for user_id in due:
-        with database.session(write=True) as session:
-            user = session.get(User, user_id)
-            if user is None:
-                continue
-            viewer = viewer_for(session, Principal.of(user))
-            pending = notifications.pending_for_digest(session, user_id=user.id)
-            readable = [(n, t) for n, t in pending if t is None or viewer.can_read(t)]
-            notifications.mark_emailed(session, [n.id for n, _t in pending], now=now)
-            if not readable:  # only places she can no longer read: nothing to tell
-                session.commit()
-                run.skipped += 1
-                continue
-            if not notifications.claim(session, user_id=user.id, now=now):
-                session.rollback()
-                run.skipped += 1
-                continue
-            with i18n.use_locale(user.locale):
-                labels = places.describe(
-                    session, [t for _n, t in readable if t is not None], locale=user.locale
-                )
-                lines = _lines(readable, labels)
-                text = templates.env.get_template("discussions/email/digest.txt").render(
-                    base_url=settings.base_url.rstrip("/"), display_name=user.display_name, lines=lines,
-                )  # fmt: skip
-            first, _sep, body = text.partition("\n")
-            try:
-                send_mail(
-                    settings,
-                    to=user.email,
-                    subject=first.removeprefix("Subject:").strip(),
-                    body=body.strip() + "\n",
-                )
-            except OSError:
-                log.exception("could not send a digest")
-                session.rollback()
-                run.failed += 1
-                continue
-            session.commit()
+        digest = functools.partial(
+            _send_one, user_id=user_id, templates=templates, settings=settings, now=now
+        )
+        try:
+            outcome = database.write_aside(digest)
+        except _NotHers:
+            run.skipped += 1
+            continue
+        except OSError:
+            log.exception("could not send a digest")
+            run.failed += 1
+            continue
+        if outcome == "sent":
             run.sent += 1
+        elif outcome == "skipped":
+            run.skipped += 1
     return run
+
+
+def _send_one(
+    session: Session, *, user_id: int, templates: Templates, settings: Settings, now: dt.datetime
+) -> str | None:
+    """Her digest: "sent", "skipped" (nothing she may still read; it is marked as emailed all the
+    same), or None (no such person). Raises _NotHers when another run has hers, OSError when the mail
+    server failed: both roll back."""
+    user = session.get(User, user_id)
+    if user is None:
+        return None
+    viewer = viewer_for(session, Principal.of(user))
+    pending = notifications.pending_for_digest(session, user_id=user.id)
+    readable = [(n, t) for n, t in pending if t is None or viewer.can_read(t)]
+    notifications.mark_emailed(session, [n.id for n, _t in pending], now=now)
+    if not readable:  # only places she can no longer read: nothing to tell
+        return "skipped"
+    if not notifications.claim(session, user_id=user.id, now=now):
+        raise _NotHers()
+    with i18n.use_locale(user.locale):
+        labels = places.describe(session, [t for _n, t in readable if t is not None], locale=user.locale)
+        lines = _lines(readable, labels)
+        text = templates.env.get_template("discussions/email/digest.txt").render(
+            base_url=settings.base_url.rstrip("/"),
+            display_name=user.display_name,
+            lines=lines,
+        )
+    first, _sep, body = text.partition("\n")
+    send_mail(
+        settings, to=user.email, subject=first.removeprefix("Subject:").strip(), body=body.strip() + "\n"
+    )
+    return "sent"

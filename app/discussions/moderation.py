@@ -13,12 +13,17 @@ from app.accounts import service as accounts_service
 from app.accounts.models import User
 from app.db import utcnow
 from app.discussions import notifications
-from app.discussions.access import Viewer
+from app.discussions import service as discussions
+from app.discussions.access import Viewer, viewer_for
+from app.discussions.exceptions import AlreadyFlagged as AlreadyFlagged
+from app.discussions.exceptions import MuteInvalid as MuteInvalid
+from app.discussions.exceptions import NotModerator as NotModerator
+from app.discussions.exceptions import PostInvalid, PostNotFound
 from app.discussions.models import Flag, Mute, Post, Thread
-from app.discussions.service import PostInvalid, PostNotFound
-from app.errors import Conflict, Forbidden
+from app.errors import Forbidden
 from app.i18n import N_
 from app.learning.models import Cohort, CohortMember, Enrolment
+from app.principal import Principal
 
 FLAG_THRESHOLD = 3  # open flags from different members that hide a post until a moderator decides
 FLAG_REASONS = {
@@ -30,20 +35,6 @@ FLAG_REASONS = {
 }
 REASON_MAX = 300
 MUTE_DAYS_MAX = 90
-
-
-class NotModerator(Forbidden):
-    message = N_("Only the moderators of this discussion can do that.")
-
-
-class MuteInvalid(PostInvalid):
-    def __init__(self, field: str, message: str, **params: int) -> None:
-        super().__init__(message, **params)  # type: ignore[arg-type]
-        self.field = field
-
-
-class AlreadyFlagged(Conflict):
-    message = N_("You have already flagged this post.")
 
 
 def _actor(session: Session, viewer: Viewer) -> User | None:
@@ -59,7 +50,7 @@ def _audit(session: Session, viewer: Viewer, action: str, target_id: int | None,
 
 def _reason(text: str) -> str:
     if not text:
-        raise PostInvalid(N_("Give a reason: the author will read it."))
+        raise PostInvalid(N_("Give a reason: the author will read it."), field="reason")
     return text[:REASON_MAX]
 
 
@@ -73,7 +64,7 @@ def flag(
     if not viewer.can_post or post.author_id == viewer.user_id or post.status != "visible":
         raise Forbidden()
     if reason not in FLAG_REASONS:
-        raise PostInvalid(N_("Choose a reason from the list."))
+        raise PostInvalid(N_("Choose a reason from the list."), field="reason")
     if session.get(Flag, (post.id, viewer.user_id)) is not None:
         raise AlreadyFlagged()
     session.add(Flag(post_id=post.id, user_id=viewer.user_id, reason=reason, note=note[:REASON_MAX]))
@@ -198,11 +189,11 @@ def mute(session: Session, viewer: Viewer, cohort: Cohort, *, user_id: int, days
     if not viewer.moderates_cohort(cohort.id):
         raise NotModerator()
     if user_id not in {member.id for member in cohort_members(session, cohort)}:
-        raise MuteInvalid("user", N_("Choose a learner of this cohort."))
+        raise MuteInvalid(N_("Choose a learner of this cohort."), field="user")
     if not 1 <= days <= MUTE_DAYS_MAX:
-        raise MuteInvalid("days", N_("Choose between 1 and %(max)s days."), max=MUTE_DAYS_MAX)
+        raise MuteInvalid(N_("Choose between 1 and %(max)s days."), field="days", max=MUTE_DAYS_MAX)
     if not reason:
-        raise MuteInvalid("reason", N_("Give a reason: the member will read it."))
+        raise MuteInvalid(N_("Give a reason: the member will read it."), field="reason")
     reason = _reason(reason)
     until = utcnow() + dt.timedelta(days=days)
     entry = Mute(cohort_id=cohort.id, user_id=user_id, until=until, reason=reason, by_id=viewer.user_id)
@@ -295,3 +286,64 @@ def queue_size(session: Session, viewer: Viewer) -> int:
         )
         or 0
     )
+
+
+# What the moderators' pages do, each a use case of its own -------------------------------------------------
+
+
+def flag_post(session: Session, *, principal: Principal, post_id: int, reason: str, note: str) -> Post:
+    """Her flag on a post she may read (someone else's, still visible)."""
+    viewer = viewer_for(session, principal)
+    post, thread = discussions.get_post(session, viewer, post_id)
+    flag(session, viewer, post, thread, reason=reason, note=note)
+    return post
+
+
+def decide(
+    session: Session, *, principal: Principal, post_id: int, hiding: bool, reason: str
+) -> tuple[Post, bool]:
+    """A moderator hides a post, or shows it (again), with her reason; and whether it was hidden before."""
+    viewer = viewer_for(session, principal)
+    post, thread = discussions.get_post(session, viewer, post_id)
+    was_hidden = post.status in ("pending", "hidden")
+    if hiding:
+        hide(session, viewer, post, thread, reason=reason)
+    else:
+        restore(session, viewer, post, thread, reason=reason)
+    return post, was_hidden
+
+
+def lock_thread(session: Session, *, principal: Principal, thread_id: int, locked: bool) -> Thread:
+    viewer = viewer_for(session, principal)
+    thread = discussions.get_thread(session, viewer, thread_id)
+    set_locked(session, viewer, thread, locked=locked)
+    return thread
+
+
+def pin_thread(session: Session, *, principal: Principal, thread_id: int, pinned: bool) -> Thread:
+    viewer = viewer_for(session, principal)
+    thread = discussions.get_thread(session, viewer, thread_id)
+    set_pinned(session, viewer, thread, pinned=pinned)
+    return thread
+
+
+def moderated_cohort(session: Session, *, principal: Principal, cohort_id: int) -> tuple[Cohort, Viewer]:
+    """A cohort she moderates (not archived), with her as a viewer; else NotModerator."""
+    viewer = viewer_for(session, principal)
+    cohort = session.get(Cohort, cohort_id)
+    if cohort is None or cohort.archived_at is not None or not viewer.moderates_cohort(cohort_id):
+        raise NotModerator()
+    return cohort, viewer
+
+
+def mute_member(
+    session: Session, *, principal: Principal, cohort_id: int, user_id: int, days: int, reason: str
+) -> Mute:
+    cohort, viewer = moderated_cohort(session, principal=principal, cohort_id=cohort_id)
+    return mute(session, viewer, cohort, user_id=user_id, days=days, reason=reason)
+
+
+def lift_mute(session: Session, *, principal: Principal, cohort_id: int, mute_id: int) -> Cohort:
+    cohort, viewer = moderated_cohort(session, principal=principal, cohort_id=cohort_id)
+    unmute(session, viewer, cohort, mute_id=mute_id)
+    return cohort

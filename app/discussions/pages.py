@@ -1,20 +1,14 @@
-"""What the discussion routes share: the posting limit."""
+"""What the discussion pages share: a refused form of one post among many."""
 
 from __future__ import annotations
 
-from fastapi import Request
-from sqlalchemy.orm import Session
+from typing import Any
 
-from app.accounts import ratelimit
-from app.accounts.exceptions import RateLimited
-from app.principal import Principal
+from app.forms import Filled, FormErrors
 
 
-def limit_posting(request: Request, session: Session, principal: Principal) -> None:
-    """Count a post (or a new thread) against her limits; call it before anything else is written,
-    because the limiter commits."""
-    limiter = request.app.state.rate_limiter
-    subject = str(principal.user_id)
-    for rule in (ratelimit.POST_PER_MINUTE, ratelimit.POST_PER_HOUR):
-        if not limiter.hit(session, rule, subject):
-            raise RateLimited()
+def post_form(post_id: int, filled: Filled) -> dict[str, Any]:
+    """A refused form of one post's own (a flag, a moderator's decision), for a page that shows many
+    posts: which post, what she typed, and the errors keyed as that post's fields are ("reason-12")."""
+    errors = FormErrors({(f"{key}-{post_id}" if key else ""): text for key, text in filled.errors.items()})
+    return {"post_id": post_id, "filled": filled, "errors": errors}

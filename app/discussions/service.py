@@ -2,7 +2,11 @@
 
 Every function takes the `Viewer` (see access.py) and refuses what she may not do; a thread she may
 not read is answered as if it did not exist. Writing a post also brings the thread's counters, the
-author's read marker and her followers' notifications up to date, in the caller's transaction.
+author's read marker and her followers' notifications up to date, in the caller's transaction. The use
+cases at the end (one per page or API action) take her `Principal` and load her viewer themselves.
+
+The errors live in exceptions.py; they are importable from here too (`discussions.PostNotFound`), as
+other domains and the demo always have.
 """
 
 from __future__ import annotations
@@ -15,15 +19,25 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
+from app.courses import service as courses_service
 from app.courses.models import Course, Lesson, Module, live
+from app.courses.service import CourseOutline, LessonItem, ModuleItem
 from app.db import dialect_insert, utcnow
 from app.discussions import notifications
-from app.discussions.access import Viewer
+from app.discussions.access import Viewer, viewer_for
+from app.discussions.exceptions import CannotPost as CannotPost
+from app.discussions.exceptions import EditWindowClosed as EditWindowClosed
+from app.discussions.exceptions import Muted as Muted
+from app.discussions.exceptions import PostInvalid as PostInvalid
+from app.discussions.exceptions import PostNotFound as PostNotFound
+from app.discussions.exceptions import ThreadLocked as ThreadLocked
+from app.discussions.exceptions import ThreadNotFound as ThreadNotFound
 from app.discussions.models import Flag, Mute, Post, Subscription, Thread, ThreadRead
-from app.errors import DomainError, Forbidden, NotFound
+from app.errors import Forbidden
 from app.i18n import N_
 from app.learning.models import Cohort
 from app.markdown import render_post
+from app.principal import Principal
 from app.web.pagination import Page
 
 TITLE_MAX = 150
@@ -31,34 +45,6 @@ BODY_MAX = 10_000
 EDIT_WINDOW = dt.timedelta(minutes=30)
 THREADS_PER_PAGE = 30
 POSTS_PER_PAGE = 50  # top-level posts, each with its replies
-
-
-class ThreadNotFound(NotFound):
-    message = N_("We could not find that discussion, or it is not open to you.")
-
-
-class PostNotFound(NotFound):
-    message = N_("We could not find that post, or it is not open to you.")
-
-
-class ThreadLocked(Forbidden):
-    message = N_("This discussion is locked: nobody can post in it.")
-
-
-class Muted(Forbidden):
-    message = N_("A moderator has paused your posting in this cohort until %(date)s.")
-
-
-class CannotPost(Forbidden):
-    message = N_("You cannot post here.")
-
-
-class EditWindowClosed(Forbidden):
-    message = N_("A post can be edited only in the first 30 minutes after it is written.")
-
-
-class PostInvalid(DomainError):
-    status_code = 422
 
 
 @dataclass(frozen=True)
@@ -592,3 +578,137 @@ def remove_post(session: Session, viewer: Viewer, post: Post) -> None:
             sa.update(Thread).where(Thread.id == post.thread_id).values(post_count=Thread.post_count - 1)
         )
     session.flush()
+
+
+# What the pages and the API do: each a use case of its own, for one person ---------------------------------
+
+
+@dataclass(frozen=True)
+class PlaceWords:
+    """The place a new thread goes, as the page names it."""
+
+    course: CourseOutline | None = None
+    lesson: LessonItem | None = None
+    module: ModuleItem | None = None
+    cohort: Cohort | None = None
+
+
+def place_named(
+    session: Session, *, course: str = "", lesson: str = "", module: str = "", cohort: str = "", locale: str
+) -> tuple[Place, PlaceWords]:
+    """The place a board's link names (a course with a lesson or a module, or a cohort by id), and its
+    words; no such place, or a draft or archived one, is ThreadNotFound."""
+    if cohort:
+        if not cohort.isdigit():
+            raise ThreadNotFound()
+        place = place_of(session, cohort_id=int(cohort))
+        return place, PlaceWords(cohort=session.get(Cohort, int(cohort)))
+    outline = courses_service.outline(session, slug=course, locale=locale)
+    if lesson:
+        item = outline.lesson(lesson)
+        return place_of(session, lesson_id=item.id), PlaceWords(course=outline, lesson=item)
+    if module:
+        chosen = next((m for m in outline.modules if m.slug == module), None)
+        if chosen is None:
+            raise ThreadNotFound()
+        return place_of(session, module_id=chosen.id), PlaceWords(course=outline, module=chosen)
+    return place_of(session, course_id=outline.id), PlaceWords(course=outline)
+
+
+def start_thread_named(
+    session: Session,
+    *,
+    principal: Principal,
+    course: str,
+    lesson: str,
+    module: str,
+    cohort: str,
+    title: str,
+    body: str,
+    anonymous: bool,
+    locale: str,
+) -> Thread:
+    """A new thread, from the page: the place as its link names it (see place_named)."""
+    place, _words = place_named(
+        session, course=course, lesson=lesson, module=module, cohort=cohort, locale=locale
+    )
+    thread, _post = start_thread(
+        session, viewer_for(session, principal), place, title=title, body=body, anonymous=anonymous
+    )
+    return thread
+
+
+def lesson_id_of(session: Session, ref: int | str) -> int:
+    """A lesson named by its id, or by "<course slug>/<lesson slug>" (the API's two ways)."""
+    if isinstance(ref, int):
+        return ref
+    course_slug, _sep, lesson_slug = ref.partition("/")
+    found = session.scalar(
+        sa.select(Lesson.id)
+        .join(Course, Course.id == Lesson.course_id)
+        .where(Course.slug == course_slug, Lesson.slug == lesson_slug)
+    )
+    if found is None:
+        raise ThreadNotFound()
+    return int(found)
+
+
+def start_thread_at(
+    session: Session,
+    *,
+    principal: Principal,
+    lesson: int | str | None,
+    cohort: int | None,
+    title: str,
+    body: str,
+    anonymous: bool,
+) -> Thread:
+    """A new thread, from the API: on a lesson (its id, or its slugs) or in a cohort (its id)."""
+    viewer = viewer_for(session, principal)
+    if lesson is not None:
+        place = place_of(session, lesson_id=lesson_id_of(session, lesson))
+    else:
+        place = place_of(session, cohort_id=cohort)
+    thread, _post = start_thread(session, viewer, place, title=title, body=body, anonymous=anonymous)
+    return thread
+
+
+def reply_in(
+    session: Session,
+    *,
+    principal: Principal,
+    thread_id: int,
+    body: str,
+    parent_id: int | None,
+    anonymous: bool,
+) -> Post:
+    """Her post in a thread she may read and post in (a reply to a post of it, or to everyone)."""
+    viewer = viewer_for(session, principal)
+    thread = get_thread(session, viewer, thread_id)
+    return reply(session, viewer, thread, body=body, parent_id=parent_id, anonymous=anonymous)
+
+
+def set_following(session: Session, *, principal: Principal, thread_id: int, following: bool) -> Thread:
+    """She follows a thread she may read (new posts come to her notifications), or stops."""
+    viewer = viewer_for(session, principal)
+    thread = get_thread(session, viewer, thread_id)
+    if following:
+        follow(session, user_id=viewer.user_id, thread_id=thread.id)
+    else:
+        unfollow(session, user_id=viewer.user_id, thread_id=thread.id)
+    return thread
+
+
+def edit_own_post(session: Session, *, principal: Principal, post_id: int, body: str) -> Post:
+    """Her own post, edited while its window is open (EditWindowClosed after it)."""
+    viewer = viewer_for(session, principal)
+    post, thread = get_post(session, viewer, post_id)
+    edit_post(session, viewer, post, thread, body=body)
+    return post
+
+
+def remove_own_post(session: Session, *, principal: Principal, post_id: int) -> Post:
+    viewer = viewer_for(session, principal)
+    post, _thread = get_post(session, viewer, post_id)
+    remove_post(session, viewer, post)
+    return post

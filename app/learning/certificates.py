@@ -15,24 +15,20 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from app import i18n
+from app.accounts import service as accounts_service
+from app.courses import service as courses_service
 from app.courses.service import CourseOutline
 from app.db import utcnow
-from app.errors import DomainError, NotFound
-from app.i18n import N_
+from app.learning.exceptions import CertificateNameInvalid, CertificateNotFound, NotCompleted
 from app.learning.models import Certificate
-from app.learning.service import NotCompleted, enrolment, new_code
+from app.learning.service import enrolment, new_code
 
 FONTS = Path(__file__).parent / "fonts"
 CODE_LENGTH = 20
+CODE_MAX = 40  # what a typed code is cut to, once spaces and dashes are gone
 
-
-class CertificateNotFound(NotFound):
-    message = N_("There is no certificate with this code.")
-
-
-class CertificateNameInvalid(DomainError):
-    status_code = 422
-    message = N_("Enter the name to print, between 2 and 120 characters.")
+# Re-exported: the routes and the tests name them as certificates.X.
+__all__ = ["CertificateNameInvalid", "CertificateNotFound", "NotCompleted"]
 
 
 def issue(
@@ -67,6 +63,42 @@ def issue(
     return certificate
 
 
+def normal_code(code: str) -> str:
+    """A code as typed or read aloud ("abcde-fghij ..."): letters and digits only, upper case."""
+    return "".join(ch for ch in code.upper() if ch.isalnum())[:CODE_MAX]
+
+
+@dataclass(frozen=True)
+class CertificatePage:
+    course: CourseOutline
+    certificate: Certificate | None  # hers, if issued and not revoked
+
+
+def page_of(session: Session, *, user_id: int, slug: str, locale: str) -> CertificatePage:
+    """Her certificate of a course she completed, or none yet (NotCompleted before she completes it)."""
+    outline = courses_service.outline(session, slug=slug, locale=locale)
+    found = enrolment(session, user_id=user_id, course_id=outline.id)
+    if found is None or found.completed_at is None:
+        raise NotCompleted()
+    existing = next(
+        (c for c in of_user(session, user_id=user_id) if c.course_id == outline.id and not c.revoked_at), None
+    )
+    return CertificatePage(outline, existing)
+
+
+def course_of(session: Session, *, slug: str, locale: str) -> CourseOutline:
+    """The course a certificate form is for (its page shown again with her name and the reason)."""
+    return courses_service.outline(session, slug=slug, locale=locale)
+
+
+def issue_for(
+    session: Session, *, user_id: int, slug: str, name: str, locale: str, today: dt.date
+) -> Certificate:
+    """`issue` for the course with this slug, in her language."""
+    outline = courses_service.outline(session, slug=slug, locale=locale)
+    return issue(session, user_id=user_id, course=outline, name=name, locale=locale, today=today)
+
+
 def by_code(session: Session, code: str) -> Certificate:
     found = session.scalars(
         sa.select(Certificate).where(Certificate.code == code.strip().upper())
@@ -74,6 +106,23 @@ def by_code(session: Session, code: str) -> Certificate:
     if found is None:
         raise CertificateNotFound()
     return found
+
+
+def find(session: Session, code: str) -> Certificate | None:
+    """The certificate with this code, if any (an administrator's search)."""
+    try:
+        return by_code(session, code) if code else None
+    except CertificateNotFound:
+        return None
+
+
+def downloadable(session: Session, *, code: str, user_id: int, sees_all: bool) -> Certificate:
+    """Her own certificate (or anyone's, for whoever may revoke them); someone else's is as if it did
+    not exist."""
+    certificate = by_code(session, code)
+    if certificate.user_id != user_id and not sees_all:
+        raise CertificateNotFound()
+    return certificate
 
 
 def of_user(session: Session, *, user_id: int) -> list[Certificate]:
@@ -91,6 +140,17 @@ def revoke(session: Session, *, code: str, reason: str) -> Certificate:
     if certificate.revoked_at is None:
         certificate.revoked_at, certificate.revoked_reason = utcnow(), reason
         session.flush()
+    return certificate
+
+
+def revoke_by(session: Session, *, actor_id: int, code: str, reason: str) -> Certificate:
+    """`revoke`, recorded in the audit log under the administrator's name."""
+    certificate = revoke(session, code=code, reason=reason)
+    actor = accounts_service.get_user(session, actor_id)
+    holder = accounts_service.get_user(session, certificate.user_id) if certificate.user_id else None
+    accounts_service.record(
+        session, actor=actor, action="certificate.revoke", target=holder, detail=certificate.code
+    )
     return certificate
 
 

@@ -11,10 +11,12 @@ from sqlalchemy.orm import Session
 
 from app.accounts import service as accounts_service
 from app.accounts.models import User
-from app.courses.models import Course
+from app.config import LOCALES
+from app.courses.models import Course, CourseTranslation, live
 from app.db import utcnow
-from app.errors import DomainError, Forbidden, NotFound
+from app.errors import NotFound
 from app.i18n import N_
+from app.learning.exceptions import CohortInvalid, NotYourCohort
 from app.learning.models import Cohort, CohortMember, Enrolment, Invite
 from app.learning.service import enrol, new_code
 from app.permissions import Capability
@@ -23,13 +25,8 @@ from app.security import hash_token, random_token
 
 STAFF_ROLES = ("coordinator", "trainer")
 
-
-class NotYourCohort(Forbidden):
-    message = N_("You are not on the staff of this cohort.")
-
-
-class CohortInvalid(DomainError):
-    status_code = 422
+# Re-exported: callers name them as cohorts.X.
+__all__ = ["CohortInvalid", "NotYourCohort"]
 
 
 def cohorts_for(session: Session, principal: Principal) -> list[Cohort]:
@@ -92,7 +89,7 @@ def update_cohort(session: Session, cohort: Cohort, *, fields: CohortFields) -> 
     if fields.course_id != cohort.course_id and session.scalar(
         sa.select(sa.func.count()).select_from(Enrolment).where(Enrolment.cohort_id == cohort.id)
     ):
-        raise CohortInvalid(N_("The course of a cohort that has learners cannot change."))
+        raise CohortInvalid(N_("The course of a cohort that has learners cannot change."), field="course_id")
     cohort.name, cohort.course_id = fields.name, fields.course_id
     cohort.starts_on, cohort.ends_on = fields.starts_on, fields.ends_on
     session.flush()
@@ -100,9 +97,9 @@ def update_cohort(session: Session, cohort: Cohort, *, fields: CohortFields) -> 
 
 def _check(session: Session, fields: CohortFields) -> None:
     if session.get(Course, fields.course_id) is None:
-        raise CohortInvalid(N_("Choose a course from the list."))
+        raise CohortInvalid(N_("Choose a course from the list."), field="course_id")
     if fields.starts_on and fields.ends_on and fields.ends_on < fields.starts_on:
-        raise CohortInvalid(N_("The end date comes before the start date."))
+        raise CohortInvalid(N_("The end date comes before the start date."), field="ends_on")
 
 
 def _unique_code(session: Session) -> str:
@@ -121,7 +118,10 @@ def new_enrolment_code(session: Session, cohort: Cohort) -> str:
 
 def create_invite(session: Session, cohort: Cohort, *, days: int, max_uses: int) -> str:
     if not 1 <= days <= 365 or not 1 <= max_uses <= 10_000:
-        raise CohortInvalid(N_("An invitation lasts 1 to 365 days and may be used 1 to 10,000 times."))
+        raise CohortInvalid(
+            N_("An invitation lasts 1 to 365 days and may be used 1 to 10,000 times."),
+            field="days" if not 1 <= days <= 365 else "max_uses",
+        )
     token = random_token()
     session.add(
         Invite(
@@ -129,7 +129,7 @@ def create_invite(session: Session, cohort: Cohort, *, days: int, max_uses: int)
             token_hash=hash_token(token),
             expires_at=utcnow() + dt.timedelta(days=days),
             max_uses=max_uses,
-        )  # fmt: skip
+        )
     )
     session.flush()
     return token
@@ -169,9 +169,11 @@ def add_staff(session: Session, cohort: Cohort, *, actor: User, email: str, role
     user = accounts_service.get_user_by_email(session, email)
     needed = {"trainer": "trainer", "coordinator": "coordinator"}.get(role)
     if needed is None:
-        raise CohortInvalid(N_("Choose trainer or coordinator."))
+        raise CohortInvalid(N_("Choose trainer or coordinator."), field="role")
     if user is None or not ({needed, "admin"} & user.role_names):
-        raise CohortInvalid(N_("No one with this email has that role. An administrator can grant it first."))
+        raise CohortInvalid(
+            N_("No one with this email has that role. An administrator can grant it first."), field="email"
+        )
     member = session.get(CohortMember, (cohort.id, user.id))
     if member is None:
         session.add(CohortMember(cohort_id=cohort.id, user_id=user.id, role=role))
@@ -208,7 +210,7 @@ def withdraw_learner(session: Session, cohort: Cohort, *, actor: User, user_id: 
 
 def move_learner(session: Session, cohort: Cohort, target: Cohort, *, actor: User, user_id: int) -> None:
     if target.course_id != cohort.course_id:
-        raise CohortInvalid(N_("A learner can move only to a cohort of the same course."))
+        raise CohortInvalid(N_("A learner can move only to a cohort of the same course."), field="target")
     enrolment = learner_enrolment(session, cohort, user_id)
     enrolment.cohort_id = target.id
     enrolment.status, enrolment.withdrawn_at = "active", None
@@ -231,3 +233,100 @@ def enrol_learner(session: Session, cohort: Cohort, user: User) -> tuple[Enrolme
     ).one_or_none()
     already = existing is not None and existing.cohort_id == cohort.id and existing.status == "active"
     return enrol(session, user_id=user.id, course=course, cohort=cohort), already
+
+
+# What the coordinators' pages do ----------------------------------------------------------------------------
+
+
+def course_choices(session: Session, *, locale: str) -> list[tuple[int, str]]:
+    """Every live course as (id, title in her language, else Russian, else any), for a cohort's form."""
+    return [(course_id, _title(names, locale)) for course_id, names in _course_titles(session).items()]
+
+
+def _course_titles(session: Session) -> dict[int, dict[str, str]]:
+    rows = session.execute(
+        sa.select(Course.id, CourseTranslation.locale, CourseTranslation.title)
+        .join(CourseTranslation, CourseTranslation.course_id == Course.id)
+        .where(live(Course))
+        .order_by(Course.id)
+    ).all()
+    titles: dict[int, dict[str, str]] = {}
+    for course_id, row_locale, title in rows:
+        titles.setdefault(course_id, {})[row_locale] = title
+    return titles
+
+
+def _title(names: dict[str, str], locale: str) -> str:
+    return names.get(locale) or names.get("ru") or next(iter(names.values()))
+
+
+def course_titles(session: Session, *, course_id: int) -> dict[str, str]:
+    """The course's title in each of our languages (for mail to learners in theirs)."""
+    names = _course_titles(session).get(course_id)
+    return {locale: _title(names, locale) if names else "" for locale in LOCALES}
+
+
+def managed(session: Session, principal: Principal, cohort_id: int) -> Cohort:
+    """A cohort she coordinates (or any, for an administrator)."""
+    cohort, _role = cohort_for(session, principal, cohort_id, manage=True)
+    return cohort
+
+
+@dataclass(frozen=True)
+class CohortSettings:
+    cohort: Cohort
+    courses: list[tuple[int, str]]
+    invites: list[Invite]
+    staff: list[tuple[CohortMember, User]]
+
+
+def settings_of(session: Session, *, principal: Principal, cohort_id: int, locale: str) -> CohortSettings:
+    """What the cohort's settings page shows: its fields, its invitation links, its staff."""
+    cohort = managed(session, principal, cohort_id)
+    return CohortSettings(
+        cohort, course_choices(session, locale=locale), invites_of(session, cohort), staff_of(session, cohort)
+    )
+
+
+def create(session: Session, *, principal: Principal, fields: CohortFields) -> Cohort:
+    """A new cohort, with her as its coordinator."""
+    return create_cohort(session, user=accounts_service.user_of(session, principal), fields=fields)
+
+
+def update(session: Session, *, principal: Principal, cohort_id: int, fields: CohortFields) -> Cohort:
+    cohort = managed(session, principal, cohort_id)
+    update_cohort(session, cohort, fields=fields)
+    return cohort
+
+
+def renew_code(session: Session, *, principal: Principal, cohort_id: int) -> str:
+    return new_enrolment_code(session, managed(session, principal, cohort_id))
+
+
+def invite(session: Session, *, principal: Principal, cohort_id: int, days: int, max_uses: int) -> str:
+    """A new invitation link's token (shown once: only its hash is kept)."""
+    return create_invite(session, managed(session, principal, cohort_id), days=days, max_uses=max_uses)
+
+
+def stop_invite(session: Session, *, principal: Principal, cohort_id: int, invite_id: int) -> None:
+    revoke_invite(session, managed(session, principal, cohort_id), invite_id)
+
+
+def add_to_staff(session: Session, *, principal: Principal, cohort_id: int, email: str, role: str) -> User:
+    cohort = managed(session, principal, cohort_id)
+    return add_staff(
+        session, cohort, actor=accounts_service.user_of(session, principal), email=email, role=role
+    )
+
+
+def withdraw(session: Session, *, principal: Principal, cohort_id: int, user_id: int) -> None:
+    cohort = managed(session, principal, cohort_id)
+    withdraw_learner(session, cohort, actor=accounts_service.user_of(session, principal), user_id=user_id)
+
+
+def move(session: Session, *, principal: Principal, cohort_id: int, user_id: int, target_id: int) -> Cohort:
+    """Move a learner to another cohort of the same course that she also coordinates; that cohort."""
+    cohort = managed(session, principal, cohort_id)
+    target = managed(session, principal, target_id)
+    move_learner(session, cohort, target, actor=accounts_service.user_of(session, principal), user_id=user_id)
+    return target

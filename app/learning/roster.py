@@ -26,8 +26,10 @@ from app.config import LOCALES, Settings
 from app.db import utcnow
 from app.forms import clean_line, is_email
 from app.i18n import N_, gettext, use_locale
-from app.learning.cohorts import enrol_learner
+from app.learning.cohorts import course_titles, enrol_learner, managed
+from app.learning.exceptions import RosterRefused
 from app.learning.models import Cohort, Enrolment
+from app.principal import Principal
 from app.security import hash_token, random_token
 from app.web.templating import Templates
 
@@ -149,6 +151,71 @@ def plan(session: Session, cohort: Cohort, text: str, default_language: str) -> 
     return plans
 
 
+@dataclass(frozen=True)
+class DryRun:
+    """What importing `text` into the cohort would do: every line's outcome, or why it cannot be read."""
+
+    cohort: Cohort
+    rows: list[Row] | None
+    text: str
+    problem: str | None  # why the file cannot be read at all
+
+    @property
+    def importable(self) -> bool:
+        return (
+            not self.problem
+            and bool(self.rows)
+            and not any(row.outcome == "error" for row in self.rows or [])
+        )
+
+    @property
+    def status_code(self) -> int:
+        """200 when every line can be imported, or nothing is wrong yet; 422 when something is."""
+        wrong = self.problem or (self.rows and any(row.outcome == "error" for row in self.rows))
+        return 422 if wrong else 200
+
+
+def dry_run(session: Session, cohort: Cohort, text: str, default_language: str) -> DryRun:
+    try:
+        return DryRun(cohort, plan(session, cohort, text, default_language), text, None)
+    except RosterUnreadable as exc:
+        return DryRun(cohort, None, text, exc.reason)
+
+
+def check(
+    session: Session, *, principal: Principal, cohort_id: int, data: bytes | str, locale: str
+) -> DryRun:
+    """The dry run of a file (or of its text, sent back): nothing is written."""
+    cohort = managed(session, principal, cohort_id)
+    if isinstance(data, bytes):
+        try:
+            data = data.decode("utf-8")
+        except UnicodeDecodeError:
+            return DryRun(cohort, None, "", N_("Save the file as CSV in UTF-8 and try again."))
+    return dry_run(session, cohort, data, locale)
+
+
+@dataclass(frozen=True)
+class Imported:
+    cohort: Cohort
+    invitations: list[Invitation]
+    titles: dict[str, str]  # the course's title by language, for the invitations
+
+
+def import_roster(
+    session: Session, *, principal: Principal, cohort_id: int, text: str, settings: Settings, locale: str
+) -> Imported:
+    """The import itself: checked again, then every line or none (RosterRefused). The caller sends the
+    invitations once the import is committed."""
+    cohort = managed(session, principal, cohort_id)
+    checked = dry_run(session, cohort, text, locale)
+    if not checked.importable:
+        raise RosterRefused()
+    actor = accounts_service.user_of(session, principal)
+    invitations = apply(session, cohort, checked.rows or [], settings=settings, actor=actor)
+    return Imported(cohort, invitations, course_titles(session, course_id=cohort.course_id))
+
+
 @dataclass
 class Invitation:
     user: User
@@ -176,7 +243,7 @@ def apply(
                     token_hash=hash_token(token),
                     user_id=user.id,
                     expires_at=utcnow() + dt.timedelta(days=INVITE_DAYS),
-                )  # fmt: skip
+                )
             )
         enrol_learner(session, cohort, user)
         invitations.append(Invitation(user, token))

@@ -17,10 +17,19 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.courses.models import Course, Lesson, live
-from app.courses.service import CourseOutline, LessonItem
+from app.courses.service import CourseNotFound, CourseOutline, LessonItem
 from app.db import utcnow
-from app.errors import Conflict, DomainError, Forbidden
+from app.errors import DomainError
 from app.i18n import N_
+from app.learning.exceptions import (
+    CohortEnded,
+    CohortNotStarted,
+    EnrolmentClosed,
+    InvalidCode,
+    InvalidInvite,
+    NotCompleted,
+    NotEnrolled,
+)
 from app.learning.models import (
     Cohort,
     Enrolment,
@@ -34,37 +43,17 @@ from app.security import hash_token
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read aloud and typed on phones
 EVENT_TYPES = ("viewed", "completed", "quiz_submitted")
 
-
-class EnrolmentClosed(Forbidden):
-    message = N_("This course is open only to cohorts. Ask your coordinator for an enrolment code.")
-
-
-class InvalidCode(DomainError):
-    status_code = 404
-    message = N_("There is no cohort with this code. Check it with your coordinator.")
-
-
-class InvalidInvite(DomainError):
-    status_code = 404
-    message = N_("This invitation link has expired or has been used up. Ask your coordinator for a new one.")
-
-
-class NotEnrolled(Forbidden):
-    message = N_("Enrol in the course to open its lessons.")
-
-
-class CohortNotStarted(Forbidden):
-    message = N_("Your cohort has not started yet. The lessons open on %(date)s.")
-
-
-class CohortEnded(Forbidden):
-    message = N_(
-        "Your cohort ended on %(date)s. You can still read the lessons, but progress is no longer recorded."
-    )
-
-
-class NotCompleted(Conflict):
-    message = N_("Complete the course to receive a certificate.")
+# The domain's errors live in app.learning.exceptions; these are re-exported for the callers that name
+# them as service.X (other domains and the tests).
+__all__ = [
+    "CohortEnded",
+    "CohortNotStarted",
+    "EnrolmentClosed",
+    "InvalidCode",
+    "InvalidInvite",
+    "NotCompleted",
+    "NotEnrolled",
+]
 
 
 def new_code(length: int = 8) -> str:
@@ -92,6 +81,14 @@ _PROGRESS = sa.select(LessonProgress).where(
 def enrolment(session: Session, *, user_id: int, course_id: int) -> Enrolment | None:
     """Her active enrolment in the course, if any."""
     return session.scalars(_ACTIVE_ENROLMENT, {"user_id": user_id, "course_id": course_id}).one_or_none()
+
+
+def live_course(session: Session, slug: str) -> Course:
+    """The course (not archived) with this slug; else CourseNotFound."""
+    course = session.scalars(sa.select(Course).where(Course.slug == slug, live(Course))).one_or_none()
+    if course is None:
+        raise CourseNotFound()
+    return course
 
 
 def enrol(session: Session, *, user_id: int, course: Course, cohort: Cohort | None = None) -> Enrolment:
@@ -312,16 +309,6 @@ def _update_completion(session: Session, *, user_id: int, course_id: int, when: 
     found.completed_at = when
     session.flush()
     return True
-
-
-def record_first_view(
-    session: Session, *, user_id: int, course_id: int, pass_mark: int, lesson: LessonItem
-) -> None:
-    """The first time she opens a lesson (later views write nothing)."""
-    record_event(
-        session, user_id=user_id, course_id=course_id, pass_mark=pass_mark, lesson=lesson,
-        type="viewed", client_event_id=f"view:{lesson.id}",
-    )  # fmt: skip
 
 
 # Quizzes --------------------------------------------------------------------------------------------------

@@ -30,6 +30,7 @@ from app.reports import service as reports
 from app.routing import Route, unit_of_work
 from app.web.access import CohortViewer
 from app.web.pages import render
+from app.web.params import Id
 
 router = APIRouter(prefix="/cohorts", include_in_schema=False, route_class=Route)
 
@@ -155,7 +156,7 @@ def _build(session: Session, cohort: Cohort, role: str, inactive_days: int) -> r
 def overview(
     request: Request,
     principal: CohortViewer,
-    cohort_id: int,
+    cohort_id: Id,
     days: int = 14,
     session: Session = Depends(get_session),
 ) -> Response:
@@ -194,7 +195,7 @@ def overview(
 def matrix(
     request: Request,
     principal: CohortViewer,
-    cohort_id: int,
+    cohort_id: Id,
     sort: str = "name",
     region: str = "",
     state: str = "",
@@ -227,8 +228,8 @@ def matrix(
 def learner(
     request: Request,
     principal: CohortViewer,
-    cohort_id: int,
-    user_id: int,
+    cohort_id: Id,
+    user_id: Id,
     session: Session = Depends(get_session),
 ) -> Response:
     cohort, role, report = _report(session, principal, cohort_id)
@@ -284,7 +285,7 @@ FORMATS = {
 def export(
     request: Request,
     principal: CohortViewer,
-    cohort_id: int,
+    cohort_id: Id,
     kind: str,
     fmt: str,
     session: Session = Depends(get_session),

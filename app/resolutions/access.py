@@ -15,24 +15,11 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from app.errors import Forbidden, NotFound
-from app.i18n import N_
 from app.learning.models import CohortMember, Enrolment
 from app.permissions import Capability
 from app.principal import Principal
+from app.resolutions.exceptions import ForumNotFound, NotForumStaff, NotManager
 from app.resolutions.models import Forum, ForumCohort
-
-
-class ForumNotFound(NotFound):
-    message = N_("We could not find that forum, or you do not take part in it.")
-
-
-class NotManager(Forbidden):
-    message = N_("Only the forum's coordinators can do that.")
-
-
-class NotForumStaff(Forbidden):
-    message = N_("Only the forum's staff can do that.")
 
 
 @dataclass(frozen=True)

@@ -23,9 +23,20 @@ from app.accounts.models import User
 from app.config import LOCALES
 from app.db import utcnow
 from app.discussions import notifications
-from app.errors import Conflict, DomainError, Forbidden, NotFound
+from app.errors import Forbidden
 from app.i18n import N_
-from app.resolutions.access import ForumRole, NotManager
+from app.resolutions.access import ForumRole
+from app.resolutions.exceptions import (
+    CommentsClosed,
+    DraftInvalid,
+    ItemNotFound,
+    NotAdopted,
+    NotADraft,
+    NotManager,
+    NumberTaken,
+    StaleDraft,
+    TextsMissing,
+)
 from app.resolutions.models import (
     ADDRESSEES,
     THEMES,
@@ -47,43 +58,32 @@ NOTE_MIN, NOTE_MAX = 3, 300
 COMMENT_MAX = 2000
 
 
-class DraftInvalid(DomainError):
-    status_code = 422
-
-    def __init__(self, field: str, message: str, **params: Any) -> None:
-        super().__init__(message, **params)
-        self.field = field
-
-
-class StaleDraft(Conflict):
-    message = N_(
-        "Someone saved the draft after you opened it. Your changes are below, not saved: "
-        "open the newest draft, and make them again there."
-    )
-
-
-class NotADraft(Conflict):
-    message = N_("The resolution is adopted: its text can no longer change.")
-
-
-class CommentsClosed(Forbidden):
-    message = N_("Comments on the draft are closed.")
-
-
-class ItemNotFound(NotFound):
-    message = N_("We could not find that item.")
+def find_resolution(session: Session, forum_id: int) -> Resolution | None:
+    return session.scalars(sa.select(Resolution).where(Resolution.forum_id == forum_id)).one_or_none()
 
 
 def resolution_of(session: Session, forum: Forum) -> Resolution:
-    found = session.scalars(sa.select(Resolution).where(Resolution.forum_id == forum.id)).one_or_none()
+    """The forum's resolution, an empty draft made the first time a write needs it (never by a page
+    view). Two first saves at once make one: the second finds the first's."""
+    found = find_resolution(session, forum.id)
     if found is None:
-        found = Resolution(forum_id=forum.id, status="draft", preamble={}, revision=0)
-        session.add(found)
-        session.flush()
+        found = empty_draft(forum)
+        try:
+            with session.begin_nested():
+                session.add(found)
+        except IntegrityError:
+            found = session.scalars(sa.select(Resolution).where(Resolution.forum_id == forum.id)).one()
     return found
 
 
+def empty_draft(forum: Forum) -> Resolution:
+    """What the editor shows before anything is saved: a draft that is not in the database."""
+    return Resolution(forum_id=forum.id, status="draft", preamble={}, revision=0)
+
+
 def items_of(session: Session, resolution: Resolution) -> list[ResolutionItem]:
+    if resolution.id is None:  # an empty draft, not saved yet
+        return []
     return list(
         session.scalars(
             sa.select(ResolutionItem)
@@ -174,32 +174,52 @@ def save_draft(
     existing = {item.id: item for item in items_of(session, resolution)}
     kept: list[tuple[int, int, ResolutionItem, list[int]]] = []
     for order, draft in enumerate(items):
-        if draft.theme not in THEMES or draft.addressee not in ADDRESSEES:
-            raise DraftInvalid(f"item-{order}", N_("Choose a theme and an addressee from the lists."))
-        texts = _check_texts(draft.text, TEXT_MAX, f"item-{order}")
-        item = existing.get(draft.id) if draft.id is not None else None
-        if draft.id is not None and item is None:
-            raise ItemNotFound()
-        if draft.remove:
-            if item is not None:
-                session.delete(item)
-            continue
-        if not texts:
-            if item is None:
-                continue  # an empty new row: nothing to add
-            raise DraftInvalid(f"item-{order}", N_("An item needs its text in at least one language."))
-        unknown = set(draft.recommendations) - accepted
-        linked_before = set(links_of(session, [item])[item.id]) if item else set()
-        if unknown - linked_before:
-            raise DraftInvalid(
-                f"item-{order}", N_("An item can only be built from accepted recommendations.")
-            )
-        if item is None:
-            item = ResolutionItem(resolution_id=resolution.id, position=0, text={})
-            session.add(item)
-        item.text, item.theme, item.addressee = texts, draft.theme, draft.addressee
-        kept.append((draft.position, order, item, sorted(set(draft.recommendations))))
+        item = _save_item(session, resolution, draft, f"item-{order}", existing=existing, accepted=accepted)
+        if item is not None:
+            kept.append((draft.position, order, item, sorted(set(draft.recommendations))))
     session.flush()
+    _number_and_link(session, kept)
+    return add_revision(session, resolution, note=note, author=author)
+
+
+def _save_item(
+    session: Session,
+    resolution: Resolution,
+    draft: ItemDraft,
+    field_name: str,
+    *,
+    existing: dict[int, ResolutionItem],
+    accepted: set[int],
+) -> ResolutionItem | None:
+    """One row of the editor written to its item (None: removed, or an empty new row left out)."""
+    if draft.theme not in THEMES or draft.addressee not in ADDRESSEES:
+        raise DraftInvalid(field_name, N_("Choose a theme and an addressee from the lists."))
+    texts = _check_texts(draft.text, TEXT_MAX, field_name)
+    item = existing.get(draft.id) if draft.id is not None else None
+    if draft.id is not None and item is None:
+        raise ItemNotFound()
+    if draft.remove:
+        if item is not None:
+            session.delete(item)
+        return None
+    if not texts:
+        if item is None:
+            return None  # an empty new row: nothing to add
+        raise DraftInvalid(field_name, N_("An item needs its text in at least one language."))
+    unknown = set(draft.recommendations) - accepted
+    linked_before = set(links_of(session, [item])[item.id]) if item else set()
+    if unknown - linked_before:
+        raise DraftInvalid(field_name, N_("An item can only be built from accepted recommendations."))
+    if item is None:
+        item = ResolutionItem(resolution_id=resolution.id, position=0, text={})
+        session.add(item)
+    item.text, item.theme, item.addressee = texts, draft.theme, draft.addressee
+    return item
+
+
+def _number_and_link(session: Session, kept: list[tuple[int, int, ResolutionItem, list[int]]]) -> None:
+    """Number the kept items 1, 2, ... in the order asked (position, then the editor's order), and link
+    each to its recommendations."""
     for number, (_position, _order, item, recs) in enumerate(
         sorted(kept, key=lambda row: (row[0], row[1])), 1
     ):
@@ -208,7 +228,6 @@ def save_draft(
         for rec_id in recs:
             session.add(ItemRecommendation(item_id=item.id, recommendation_id=rec_id))
     session.flush()
-    return add_revision(session, resolution, note=note, author=author)
 
 
 def add_revision(
@@ -351,6 +370,42 @@ def adopt(
     author: User,
 ) -> None:
     """Freeze the text, number it, fingerprint it; start monitoring each item; tell the people behind it."""
+    items = items_of(session, resolution)
+    _check_adoption(role, resolution, items, outcome=outcome, votes=votes)
+    counted = votes if outcome == "vote" else None
+    number = _next_number(session, adopted_on.year)
+    text = _frozen_text(
+        role.forum, resolution, items, number=number, adopted_on=adopted_on, outcome=outcome, votes=counted
+    )
+    resolution.number, resolution.adopted_on, resolution.outcome = number, adopted_on, outcome
+    if counted:
+        resolution.votes_for, resolution.votes_against, resolution.votes_abstain = counted
+    resolution.adopted_text = text
+    resolution.fingerprint = hashlib.sha256(canonical(text)).hexdigest()
+    resolution.status, resolution.comments_until = "adopted", None
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError:
+        raise NumberTaken() from None
+    for item in items:
+        session.add(ItemTracker(item_id=item.id, status="not_started"))
+    add_revision(session, resolution, note=f"adopted as {number}", author=author)
+    accounts_service.record(session, actor=author, action="resolution.adopt", detail=f"{number} ({outcome})")
+    for user_id in people_behind(session, [item.id for item in items]):
+        notifications.notify(
+            session, user_id=user_id, kind="item_adopted", link=f"/forums/{role.forum.id}/resolution"
+        )
+
+
+def _check_adoption(
+    role: ForumRole,
+    resolution: Resolution,
+    items: list[ResolutionItem],
+    *,
+    outcome: str,
+    votes: tuple[int, int, int] | None,
+) -> None:
     if not role.can_manage:
         raise NotManager()
     if resolution.status != "draft":
@@ -359,51 +414,43 @@ def adopt(
         raise DraftInvalid("outcome", N_("Say how it was adopted: by consensus or by a vote."))
     if outcome == "vote" and (votes is None or votes[0] <= votes[1]):
         raise DraftInvalid("votes", N_("Give the votes for, against and abstaining; more for than against."))
-    items = items_of(session, resolution)
     if not items:
         raise DraftInvalid("items", N_("A resolution needs at least one item."))
     if missing_languages(resolution, items):  # the frozen text could never be published
         raise DraftInvalid(
             "items", N_("Write the preamble and every item in Kyrgyz, Russian and English before adopting.")
         )
-    year = adopted_on.year
+
+
+def _next_number(session: Session, year: int) -> str:
     taken = session.scalars(sa.select(Resolution.number).where(Resolution.number.like(f"{year}-%"))).all()
-    number = f"{year}-{1 + max((int(n.split('-')[1]) for n in taken if n), default=0)}"
-    forum = role.forum
-    text = {
+    return f"{year}-{1 + max((int(n.split('-')[1]) for n in taken if n), default=0)}"
+
+
+def _frozen_text(
+    forum: Forum,
+    resolution: Resolution,
+    items: list[ResolutionItem],
+    *,
+    number: str,
+    adopted_on: dt.date,
+    outcome: str,
+    votes: tuple[int, int, int] | None,
+) -> dict[str, Any]:
+    """The adopted text, as it is kept and fingerprinted (`canonical`)."""
+    return {
         "number": number,
         "forum": dict(forum.name),
         "place": dict(forum.place),
         "adopted_on": adopted_on.isoformat(),
         "outcome": outcome,
-        "votes": {"for": votes[0], "against": votes[1], "abstain": votes[2]}
-        if outcome == "vote" and votes
-        else None,
+        "votes": {"for": votes[0], "against": votes[1], "abstain": votes[2]} if votes else None,
         "preamble": dict(resolution.preamble),
         "items": [
             {"number": n, "text": dict(item.text), "theme": item.theme, "addressee": item.addressee}
             for n, item in enumerate(items, start=1)
         ],
     }
-    resolution.number, resolution.adopted_on, resolution.outcome = number, adopted_on, outcome
-    if outcome == "vote" and votes:
-        resolution.votes_for, resolution.votes_against, resolution.votes_abstain = votes
-    resolution.adopted_text = text
-    resolution.fingerprint = hashlib.sha256(canonical(text)).hexdigest()
-    resolution.status, resolution.comments_until = "adopted", None
-    try:
-        with session.begin_nested():
-            session.flush()
-    except IntegrityError:
-        raise Conflict(N_("Another resolution took this number a moment ago. Please try again.")) from None
-    for item in items:
-        session.add(ItemTracker(item_id=item.id, status="not_started"))
-    add_revision(session, resolution, note=f"adopted as {number}", author=author)
-    accounts_service.record(session, actor=author, action="resolution.adopt", detail=f"{number} ({outcome})")
-    for user_id in people_behind(session, [item.id for item in items]):
-        notifications.notify(
-            session, user_id=user_id, kind="item_adopted", link=f"/forums/{forum.id}/resolution"
-        )
 
 
 def missing_languages(resolution: Resolution, items: list[ResolutionItem] | None = None) -> list[str]:
@@ -431,9 +478,9 @@ def publish(session: Session, role: ForumRole, resolution: Resolution, *, author
     if not role.can_manage:
         raise NotManager()
     if resolution.status != "adopted":
-        raise Conflict(N_("Only an adopted resolution can be published."))
+        raise NotAdopted()
     if missing_languages(resolution):
-        raise Conflict(N_("Publishing needs the whole text in Kyrgyz, Russian and English."))
+        raise TextsMissing()
     resolution.status, resolution.published_at = "published", utcnow()
     accounts_service.record(
         session, actor=author, action="resolution.publish", detail=resolution.number or ""

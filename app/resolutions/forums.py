@@ -1,9 +1,11 @@
-"""Creating and configuring forums: their names and place in each language, date, cohorts and rules."""
+"""Forums: creating and configuring them (their names and place in each language, date, cohorts and
+rules), and a forum's page with its recommendations, filtered and ordered."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -11,13 +13,23 @@ from sqlalchemy.orm import Session
 from app.accounts import service as accounts_service
 from app.accounts.models import User
 from app.config import LOCALES
-from app.forms import FormErrors, clean_line
 from app.i18n import N_
 from app.learning.cohorts import cohorts_for
 from app.learning.models import Cohort
 from app.permissions import Capability
 from app.principal import Principal
-from app.resolutions.models import Forum, ForumCohort
+from app.resolutions.access import ForumRole, cohorts_of, forum_for, manager_of
+from app.resolutions.exceptions import ForumInvalid
+from app.resolutions.models import (
+    STATES,
+    THEMES,
+    Endorsement,
+    Forum,
+    ForumCohort,
+    Recommendation,
+    Resolution,
+)
+from app.resolutions.recommendations import used_endorsements
 
 
 @dataclass
@@ -30,47 +42,6 @@ class ForumFields:
     qualify_endorsements: int = 5
     qualify_cohorts: int = 2
     accepting: bool = True
-
-
-def _number(raw: dict[str, str], key: str, default: int, low: int, high: int, errors: FormErrors) -> int:
-    value = clean_line(raw.get(key), 6)
-    if not value:
-        return default
-    if not value.isdigit() or not low <= int(value) <= high:
-        errors.add(key, N_("Give a whole number from %(low)s to %(high)s."), low=low, high=high)
-        return default
-    return int(value)
-
-
-def read(raw: dict[str, str], cohort_values: list[str], choices: set[int], errors: FormErrors) -> ForumFields:
-    fields = ForumFields(
-        name={
-            loc: clean_line(raw.get(f"name_{loc}"), 200)
-            for loc in LOCALES
-            if clean_line(raw.get(f"name_{loc}"), 200)
-        },
-        place={
-            loc: clean_line(raw.get(f"place_{loc}"), 120)
-            for loc in LOCALES
-            if clean_line(raw.get(f"place_{loc}"), 120)
-        },
-    )
-    if not fields.name:
-        errors.add("name_ru", N_("Give the forum a name in at least one language."))
-    if not fields.place:
-        errors.add("place_ru", N_("Say where the forum meets, in at least one language."))
-    try:
-        fields.held_on = dt.date.fromisoformat(clean_line(raw.get("held_on"), 10))
-    except ValueError:
-        errors.add("held_on", N_("Write the date as YYYY-MM-DD."))
-    fields.cohorts = sorted({int(v) for v in cohort_values if v.isdigit() and int(v) in choices})
-    if not fields.cohorts:
-        errors.add("cohorts", N_("Choose at least one cohort that takes part."))
-    fields.endorsement_cap = _number(raw, "endorsement_cap", 10, 1, 100, errors)
-    fields.qualify_endorsements = _number(raw, "qualify_endorsements", 5, 1, 1000, errors)
-    fields.qualify_cohorts = _number(raw, "qualify_cohorts", 2, 1, 50, errors)
-    fields.accepting = raw.get("accepting", "1") == "1"
-    return fields
 
 
 def cohort_choices(session: Session, principal: Principal) -> list[Cohort]:
@@ -99,8 +70,9 @@ def save(session: Session, forum: Forum | None, fields: ForumFields, *, actor: U
     return forum
 
 
-def values_of(forum: Forum, cohorts: list[int]) -> dict[str, str]:
-    values = {f"name_{loc}": forum.name.get(loc, "") for loc in LOCALES}
+def values_of(forum: Forum, cohorts: list[int]) -> dict[str, Any]:
+    """The settings form, filled with the forum's settings (the names of the form's fields)."""
+    values: dict[str, Any] = {f"name_{loc}": forum.name.get(loc, "") for loc in LOCALES}
     values |= {f"place_{loc}": forum.place.get(loc, "") for loc in LOCALES}
     values |= {
         "held_on": forum.held_on.isoformat(),
@@ -108,6 +80,103 @@ def values_of(forum: Forum, cohorts: list[int]) -> dict[str, str]:
         "qualify_endorsements": str(forum.qualify_endorsements),
         "qualify_cohorts": str(forum.qualify_cohorts),
         "accepting": "1" if forum.accepting else "0",
+        "cohorts": [str(cohort_id) for cohort_id in cohorts],
     }
-    values |= {f"cohort_{cid}": "1" for cid in cohorts}
     return values
+
+
+NEW_FORUM = {"endorsement_cap": "10", "qualify_endorsements": "5", "qualify_cohorts": "2", "accepting": "1"}
+
+
+# What the pages do ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SettingsPage:
+    forum: Forum | None  # None: a new forum
+    cohorts: list[Cohort]  # those she may choose
+    values: dict[str, Any]  # the form as it stands
+
+
+def _choices(session: Session, principal: Principal, forum: Forum | None) -> list[Cohort]:
+    """The cohorts she may bring into the forum, and those already in it (whoever brought them)."""
+    options = cohort_choices(session, principal)
+    if forum is not None:
+        known = {c.id for c in options}
+        chosen = session.scalars(sa.select(Cohort).where(Cohort.id.in_(cohorts_of(session, forum.id))))
+        options += [c for c in chosen if c.id not in known]
+    return options
+
+
+def settings_page(session: Session, principal: Principal, *, forum_id: int | None) -> SettingsPage:
+    """The settings form: a new forum's defaults, or the forum's own settings (for its coordinators)."""
+    if forum_id is None:
+        return SettingsPage(None, _choices(session, principal, None), dict(NEW_FORUM))
+    forum = manager_of(session, principal, forum_id).forum
+    return SettingsPage(
+        forum, _choices(session, principal, forum), values_of(forum, cohorts_of(session, forum.id))
+    )
+
+
+def save_settings(
+    session: Session, principal: Principal, *, forum_id: int | None, fields: ForumFields
+) -> Forum:
+    """A new forum (forum_id None) or a forum's new settings; only cohorts she may choose take part."""
+    forum = manager_of(session, principal, forum_id).forum if forum_id is not None else None
+    allowed = {c.id for c in _choices(session, principal, forum)}
+    fields.cohorts = [cohort_id for cohort_id in fields.cohorts if cohort_id in allowed]
+    if not fields.cohorts:
+        raise ForumInvalid("cohorts", N_("Choose at least one cohort that takes part."))
+    return save(session, forum, fields, actor=accounts_service.user_of(session, principal))
+
+
+@dataclass(frozen=True)
+class ForumPage:
+    role: ForumRole
+    recommendations: list[Recommendation]
+    endorsed: set[int]  # those she endorses
+    used: int  # her endorsements counted against the cap
+    resolution: Resolution | None
+    theme: str
+    state: str
+    sort: str
+
+
+def forum_page(
+    session: Session, principal: Principal, *, forum_id: int, theme: str, state: str, sort: str
+) -> ForumPage:
+    """A forum's recommendations, filtered and ordered (suggestions: only her own, or all for staff)."""
+    role = forum_for(session, principal, forum_id)
+    statement = sa.select(Recommendation).where(Recommendation.forum_id == forum_id)
+    if not role.staff:
+        statement = statement.where(
+            sa.or_(Recommendation.status != "suggested", Recommendation.author_id == principal.user_id)
+        )
+    theme, state = (theme if theme in THEMES else ""), (state if state in STATES else "")
+    if theme:
+        statement = statement.where(Recommendation.theme == theme)
+    if state:
+        statement = statement.where(Recommendation.status == state)
+    sort = "newest" if sort == "newest" else "endorsements"
+    order = Recommendation.created_at if sort == "newest" else Recommendation.endorsement_count
+    listing = list(session.scalars(statement.order_by(order.desc(), Recommendation.id.desc())))
+    endorsed = set(
+        session.scalars(
+            sa.select(Endorsement.recommendation_id).where(
+                Endorsement.user_id == principal.user_id,
+                Endorsement.recommendation_id.in_([rec.id for rec in listing]),
+            )
+        )
+    )
+    return ForumPage(
+        role=role,
+        recommendations=listing,
+        endorsed=endorsed,
+        used=used_endorsements(session, forum_id=forum_id, user_id=principal.user_id),
+        resolution=session.scalars(
+            sa.select(Resolution).where(Resolution.forum_id == forum_id)
+        ).one_or_none(),
+        theme=theme,
+        state=state,
+        sort=sort,
+    )

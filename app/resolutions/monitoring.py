@@ -14,17 +14,18 @@ from sqlalchemy.orm import Session
 from app.accounts.models import User
 from app.db import utcnow
 from app.discussions import notifications
-from app.errors import Conflict
 from app.i18n import N_
 from app.learning.models import CohortMember
 from app.permissions import Capability, capabilities_of
-from app.resolutions.access import ForumRole, NotManager, cohorts_of
-from app.resolutions.drafting import (
+from app.resolutions.access import ForumRole, cohorts_of
+from app.resolutions.drafting import add_revision, people_behind, resolution_of
+from app.resolutions.exceptions import (
+    AlreadyAdopted,
+    AlreadyImplemented,
+    AlreadyInDraft,
     DraftInvalid,
     ItemNotFound,
-    add_revision,
-    people_behind,
-    resolution_of,
+    NotManager,
 )
 from app.resolutions.models import (
     ITEM_STATUSES,
@@ -235,16 +236,16 @@ def reaffirm(session: Session, role: ForumRole, old_item: ResolutionItem, *, aut
         raise ItemNotFound()
     tracker = session.get(ItemTracker, old_item.id)
     if tracker is not None and tracker.status == "implemented":
-        raise Conflict(N_("This item is implemented: there is nothing to reaffirm."))
+        raise AlreadyImplemented()
     resolution = resolution_of(session, role.forum)
     if resolution.status != "draft":
-        raise Conflict(N_("The resolution of this forum is already adopted."))
+        raise AlreadyAdopted()
     if session.scalar(
         sa.select(ResolutionItem.id).where(
             ResolutionItem.resolution_id == resolution.id, ResolutionItem.reaffirms_id == old_item.id
         )
     ):
-        raise Conflict(N_("This item is already in the draft."))
+        raise AlreadyInDraft()
     position = 1 + int(
         session.scalar(
             sa.select(sa.func.max(ResolutionItem.position)).where(

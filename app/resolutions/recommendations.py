@@ -19,10 +19,18 @@ from app.accounts.models import User
 from app.db import utcnow
 from app.discussions import notifications
 from app.discussions.models import Post, Thread
-from app.errors import Conflict, DomainError, Forbidden, NotFound
+from app.errors import Forbidden
 from app.i18n import N_
 from app.learning.models import Enrolment
 from app.resolutions.access import ForumRole, cohorts_of
+from app.resolutions.exceptions import (
+    AuthorNotInForum,
+    EndorsementRefused,
+    ForumClosed,
+    NotNow,
+    RecommendationInvalid,
+    RecommendationNotFound,
+)
 from app.resolutions.models import (
     ADDRESSEES,
     DECLINE_REASONS,
@@ -43,26 +51,6 @@ NOTE_MAX = 500
 SIMILAR_AT = 0.3
 LIVE = ("open", "qualified", "needs_work", "accepted")  # what a look-alike check compares with
 CHANGEABLE = ("open", "qualified", "needs_work")  # what its author may still revise, others amend
-
-
-class RecommendationNotFound(NotFound):
-    message = N_("We could not find that recommendation, or it is not open to you.")
-
-
-class RecommendationInvalid(DomainError):
-    status_code = 422
-
-    def __init__(self, field: str, message: str, **params: int) -> None:
-        super().__init__(message, **params)  # type: ignore[arg-type]
-        self.field = field
-
-
-class EndorsementRefused(Conflict):
-    pass
-
-
-class NotNow(Conflict):
-    message = N_("This recommendation can no longer be changed that way.")
 
 
 @dataclass
@@ -159,7 +147,7 @@ def similar(
 
 def _require_open(forum: Forum) -> None:
     if not forum.accepting:
-        raise Forbidden(N_("This forum no longer takes new recommendations or endorsements."))
+        raise ForumClosed()
 
 
 def create(
@@ -220,7 +208,7 @@ def suggest(
         .limit(1)
     )
     if author_cohort is None:
-        raise Forbidden(N_("The author of this post does not take part in the forum."))
+        raise AuthorNotInForum()
     rec = Recommendation(
         forum_id=role.forum.id,
         title=draft.title,
@@ -483,37 +471,8 @@ def merge(
     actor = session.get(User, role.user_id)
     asked: set[int] = set()
     for original in originals:
-        if original.forum_id != target.forum_id or original.status not in ("open", "qualified", "needs_work"):
-            raise NotNow()
-        original.merged_into_id = target.id
-        event(
-            session,
-            original,
-            actor_id=role.user_id,
-            kind="merged",
-            to="merged",
-            note=f"→ #{target.id} {note}".strip(),
-        )
-        event(session, target, actor_id=role.user_id, kind="merged_in", note=f"← #{original.id}")
-        for (post_id,) in session.execute(
-            sa.select(RecommendationSource.post_id).where(
-                RecommendationSource.recommendation_id == original.id
-            )
-        ):
-            if session.get(RecommendationSource, (target.id, post_id)) is None:
-                session.add(RecommendationSource(recommendation_id=target.id, post_id=post_id))
-        endorsers = session.scalars(
-            sa.select(Endorsement.user_id).where(Endorsement.recommendation_id == original.id)
-        ).all()
-        if original.author_id:
-            endorsers = [*endorsers, original.author_id]
-        for user_id in endorsers:
-            if (
-                user_id not in asked
-                and user_id != target.author_id
-                and not has_endorsed(session, target, user_id)
-            ):
-                asked.add(user_id)
+        _merge_one(session, role, original, target, note=note)
+        asked |= _to_ask(session, original, target)
         accounts_service.record(
             session, actor=actor, action="recommendation.merge", detail=f"#{original.id} into #{target.id}"
         )
@@ -523,6 +482,37 @@ def merge(
         )
     session.flush()
     return len(asked)
+
+
+def _merge_one(
+    session: Session, role: ForumRole, original: Recommendation, target: Recommendation, *, note: str
+) -> None:
+    """`original` marked merged into `target`, in both histories; its sources become the target's too."""
+    if original.forum_id != target.forum_id or original.status not in ("open", "qualified", "needs_work"):
+        raise NotNow()
+    original.merged_into_id = target.id
+    merged_note = f"→ #{target.id} {note}".strip()
+    event(session, original, actor_id=role.user_id, kind="merged", to="merged", note=merged_note)
+    event(session, target, actor_id=role.user_id, kind="merged_in", note=f"← #{original.id}")
+    for post_id in session.scalars(
+        sa.select(RecommendationSource.post_id).where(RecommendationSource.recommendation_id == original.id)
+    ):
+        if session.get(RecommendationSource, (target.id, post_id)) is None:
+            session.add(RecommendationSource(recommendation_id=target.id, post_id=post_id))
+
+
+def _to_ask(session: Session, original: Recommendation, target: Recommendation) -> set[int]:
+    """Who supported `original` (its endorsers and author) and does not support `target` yet."""
+    endorsers = list(
+        session.scalars(sa.select(Endorsement.user_id).where(Endorsement.recommendation_id == original.id))
+    )
+    if original.author_id:
+        endorsers.append(original.author_id)
+    return {
+        user_id
+        for user_id in endorsers
+        if user_id != target.author_id and not has_endorsed(session, target, user_id)
+    }
 
 
 DECISIONS = ("accepted", "needs_work", "declined")

@@ -65,6 +65,8 @@ class Require:
 
     def __init__(self, capability: Capability | None = None) -> None:
         self.capability = capability
+        # What the API's document says it may answer (app.web.openapi): not signed in; not allowed.
+        self.academy_responses = (401,) if capability is None else (401, 403)
 
     async def __call__(self, request: Request) -> Principal:
         # Async, so that FastAPI need not hand it to a worker thread: only a bearer token's owner is

@@ -142,7 +142,7 @@ def url_for(app: Any, name: str, /, **params: Any) -> str:
     table: dict[str, tuple[str, frozenset[str]]] | None = getattr(app.state, "url_table", None)
     if table is None:
         table = {}
-        for route in _walk(app.routes):
+        for route in every_route(app.routes):
             name_of, path_format = getattr(route, "name", None), getattr(route, "path_format", None)
             if name_of and path_format and name_of not in table:
                 table[name_of] = (path_format, frozenset(getattr(route, "param_convertors", {})))
@@ -153,10 +153,11 @@ def url_for(app: Any, name: str, /, **params: Any) -> str:
     return found[0].format(**{key: str(value) for key, value in params.items()})
 
 
-def _walk(routes: list[Any]) -> Any:
+def every_route(routes: list[Any]) -> Any:
+    """Every route, including those of included routers (FastAPI keeps one of those as one node)."""
     for route in routes:
         if hasattr(route, "original_router"):  # FastAPI keeps an included router as one node
-            yield from _walk(route.original_router.routes)
+            yield from every_route(route.original_router.routes)
         else:
             yield route
 

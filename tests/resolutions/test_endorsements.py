@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from app.accounts.models import AuditEvent, User
 from app.discussions.models import Notification
 from app.resolutions import recommendations as recs
+from app.resolutions.exceptions import EndorsementRefused
 from app.resolutions.models import Amendment, Endorsement, Recommendation, RecommendationVersion
 from tests.resolutions.conftest import World, endorse, form, fresh, role, write
 
@@ -35,9 +36,9 @@ def test_three_from_one_cohort_do_not_qualify(session: Session, world: World) ->
 
 def test_who_cannot_endorse(session: Session, world: World) -> None:
     rec = write(session, world, world.a1)
-    with pytest.raises(recs.EndorsementRefused):
+    with pytest.raises(EndorsementRefused):
         recs.endorse(session, role(session, world.a1, world.forum), rec)  # her own
-    with pytest.raises(recs.EndorsementRefused):
+    with pytest.raises(EndorsementRefused):
         recs.endorse(session, role(session, world.trainer, world.forum), rec)  # staff, not a participant
     session.rollback()
     assert fresh(session, Endorsement) == []

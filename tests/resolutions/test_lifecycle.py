@@ -83,7 +83,7 @@ def test_from_a_post_to_a_monitored_resolution(
     draft = {f"preamble-{code}": f"Мы собрались ({code})." for code in LOCALES}
     draft |= {f"item-0-{code}": f"Местным кенешам поставить сирены ({code})." for code in LOCALES}
     draft |= {"item-0-position": "1", "item-0-theme": "risk_reduction", "item-0-addressee": "local_councils",
-              "item-0-recs": [str(rec.id)], "note": "Первый проект", "base_revision": "0"}  # fmt: skip
+              f"item-0-rec-{rec.id}": "1", "note": "Первый проект", "base_revision": "0"}  # fmt: skip
     saved = form(coordinator, f"/forums/{world.forum.id}/resolution/edit", draft)
     assert saved.status_code == 303, saved.text[:500]
     resolution = fresh(session, Resolution)[0]

@@ -46,6 +46,7 @@ from app.routing import Route, shows_refusals
 from app.web import flash
 from app.web.access import current_principal, require_user
 from app.web.htmx import safe_next
+from app.web.params import Id
 
 router = APIRouter(include_in_schema=False, route_class=Route)
 
@@ -349,7 +350,7 @@ def sign_out_everywhere(
 
 @router.post("/account/tokens/{token_id}/revoke", name="account_token_revoke")
 def revoke_token(
-    token_id: int,
+    token_id: Id,
     principal: Principal = Depends(require_user),
     session: Session = Depends(get_session),
 ) -> Response:

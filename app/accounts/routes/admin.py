@@ -19,6 +19,7 @@ from app.routing import Route, shows_refusals
 from app.web import flash
 from app.web.access import UserManager, require
 from app.web.pages import render
+from app.web.params import Id
 
 router = APIRouter(prefix="/admin", include_in_schema=False, route_class=Route)
 
@@ -53,7 +54,7 @@ def _user_page(
 
 @router.get("/users/{user_id}", name="admin_user")
 def user_page(
-    request: Request, user_id: int, principal: UserManager, session: Session = Depends(get_session)
+    request: Request, user_id: Id, principal: UserManager, session: Session = Depends(get_session)
 ) -> Response:
     return _user_page(request, session, user_id)
 
@@ -68,7 +69,7 @@ def _roles_refused(refused: Refused) -> Response:
 @shows_refusals(_roles_refused)
 def set_roles(
     request: Request,
-    user_id: int,
+    user_id: Id,
     principal: UserManager,
     body: RolesForm = form(RolesForm),
     session: Session = Depends(get_session),

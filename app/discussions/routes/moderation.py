@@ -8,22 +8,20 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from app.db import get_session
-from app.discussions import moderation, places
-from app.discussions import service as discussions
-from app.discussions.access import Viewer, viewer_for
-from app.forms import FormErrors, clean_line, form_fields
+from app.discussions import moderation, reading
+from app.discussions.pages import post_form
+from app.discussions.schemas import DecisionForm, LockForm, MuteForm, PinForm
+from app.forms import Filled, FormErrors, Refused, form
 from app.i18n import N_, get_locale
-from app.learning.models import Cohort
-from app.permissions import Capability
 from app.principal import Principal
-from app.routing import Route
+from app.routing import Route, shows_refusals
 from app.web import flash
-from app.web.access import require
+from app.web.access import Moderator
 from app.web.htmx import redirect, safe_next
 from app.web.pages import render
+from app.web.params import Id
 
 router = APIRouter(include_in_schema=False, route_class=Route)
-moderates = require(Capability.MODERATE)
 
 HIDDEN = flash.register("post-hidden", N_("The post is hidden and its author is told why."), "info")
 RESTORED = flash.register("post-restored", N_("The post is shown again."))
@@ -35,168 +33,157 @@ UNPINNED = flash.register("thread-unpinned", N_("The discussion is no longer pin
 MUTED = flash.register("member-muted", N_("Her posting in this cohort is paused. She is told why."), "info")
 UNMUTED = flash.register("member-unmuted", N_("She can post again."))
 
+QUEUE = "/moderation"
+
 
 @router.get("/moderation", name="moderation")
-def queue_page(
-    request: Request, principal: Principal = Depends(moderates), session: Session = Depends(get_session)
-) -> Response:
-    viewer = viewer_for(session, principal)
-    items = moderation.queue(session, viewer)
-    labels = places.describe(session, [item.thread for item in items], locale=get_locale())
-    return render(
-        request,
-        "discussions/moderation.html",
-        {"items": items, "labels": labels, "reasons": moderation.FLAG_REASONS},
-    )
+def queue_page(request: Request, principal: Moderator, session: Session = Depends(get_session)) -> Response:
+    context = reading.queue_page(session, principal=principal, locale=get_locale())
+    return render(request, "discussions/moderation.html", context)
 
 
-def _decide(
-    request: Request, session: Session, principal: Principal, post_id: int, raw: dict[str, str], *, hide: bool
-) -> Response:
-    viewer = viewer_for(session, principal)
-    post, thread = discussions.get_post(session, viewer, post_id)
-    reason = clean_line(raw.get("reason"), moderation.REASON_MAX)
-    was_hidden = post.status in ("pending", "hidden")
-    if hide:
-        moderation.hide(session, viewer, post, thread, reason=reason)
+# Decisions on posts -----------------------------------------------------------------------------------------
+
+
+def _decision_refused(refused: Refused) -> Response:
+    """Where she decided from, again: the queue (its `next`) or the thread page with the post, her
+    reason kept beside that post's field and the reason it was refused."""
+    filled = Filled(refused.values, refused.errors)
+    principal: Principal = refused.params["principal"]
+    post_id: int = refused.params["post_id"]
+    if safe_next(str(filled.next), "") == QUEUE:
+        context = reading.queue_page(refused.session, principal=principal, locale=get_locale())
+        template = "discussions/moderation.html"
     else:
-        moderation.restore(session, viewer, post, thread, reason=reason)
-    session.commit()
-    message = HIDDEN if hide else (RESTORED if was_hidden else KEPT)
+        context = reading.decision_page(
+            refused.session, principal=principal, post_id=post_id, locale=get_locale()
+        )
+        template = "discussions/thread.html"
+    context["decision"] = post_form(post_id, filled)
+    return render(refused.request, template, context, status_code=refused.status_code)
+
+
+def _decided(request: Request, post_id: int, thread_id: int, next_page: str, message: str) -> Response:
     return flash.flash(
-        redirect(request, safe_next(raw.get("next"), f"/threads/{thread.id}#post-{post.id}")), message
+        redirect(request, safe_next(next_page, f"/threads/{thread_id}#post-{post_id}")), message
     )
 
 
 @router.post("/posts/{post_id}/hide", name="post_hide")
+@shows_refusals(_decision_refused)
 def post_hide(
     request: Request,
-    post_id: int,
-    principal: Principal = Depends(moderates),
-    raw: dict[str, str] = Depends(form_fields),
+    post_id: Id,
+    principal: Moderator,
+    body: DecisionForm = form(DecisionForm),
     session: Session = Depends(get_session),
 ) -> Response:
-    return _decide(request, session, principal, post_id, raw, hide=True)
+    post, _was_hidden = moderation.decide(
+        session, principal=principal, post_id=post_id, hiding=True, reason=body.reason
+    )
+    return _decided(request, post.id, post.thread_id, body.next, HIDDEN)
 
 
 @router.post("/posts/{post_id}/restore", name="post_restore")
+@shows_refusals(_decision_refused)
 def post_restore(
     request: Request,
-    post_id: int,
-    principal: Principal = Depends(moderates),
-    raw: dict[str, str] = Depends(form_fields),
+    post_id: Id,
+    principal: Moderator,
+    body: DecisionForm = form(DecisionForm),
     session: Session = Depends(get_session),
 ) -> Response:
-    return _decide(request, session, principal, post_id, raw, hide=False)
+    post, was_hidden = moderation.decide(
+        session, principal=principal, post_id=post_id, hiding=False, reason=body.reason
+    )
+    return _decided(request, post.id, post.thread_id, body.next, RESTORED if was_hidden else KEPT)
+
+
+# Threads ----------------------------------------------------------------------------------------------------
 
 
 @router.post("/threads/{thread_id}/lock", name="thread_lock")
 def thread_lock(
     request: Request,
-    thread_id: int,
-    principal: Principal = Depends(moderates),
-    raw: dict[str, str] = Depends(form_fields),
+    thread_id: Id,
+    principal: Moderator,
+    body: LockForm = form(LockForm),
     session: Session = Depends(get_session),
 ) -> Response:
-    viewer = viewer_for(session, principal)
-    thread = discussions.get_thread(session, viewer, thread_id)
-    locked = raw.get("locked") == "1"
-    moderation.set_locked(session, viewer, thread, locked=locked)
-    session.commit()
-    return flash.flash(redirect(request, f"/threads/{thread.id}"), LOCKED if locked else UNLOCKED)
+    moderation.lock_thread(session, principal=principal, thread_id=thread_id, locked=body.locked)
+    return flash.flash(redirect(request, f"/threads/{thread_id}"), LOCKED if body.locked else UNLOCKED)
 
 
 @router.post("/threads/{thread_id}/pin", name="thread_pin")
 def thread_pin(
     request: Request,
-    thread_id: int,
-    principal: Principal = Depends(moderates),
-    raw: dict[str, str] = Depends(form_fields),
+    thread_id: Id,
+    principal: Moderator,
+    body: PinForm = form(PinForm),
     session: Session = Depends(get_session),
 ) -> Response:
-    viewer = viewer_for(session, principal)
-    thread = discussions.get_thread(session, viewer, thread_id)
-    pinned = raw.get("pinned") == "1"
-    moderation.set_pinned(session, viewer, thread, pinned=pinned)
-    session.commit()
-    return flash.flash(redirect(request, f"/threads/{thread.id}"), PINNED if pinned else UNPINNED)
+    moderation.pin_thread(session, principal=principal, thread_id=thread_id, pinned=body.pinned)
+    return flash.flash(redirect(request, f"/threads/{thread_id}"), PINNED if body.pinned else UNPINNED)
 
 
-def _cohort(session: Session, principal: Principal, cohort_id: int) -> tuple[Cohort, Viewer]:
-    viewer = viewer_for(session, principal)
-    cohort = session.get(Cohort, cohort_id)
-    if cohort is None or cohort.archived_at is not None or not viewer.moderates_cohort(cohort_id):
-        raise moderation.NotModerator()
-    return cohort, viewer
+# Pausing a member -------------------------------------------------------------------------------------------
 
 
 def _mutes_page(
     request: Request,
     session: Session,
-    cohort: Cohort,
-    errors: FormErrors,
-    fields: dict[str, str],
+    principal: Principal,
+    cohort_id: int,
+    fields: Filled,
     status_code: int = 200,
 ) -> Response:
-    return render(
-        request,
-        "discussions/mutes.html",
-        {
-            "cohort": cohort,
-            "mutes": moderation.active_mutes(session, cohort),
-            "member_choices": [
-                (str(m.id), m.display_name) for m in moderation.cohort_members(session, cohort)
-            ],
-            "errors": errors,
-            "fields": fields,
-            "max_days": moderation.MUTE_DAYS_MAX,
-        },
-        status_code=status_code,
-    )
+    context = reading.mutes_page(session, principal=principal, cohort_id=cohort_id)
+    context.update(fields=fields, errors=fields.errors)
+    return render(request, "discussions/mutes.html", context, status_code=status_code)
+
+
+def _mute_refused(refused: Refused) -> Response:
+    """The page of paused members again: her choices and reason kept, the reason beside the field."""
+    fields = Filled(refused.values, refused.errors)
+    principal, cohort_id = refused.params["principal"], refused.params["cohort_id"]
+    return _mutes_page(refused.request, refused.session, principal, cohort_id, fields, refused.status_code)
 
 
 @router.get("/discussions/cohorts/{cohort_id}/mutes", name="cohort_mutes")
 def mutes_page(
-    request: Request,
-    cohort_id: int,
-    principal: Principal = Depends(moderates),
-    session: Session = Depends(get_session),
+    request: Request, cohort_id: Id, principal: Moderator, session: Session = Depends(get_session)
 ) -> Response:
-    cohort, _viewer = _cohort(session, principal, cohort_id)
-    return _mutes_page(request, session, cohort, FormErrors(), {"user": "", "days": "7", "reason": ""})
+    fields = Filled({"user": "", "days": "7", "reason": ""}, FormErrors())
+    return _mutes_page(request, session, principal, cohort_id, fields)
 
 
 @router.post("/discussions/cohorts/{cohort_id}/mutes", name="cohort_mute")
+@shows_refusals(_mute_refused)
 def mute_member(
     request: Request,
-    cohort_id: int,
-    principal: Principal = Depends(moderates),
-    raw: dict[str, str] = Depends(form_fields),
+    cohort_id: Id,
+    principal: Moderator,
+    body: MuteForm = form(MuteForm),
     session: Session = Depends(get_session),
 ) -> Response:
-    cohort, viewer = _cohort(session, principal, cohort_id)
-    fields = {key: clean_line(raw.get(key), moderation.REASON_MAX) for key in ("user", "days", "reason")}
-    errors = FormErrors()
-    user_id = int(fields["user"]) if fields["user"].isdigit() else 0
-    days = int(fields["days"]) if fields["days"].isdigit() and len(fields["days"]) < 4 else 0
-    try:
-        moderation.mute(session, viewer, cohort, user_id=user_id, days=days, reason=fields["reason"])
-    except moderation.MuteInvalid as exc:
-        errors.add(exc.field, exc.message, **exc.params)
-        return _mutes_page(request, session, cohort, errors, fields, status_code=422)
-    session.commit()
-    return flash.flash(redirect(request, f"/discussions/cohorts/{cohort.id}/mutes"), MUTED)
+    moderation.mute_member(
+        session,
+        principal=principal,
+        cohort_id=cohort_id,
+        user_id=body.user,
+        days=body.days,
+        reason=body.reason,
+    )
+    return flash.flash(redirect(request, f"/discussions/cohorts/{cohort_id}/mutes"), MUTED)
 
 
 @router.post("/discussions/cohorts/{cohort_id}/mutes/{mute_id}/lift", name="cohort_unmute")
 def unmute_member(
     request: Request,
-    cohort_id: int,
-    mute_id: int,
-    principal: Principal = Depends(moderates),
+    cohort_id: Id,
+    mute_id: Id,
+    principal: Moderator,
     session: Session = Depends(get_session),
 ) -> Response:
-    cohort, viewer = _cohort(session, principal, cohort_id)
-    moderation.unmute(session, viewer, cohort, mute_id=mute_id)
-    session.commit()
-    return flash.flash(redirect(request, f"/discussions/cohorts/{cohort.id}/mutes"), UNMUTED)
+    moderation.lift_mute(session, principal=principal, cohort_id=cohort_id, mute_id=mute_id)
+    return flash.flash(redirect(request, f"/discussions/cohorts/{cohort_id}/mutes"), UNMUTED)

@@ -1,34 +1,33 @@
 """Coordinators run their cohorts: create and edit them, invitation links, staff, roster import from
-CSV (a dry run first), and withdrawing or moving learners."""
+CSV (a dry run first), and withdrawing or moving learners.
+
+Each form that can be refused comes back on its page with what she typed and the reason beside the
+field: the cohort's form, an invitation link's days and uses, a member of staff's email and role, a
+roster whose lines are wrong (every line shown again, with what is wrong with it).
+"""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
-import sqlalchemy as sa
 from fastapi import APIRouter, Depends, File, Request, UploadFile
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from app.accounts import service as accounts_service
-from app.config import LOCALES
-from app.courses.models import Course, CourseTranslation, live
-from app.db import get_session
-from app.errors import DomainError, NotFound
-from app.forms import FormErrors, clean_line, form_fields
+from app.db import after_commit, get_session
+from app.forms import Filled, Refused, form
 from app.i18n import N_, get_locale
 from app.learning import cohorts, roster
-from app.learning.models import Cohort
-from app.permissions import Capability
+from app.learning.schemas import CohortForm, InviteForm, MoveForm, RosterForm, StaffForm
 from app.principal import Principal
-from app.routing import Route
-from app.web import flash
-from app.web.access import require
+from app.routing import Route, shows_refusals
+from app.web import flash, state
+from app.web.access import CohortRunner
 from app.web.htmx import redirect
+from app.web.pages import render
+from app.web.params import Id
 
 router = APIRouter(prefix="/cohorts", include_in_schema=False, route_class=Route)
-runs_cohorts = require(Capability.RUN_COHORTS)
 
 COHORT_SAVED = flash.register("cohort-saved", N_("The cohort is saved."))
 CODE_CHANGED = flash.register(
@@ -44,94 +43,66 @@ ROSTER_IMPORTED = flash.register(
     "roster-imported", N_("The roster is imported and the invitations are sent.")
 )
 
-
-def _render(request: Request, name: str, context: dict[str, Any], status_code: int = 200) -> Response:
-    return request.app.state.templates.render(  # type: ignore[no-any-return]
-        request, name, context, status_code=status_code
-    )
+INVITE_DEFAULTS = {"days": "14", "max_uses": "30"}
+STAFF_DEFAULTS = {"email": "", "role": "trainer"}
 
 
-def _courses(session: Session, locale: str) -> list[tuple[int, str]]:
-    rows = session.execute(
-        sa.select(Course.id, Course.slug, CourseTranslation.locale, CourseTranslation.title)
-        .join(CourseTranslation, CourseTranslation.course_id == Course.id)
-        .where(live(Course))
-        .order_by(Course.id)
-    ).all()
-    titles: dict[int, dict[str, str]] = {}
-    for course_id, _slug, row_locale, title in rows:
-        titles.setdefault(course_id, {})[row_locale] = title
-    return [
-        (course_id, names.get(locale) or names.get("ru") or next(iter(names.values())))
-        for course_id, names in titles.items()
-    ]
+def _fields(body: CohortForm) -> cohorts.CohortFields:
+    return cohorts.CohortFields(body.name, body.course_id, body.starts_on, body.ends_on)
 
 
-def _date(value: str | None) -> dt.date | None:
-    value = (value or "").strip()
-    return dt.date.fromisoformat(value) if value else None
+# A new cohort ---------------------------------------------------------------------------------------------
 
 
-def read_fields(raw: dict[str, str], errors: FormErrors) -> cohorts.CohortFields | None:
-    name = clean_line(raw.get("name"), 120)
-    if len(name) < 2:
-        errors.add("name", N_("Give the cohort a name, for example the place and the season."))
-    try:
-        course_id = int(raw.get("course_id", ""))
-    except ValueError:
-        course_id = 0
-        errors.add("course_id", N_("Choose a course from the list."))
-    dates: dict[str, dt.date | None] = {}
-    for field in ("starts_on", "ends_on"):
-        try:
-            dates[field] = _date(raw.get(field))
-        except ValueError:
-            errors.add(field, N_("Write the date as YYYY-MM-DD, or leave it empty."))
-    if errors:
-        return None
-    return cohorts.CohortFields(name, course_id, dates.get("starts_on"), dates.get("ends_on"))
+def _new_page(request: Request, session: Session, filled: Filled, status_code: int = 200) -> Response:
+    context = {
+        "cohort": None,
+        "form": filled,
+        "courses": cohorts.course_choices(session, locale=get_locale()),
+    }
+    return render(request, "learning/cohort_form.html", context, status_code=status_code)
+
+
+def _create_refused(refused: Refused) -> Response:
+    filled = Filled(refused.values, refused.errors)
+    return _new_page(refused.request, refused.session, filled, refused.status_code)
 
 
 @router.get("/new", name="cohort_new")
 def cohort_new(
-    request: Request, principal: Principal = Depends(runs_cohorts), session: Session = Depends(get_session)
+    request: Request, principal: CohortRunner, session: Session = Depends(get_session)
 ) -> Response:
-    context: dict[str, Any] = {
-        "cohort": None,
-        "values": {},
-        "errors": FormErrors(),
-        "courses": _courses(session, get_locale()),
-    }
-    return _render(request, "learning/cohort_form.html", context)
+    return _new_page(request, session, Filled())
 
 
 @router.post("/", name="cohort_create")
+@shows_refusals(_create_refused)
 def cohort_create(
     request: Request,
-    principal: Principal = Depends(runs_cohorts),
-    raw: dict[str, str] = Depends(form_fields),
+    principal: CohortRunner,
+    body: CohortForm = form(CohortForm),
     session: Session = Depends(get_session),
 ) -> Response:
-    errors = FormErrors()
-    fields = read_fields(raw, errors)
-    if fields is not None:
-        try:
-            cohort = cohorts.create_cohort(
-                session, user=accounts_service.user_of(session, principal), fields=fields
-            )
-        except DomainError as exc:
-            errors.add("course_id", exc.message)
-        else:
-            session.commit()
-            return flash.flash(redirect(request, f"/cohorts/{cohort.id}/settings"), COHORT_SAVED)
-    context = {"cohort": None, "values": raw, "errors": errors, "courses": _courses(session, get_locale())}
-    return _render(request, "learning/cohort_form.html", context, status_code=422)
+    cohort = cohorts.create(session, principal=principal, fields=_fields(body))
+    return flash.flash(redirect(request, f"/cohorts/{cohort.id}/settings"), COHORT_SAVED)
+
+
+# A cohort's settings: its fields, its code, invitation links, staff -----------------------------------
 
 
 def _settings_page(
-    request: Request, session: Session, cohort: Cohort, status_code: int = 200, **extra: Any
+    request: Request,
+    session: Session,
+    principal: Principal,
+    cohort_id: int,
+    status_code: int = 200,
+    **forms: Any,
 ) -> Response:
-    values = {
+    """The settings page; `forms` are the forms shown as she sent them (form, invite, staff), and
+    `new_link` an invitation link just made."""
+    found = cohorts.settings_of(session, principal=principal, cohort_id=cohort_id, locale=get_locale())
+    cohort = found.cohort
+    saved = {
         "name": cohort.name,
         "course_id": str(cohort.course_id),
         "starts_on": cohort.starts_on.isoformat() if cohort.starts_on else "",
@@ -139,247 +110,210 @@ def _settings_page(
     }
     context = {
         "cohort": cohort,
-        "values": extra.pop("values", values),
-        "errors": extra.pop("errors", FormErrors()),
-        "courses": _courses(session, get_locale()),
-        "invites": cohorts.invites_of(session, cohort),
-        "staff": cohorts.staff_of(session, cohort),
-        "new_link": extra.pop("new_link", None),
-        "base_url": request.app.state.settings.base_url.rstrip("/"),
-        **extra,
+        "form": forms.get("form") or Filled(saved),
+        "invite": forms.get("invite") or Filled(INVITE_DEFAULTS),
+        "staff_form": forms.get("staff") or Filled(STAFF_DEFAULTS),
+        "courses": found.courses,
+        "invites": found.invites,
+        "staff": found.staff,
+        "new_link": forms.get("new_link"),
+        "base_url": state.settings(request).base_url.rstrip("/"),
     }
-    return _render(request, "learning/cohort_form.html", context, status_code=status_code)
+    return render(request, "learning/cohort_form.html", context, status_code=status_code)
+
+
+def _refused_on_settings(name: str, defaults: dict[str, str] | None = None) -> Any:
+    """The refusal page of one of the settings page's forms: that form as she sent it, with the reasons."""
+
+    def page(refused: Refused) -> Response:
+        filled = Filled({**(defaults or {}), **refused.values}, refused.errors)
+        params = refused.params
+        return _settings_page(
+            refused.request,
+            refused.session,
+            params["principal"],
+            params["cohort_id"],
+            refused.status_code,
+            **{name: filled},
+        )
+
+    return page
 
 
 @router.get("/{cohort_id}/settings", name="cohort_settings")
 def cohort_settings(
-    request: Request,
-    cohort_id: int,
-    principal: Principal = Depends(runs_cohorts),
-    session: Session = Depends(get_session),
+    request: Request, cohort_id: Id, principal: CohortRunner, session: Session = Depends(get_session)
 ) -> Response:
-    cohort, _role = cohorts.cohort_for(session, principal, cohort_id, manage=True)
-    return _settings_page(request, session, cohort)
+    return _settings_page(request, session, principal, cohort_id)
 
 
 @router.post("/{cohort_id}/settings", name="cohort_update")
+@shows_refusals(_refused_on_settings("form"))
 def cohort_update(
     request: Request,
-    cohort_id: int,
-    principal: Principal = Depends(runs_cohorts),
-    raw: dict[str, str] = Depends(form_fields),
+    cohort_id: Id,
+    principal: CohortRunner,
+    body: CohortForm = form(CohortForm),
     session: Session = Depends(get_session),
 ) -> Response:
-    cohort, _role = cohorts.cohort_for(session, principal, cohort_id, manage=True)
-    errors = FormErrors()
-    fields = read_fields(raw, errors)
-    if fields is not None:
-        try:
-            cohorts.update_cohort(session, cohort, fields=fields)
-        except DomainError as exc:
-            errors.add("course_id", exc.message)
-    if errors:
-        session.rollback()
-        return _settings_page(request, session, cohort, status_code=422, values=raw, errors=errors)
-    session.commit()
+    cohorts.update(session, principal=principal, cohort_id=cohort_id, fields=_fields(body))
     return flash.flash(redirect(request, f"/cohorts/{cohort_id}/settings"), COHORT_SAVED)
 
 
 @router.post("/{cohort_id}/code", name="cohort_new_code")
 def cohort_new_code(
-    request: Request,
-    cohort_id: int,
-    principal: Principal = Depends(runs_cohorts),
-    session: Session = Depends(get_session),
+    request: Request, cohort_id: Id, principal: CohortRunner, session: Session = Depends(get_session)
 ) -> Response:
-    cohort, _role = cohorts.cohort_for(session, principal, cohort_id, manage=True)
-    cohorts.new_enrolment_code(session, cohort)
-    session.commit()
+    cohorts.renew_code(session, principal=principal, cohort_id=cohort_id)
     return flash.flash(redirect(request, f"/cohorts/{cohort_id}/settings"), CODE_CHANGED)
 
 
 @router.post("/{cohort_id}/invites", name="cohort_invite_create")
+@shows_refusals(_refused_on_settings("invite", INVITE_DEFAULTS))
 def invite_create(
     request: Request,
-    cohort_id: int,
-    principal: Principal = Depends(runs_cohorts),
-    raw: dict[str, str] = Depends(form_fields),
+    cohort_id: Id,
+    principal: CohortRunner,
+    body: InviteForm = form(InviteForm),
     session: Session = Depends(get_session),
 ) -> Response:
-    cohort, _role = cohorts.cohort_for(session, principal, cohort_id, manage=True)
-    errors = FormErrors()
-    try:
-        token = cohorts.create_invite(
-            session, cohort, days=int(raw.get("days", "0")), max_uses=int(raw.get("max_uses", "0"))
-        )
-    except (ValueError, DomainError) as exc:
-        errors.add("days", exc.message if isinstance(exc, DomainError) else N_("Give whole numbers."))
-        return _settings_page(request, session, cohort, status_code=422, errors=errors)
-    session.commit()
-    # The link is shown once, now: only its hash is kept.
-    return _settings_page(
-        request, session, cohort, new_link=f"{request.app.state.settings.base_url.rstrip('/')}/invite/{token}"
+    token = cohorts.invite(
+        session, principal=principal, cohort_id=cohort_id, days=body.days, max_uses=body.max_uses
     )
+    # The link is shown once, now: only its hash is kept.
+    link = f"{state.settings(request).base_url.rstrip('/')}/invite/{token}"
+    return _settings_page(request, session, principal, cohort_id, new_link=link)
 
 
 @router.post("/{cohort_id}/invites/{invite_id}/revoke", name="cohort_invite_revoke")
 def invite_revoke(
     request: Request,
-    cohort_id: int,
-    invite_id: int,
-    principal: Principal = Depends(runs_cohorts),
+    cohort_id: Id,
+    invite_id: Id,
+    principal: CohortRunner,
     session: Session = Depends(get_session),
 ) -> Response:
-    cohort, _role = cohorts.cohort_for(session, principal, cohort_id, manage=True)
-    cohorts.revoke_invite(session, cohort, invite_id)
-    session.commit()
+    cohorts.stop_invite(session, principal=principal, cohort_id=cohort_id, invite_id=invite_id)
     return flash.flash(redirect(request, f"/cohorts/{cohort_id}/settings#invites"), INVITE_REVOKED)
 
 
 @router.post("/{cohort_id}/staff", name="cohort_staff_add")
+@shows_refusals(_refused_on_settings("staff", STAFF_DEFAULTS))
 def staff_add(
     request: Request,
-    cohort_id: int,
-    principal: Principal = Depends(runs_cohorts),
-    raw: dict[str, str] = Depends(form_fields),
+    cohort_id: Id,
+    principal: CohortRunner,
+    body: StaffForm = form(StaffForm),
     session: Session = Depends(get_session),
 ) -> Response:
-    cohort, _role = cohorts.cohort_for(session, principal, cohort_id, manage=True)
-    try:
-        cohorts.add_staff(
-            session,
-            cohort,
-            actor=accounts_service.user_of(session, principal),
-            email=clean_line(raw.get("email"), 254),
-            role=raw.get("role", ""),
-        )
-    except DomainError as exc:
-        session.rollback()
-        errors = FormErrors()
-        errors.add("staff-email", exc.message)
-        return _settings_page(request, session, cohort, status_code=422, errors=errors)
-    session.commit()
+    cohorts.add_to_staff(session, principal=principal, cohort_id=cohort_id, email=body.email, role=body.role)
     return flash.flash(redirect(request, f"/cohorts/{cohort_id}/settings#staff"), STAFF_ADDED)
+
+
+# A learner of the cohort ------------------------------------------------------------------------------------
 
 
 @router.post("/{cohort_id}/learners/{user_id}/withdraw", name="cohort_learner_withdraw")
 def learner_withdraw(
     request: Request,
-    cohort_id: int,
-    user_id: int,
-    principal: Principal = Depends(runs_cohorts),
+    cohort_id: Id,
+    user_id: Id,
+    principal: CohortRunner,
     session: Session = Depends(get_session),
 ) -> Response:
-    cohort, _role = cohorts.cohort_for(session, principal, cohort_id, manage=True)
-    cohorts.withdraw_learner(
-        session, cohort, actor=accounts_service.user_of(session, principal), user_id=user_id
-    )
-    session.commit()
+    cohorts.withdraw(session, principal=principal, cohort_id=cohort_id, user_id=user_id)
     return flash.flash(redirect(request, f"/cohorts/{cohort_id}/matrix"), LEARNER_WITHDRAWN)
 
 
 @router.post("/{cohort_id}/learners/{user_id}/move", name="cohort_learner_move")
 def learner_move(
     request: Request,
-    cohort_id: int,
-    user_id: int,
-    principal: Principal = Depends(runs_cohorts),
-    raw: dict[str, str] = Depends(form_fields),
+    cohort_id: Id,
+    user_id: Id,
+    principal: CohortRunner,
+    body: MoveForm = form(MoveForm),
     session: Session = Depends(get_session),
 ) -> Response:
-    cohort, _role = cohorts.cohort_for(session, principal, cohort_id, manage=True)
-    try:
-        target_id = int(raw.get("target", ""))
-    except ValueError:
-        raise NotFound() from None
-    target, _target_role = cohorts.cohort_for(session, principal, target_id, manage=True)
-    cohorts.move_learner(
-        session, cohort, target, actor=accounts_service.user_of(session, principal), user_id=user_id
+    """The learner's page (reports) offers only cohorts she may move to: a refusal here is a crafted
+    request, answered with the error page."""
+    target = cohorts.move(
+        session, principal=principal, cohort_id=cohort_id, user_id=user_id, target_id=body.target
     )
-    session.commit()
     return flash.flash(redirect(request, f"/cohorts/{target.id}/learners/{user_id}"), LEARNER_MOVED)
 
 
 # Roster import --------------------------------------------------------------------------------------------
 
 
+def _roster_page(request: Request, checked: roster.DryRun, status_code: int) -> Response:
+    context = {
+        "cohort": checked.cohort,
+        "rows": checked.rows,
+        "text": checked.text,
+        "problem": checked.problem,
+    }
+    return render(request, "learning/roster.html", context, status_code=status_code)
+
+
 @router.get("/{cohort_id}/roster", name="cohort_roster")
 def roster_form(
-    request: Request,
-    cohort_id: int,
-    principal: Principal = Depends(runs_cohorts),
-    session: Session = Depends(get_session),
+    request: Request, cohort_id: Id, principal: CohortRunner, session: Session = Depends(get_session)
 ) -> Response:
-    cohort, _role = cohorts.cohort_for(session, principal, cohort_id, manage=True)
-    return _render(
-        request, "learning/roster.html", {"cohort": cohort, "rows": None, "text": "", "problem": None}
-    )
-
-
-def _plan(session: Session, cohort: Cohort, text: str) -> tuple[list[roster.Row] | None, str | None]:
-    try:
-        return roster.plan(session, cohort, text, get_locale()), None
-    except roster.RosterUnreadable as exc:
-        return None, exc.reason
+    cohort = cohorts.managed(session, principal, cohort_id)
+    return _roster_page(request, roster.DryRun(cohort, None, "", None), 200)
 
 
 @router.post("/{cohort_id}/roster", name="cohort_roster_check", max_body_size=roster.MAX_BYTES + 64 * 1024)
 def roster_check(
     request: Request,
-    cohort_id: int,
-    principal: Principal = Depends(runs_cohorts),
+    cohort_id: Id,
+    principal: CohortRunner,
     file: UploadFile | None = File(None),
     session: Session = Depends(get_session),
 ) -> Response:
     """The dry run: every row's outcome, and nothing written."""
-    cohort, _role = cohorts.cohort_for(session, principal, cohort_id, manage=True)
     data = file.file.read(roster.MAX_BYTES + 1) if file is not None else b""
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        context = {
-            "cohort": cohort,
-            "rows": None,
-            "text": "",
-            "problem": N_("Save the file as CSV in UTF-8 and try again."),
-        }
-        return _render(request, "learning/roster.html", context, status_code=422)
-    rows, problem = _plan(session, cohort, text)
-    status = 422 if problem or (rows and any(row.outcome == "error" for row in rows)) else 200
-    return _render(
-        request,
-        "learning/roster.html",
-        {"cohort": cohort, "rows": rows, "text": text, "problem": problem},
-        status,
+    checked = roster.check(session, principal=principal, cohort_id=cohort_id, data=data, locale=get_locale())
+    return _roster_page(request, checked, checked.status_code)
+
+
+def _import_refused(refused: Refused) -> Response:
+    """The file she confirmed cannot be imported as it is (it changed, or was never right): every line
+    again, with what is wrong."""
+    checked = roster.check(
+        refused.session,
+        principal=refused.params["principal"],
+        cohort_id=refused.params["cohort_id"],
+        data=str(refused.values.get("csv", "")),
+        locale=get_locale(),
     )
+    return _roster_page(refused.request, checked, refused.status_code)
 
 
 @router.post("/{cohort_id}/roster/import", name="cohort_roster_import", max_body_size=2 * roster.MAX_BYTES)
+@shows_refusals(_import_refused)
 def roster_import(
     request: Request,
-    cohort_id: int,
-    principal: Principal = Depends(runs_cohorts),
-    raw: dict[str, str] = Depends(form_fields),
+    cohort_id: Id,
+    principal: CohortRunner,
+    body: RosterForm = form(RosterForm),
     session: Session = Depends(get_session),
 ) -> Response:
-    """The import itself: checked again, then every row or none, then the invitations."""
-    cohort, _role = cohorts.cohort_for(session, principal, cohort_id, manage=True)
-    text = raw.get("csv", "")
-    rows, problem = _plan(session, cohort, text)
-    if problem or not rows or any(row.outcome == "error" for row in rows):
-        return _render(
-            request,
-            "learning/roster.html",
-            {"cohort": cohort, "rows": rows, "text": text, "problem": problem},
-            422,
-        )
-    settings = request.app.state.settings
-    invitations = roster.apply(
-        session, cohort, rows, settings=settings, actor=accounts_service.user_of(session, principal)
+    """The import itself: checked again, then every row or none; the invitations go once it is
+    committed."""
+    settings, templates = state.settings(request), state.templates(request)
+    done = roster.import_roster(
+        session,
+        principal=principal,
+        cohort_id=cohort_id,
+        text=body.csv,
+        settings=settings,
+        locale=get_locale(),
     )
-    titles = {locale: dict(_courses(session, locale)).get(cohort.course_id, "") for locale in LOCALES}
-    session.commit()
-    roster.send_invitations(
-        request.app.state.templates, settings, cohort=cohort, titles=titles, invitations=invitations
+    after_commit(
+        session,
+        lambda: roster.send_invitations(
+            templates, settings, cohort=done.cohort, titles=done.titles, invitations=done.invitations
+        ),
     )
     return flash.flash(redirect(request, f"/cohorts/{cohort_id}/matrix"), ROSTER_IMPORTED)

@@ -1,55 +1,44 @@
 """Forums and their recommendations: the list, writing one (directly or from a post, after a look at
-similar ones), endorsing, revising, amendments, review and merging."""
+similar ones), endorsing, revising, amendments, review and merging.
+
+Each route parses its form (app/resolutions/schemas.py), calls one service function (forums.py,
+recommending.py) and renders or redirects. What a service refuses comes back on the page she was on,
+with what she typed and the reason beside the field (`@shows_refusals`)."""
 
 from __future__ import annotations
 
-from typing import Any
-
-import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from app.accounts import service as accounts_service
-from app.accounts.models import User
 from app.db import get_session
-from app.discussions import notifications
-from app.discussions import service as discussions
-from app.discussions.access import viewer_for
-from app.discussions.models import Post, Thread
-from app.errors import NotFound
-from app.forms import FormErrors, clean_line, clean_text, form_fields, form_lists
+from app.forms import Filled, FormErrors, Refused, form
 from app.i18n import N_, get_locale, gettext
-from app.learning.models import Cohort, Enrolment
-from app.permissions import Capability
 from app.principal import Principal
-from app.resolutions import forums as forum_service
-from app.resolutions import recommendations as recs
-from app.resolutions.access import ForumRole, cohorts_of, forum_for, forums_for, manager_of, role_in
-from app.resolutions.models import (
-    STATES,
-    THEMES,
-    Amendment,
-    Endorsement,
-    Forum,
-    ForumCohort,
-    Recommendation,
-    RecommendationEvent,
-    RecommendationSource,
-    RecommendationVersion,
-    Resolution,
+from app.resolutions import forums, recommending
+from app.resolutions.access import forums_for
+from app.resolutions.recommending import NoForum, RecommendationPage, WritePage
+from app.resolutions.schemas import (
+    AmendmentForm,
+    ConfirmForm,
+    DecisionForm,
+    EndorseForm,
+    ForumForm,
+    MergeForm,
+    RecommendationForm,
+    ReviewForm,
+    ReviseForm,
 )
 from app.resolutions.words import ADDRESSEE_LABELS, DECLINE_LABELS, EVENT_LABELS, STATE_LABELS, THEME_LABELS
-from app.routing import Route
+from app.routing import RefusalPage, Route, shows_refusals
 from app.web import flash
-from app.web.access import require, require_user
+from app.web import state as app_state
+from app.web.access import Discussant, ForumManager, Reviewer, SignedIn
 from app.web.htmx import redirect
 from app.web.pages import render
+from app.web.params import Id
 
 router = APIRouter(include_in_schema=False, route_class=Route)
-discusses = require(Capability.DISCUSS)
-manages_forums = require(Capability.MANAGE_FORUMS)
-reviews = require(Capability.REVIEW_RECOMMENDATIONS)
 
 FORUM_SAVED = flash.register("forum-saved", N_("The forum is saved."))
 REC_SAVED = flash.register(
@@ -73,165 +62,94 @@ MERGED = flash.register(
 )
 
 
-def _rec(session: Session, principal: Principal, rec_id: int) -> tuple[ForumRole, Recommendation]:
-    role = forum_for(session, principal, recs.forum_of(session, rec_id))
-    return role, recs.get(session, role, rec_id)
-
-
-def _draft(raw: dict[str, str]) -> recs.Draft:
-    return recs.Draft(
-        title=clean_line(raw.get("title"), recs.TITLE_MAX + 1),
-        text=clean_text(raw.get("text"), recs.TEXT_MAX + 1),
-        theme=clean_line(raw.get("theme"), 30),
-        addressee=clean_line(raw.get("addressee"), 30),
-    )
-
-
 # Forums -----------------------------------------------------------------------------------------------------
 
 
 @router.get("/forums/", name="forums")
-def forum_list(
-    request: Request, principal: Principal = Depends(require_user), session: Session = Depends(get_session)
-) -> Response:
+def forum_list(request: Request, principal: SignedIn, session: Session = Depends(get_session)) -> Response:
     return render(request, "resolutions/forums.html", {"forums": forums_for(session, principal)})
 
 
-def _forum_form(
-    request: Request,
-    session: Session,
-    principal: Principal,
-    forum: Forum | None,
-    values: dict[str, str],
-    errors: FormErrors,
-    status_code: int = 200,
+def _settings_form(
+    request: Request, page: forums.SettingsPage, filled: Filled, status_code: int = 200
 ) -> Response:
-    options = forum_service.cohort_choices(session, principal)
-    if forum is not None:
-        known = {c.id for c in options}
-        chosen = session.scalars(sa.select(Cohort).where(Cohort.id.in_(cohorts_of(session, forum.id))))
-        options += [c for c in chosen if c.id not in known]
-    context = {"forum": forum, "values": values, "errors": errors, "cohorts": options}
+    context = {"forum": page.forum, "form": filled, "errors": filled.errors, "cohorts": page.cohorts}
     return render(request, "resolutions/forum_form.html", context, status_code=status_code)
 
 
-def _forum_submit(
-    request: Request,
-    session: Session,
-    principal: Principal,
-    forum: Forum | None,
-    fields: dict[str, list[str]],
-) -> Response:
-    raw = {key: values[0] for key, values in fields.items() if values}
-    options = {c.id for c in forum_service.cohort_choices(session, principal)}
-    if forum is not None:
-        options |= set(cohorts_of(session, forum.id))
-    errors = FormErrors()
-    data = forum_service.read(raw, fields.get("cohorts", []), options, errors)
-    if errors:
-        values = raw | {f"cohort_{v}": "1" for v in fields.get("cohorts", [])}
-        return _forum_form(request, session, principal, forum, values, errors, status_code=422)
-    saved = forum_service.save(session, forum, data, actor=accounts_service.user_of(session, principal))
-    session.commit()
-    return flash.flash(redirect(request, f"/forums/{saved.id}"), FORUM_SAVED)
+def _settings_refused(refused: Refused) -> Response:
+    page = forums.settings_page(
+        refused.session, refused.params["principal"], forum_id=refused.params.get("forum_id")
+    )
+    return _settings_form(refused.request, page, Filled(refused.values, refused.errors), refused.status_code)
 
 
 @router.get("/forums/new", name="forum_new")
-def forum_new(
-    request: Request, principal: Principal = Depends(manages_forums), session: Session = Depends(get_session)
-) -> Response:
-    defaults = {
-        "endorsement_cap": "10",
-        "qualify_endorsements": "5",
-        "qualify_cohorts": "2",
-        "accepting": "1",
-    }
-    return _forum_form(request, session, principal, None, defaults, FormErrors())
+def forum_new(request: Request, principal: ForumManager, session: Session = Depends(get_session)) -> Response:
+    page = forums.settings_page(session, principal, forum_id=None)
+    return _settings_form(request, page, Filled(page.values))
 
 
 @router.post("/forums/", name="forum_create")
+@shows_refusals(_settings_refused)
 def forum_create(
     request: Request,
-    principal: Principal = Depends(manages_forums),
-    fields: dict[str, list[str]] = Depends(form_lists),
+    principal: ForumManager,
+    body: ForumForm = form(ForumForm),
     session: Session = Depends(get_session),
 ) -> Response:
-    return _forum_submit(request, session, principal, None, fields)
+    saved = forums.save_settings(session, principal, forum_id=None, fields=body.fields())
+    return flash.flash(redirect(request, f"/forums/{saved.id}"), FORUM_SAVED)
 
 
 @router.get("/forums/{forum_id}/settings", name="forum_settings")
 def forum_settings(
-    request: Request,
-    forum_id: int,
-    principal: Principal = Depends(manages_forums),
-    session: Session = Depends(get_session),
+    request: Request, forum_id: Id, principal: ForumManager, session: Session = Depends(get_session)
 ) -> Response:
-    role = manager_of(session, principal, forum_id)
-    values = forum_service.values_of(role.forum, cohorts_of(session, forum_id))
-    return _forum_form(request, session, principal, role.forum, values, FormErrors())
+    page = forums.settings_page(session, principal, forum_id=forum_id)
+    return _settings_form(request, page, Filled(page.values))
 
 
 @router.post("/forums/{forum_id}/settings", name="forum_update")
+@shows_refusals(_settings_refused)
 def forum_update(
     request: Request,
-    forum_id: int,
-    principal: Principal = Depends(manages_forums),
-    fields: dict[str, list[str]] = Depends(form_lists),
+    forum_id: Id,
+    principal: ForumManager,
+    body: ForumForm = form(ForumForm),
     session: Session = Depends(get_session),
 ) -> Response:
-    role = manager_of(session, principal, forum_id)
-    return _forum_submit(request, session, principal, role.forum, fields)
+    saved = forums.save_settings(session, principal, forum_id=forum_id, fields=body.fields())
+    return flash.flash(redirect(request, f"/forums/{saved.id}"), FORUM_SAVED)
 
 
 @router.get("/forums/{forum_id}", name="forum")
 def forum_page(
     request: Request,
-    forum_id: int,
+    forum_id: Id,
+    principal: SignedIn,
     theme: str = "",
     state: str = "",
     sort: str = "endorsements",
-    principal: Principal = Depends(require_user),
     session: Session = Depends(get_session),
 ) -> Response:
-    role = forum_for(session, principal, forum_id)
-    statement = sa.select(Recommendation).where(Recommendation.forum_id == forum_id)
-    if not role.staff:
-        statement = statement.where(
-            sa.or_(Recommendation.status != "suggested", Recommendation.author_id == principal.user_id)
-        )
-    theme, state = (theme if theme in THEMES else ""), (state if state in STATES else "")
-    if theme:
-        statement = statement.where(Recommendation.theme == theme)
-    if state:
-        statement = statement.where(Recommendation.status == state)
-    newest = sort == "newest"
-    order = [Recommendation.created_at.desc()] if newest else [Recommendation.endorsement_count.desc()]
-    listing = list(session.scalars(statement.order_by(*order, Recommendation.id.desc())))
-    endorsed = set(
-        session.scalars(
-            sa.select(Endorsement.recommendation_id).where(
-                Endorsement.user_id == principal.user_id,
-                Endorsement.recommendation_id.in_([rec.id for rec in listing]),
-            )
-        )
-    )
-    resolution = session.scalars(sa.select(Resolution).where(Resolution.forum_id == forum_id)).one_or_none()
+    page = forums.forum_page(session, principal, forum_id=forum_id, theme=theme, state=state, sort=sort)
     return render(
         request,
         "resolutions/forum.html",
         {
-            "role": role,
-            "forum": role.forum,
-            "recommendations": listing,
-            "endorsed": endorsed,
-            "used": recs.used_endorsements(session, forum_id=forum_id, user_id=principal.user_id),
-            "theme": theme,
-            "state": state,
-            "sort": "newest" if newest else "endorsements",
+            "role": page.role,
+            "forum": page.role.forum,
+            "recommendations": page.recommendations,
+            "endorsed": page.endorsed,
+            "used": page.used,
+            "theme": page.theme,
+            "state": page.state,
+            "sort": page.sort,
             "themes": THEME_LABELS,
             "states": STATE_LABELS,
             "addressees": ADDRESSEE_LABELS,
-            "resolution": resolution,
+            "resolution": page.resolution,
         },
     )
 
@@ -239,471 +157,348 @@ def forum_page(
 # Writing a recommendation -----------------------------------------------------------------------------------
 
 
-def _write_context(role: ForumRole, draft: recs.Draft, errors: FormErrors, **extra: Any) -> dict[str, Any]:
-    return {
+def _write(
+    request: Request,
+    page: WritePage,
+    *,
+    draft: Filled | None = None,
+    errors: FormErrors | None = None,
+    status_code: int = 200,
+) -> Response:
+    """The form to write a recommendation: as the service left it (`page`), or as she sent it (`draft`, a
+    Filled form, with its `errors`)."""
+    context = {
         "theme_choices": [(key, gettext(label)) for key, label in THEME_LABELS.items()],
         "addressee_choices": [(key, gettext(label)) for key, label in ADDRESSEE_LABELS.items()],
-        "role": role,
-        "forum": role.forum,
-        "draft": draft,
-        "errors": errors,
-        "similar": [],
-        "checked": False,
-        "credit_public": False,
-        "post": None,
-        "author_name": "",
+        "role": page.role,
+        "forum": page.role.forum,
+        "draft": draft if draft is not None else page.draft,
+        "errors": errors if errors is not None else FormErrors(),
+        "similar": page.similar,
+        "checked": page.checked,
+        "credit_public": bool(draft.credit_public) if draft is not None else page.credit_public,
+        "post": page.post,
+        "forums": page.forums,
+        "author_name": page.author_name,
         "themes": THEME_LABELS,
         "addressees": ADDRESSEE_LABELS,
         "states": STATE_LABELS,
-        **extra,
     }
+    return render(request, "resolutions/write.html", context, status_code=status_code)
+
+
+def _no_forum(request: Request, page: NoForum) -> Response:
+    return render(request, "resolutions/no_forum.html", {"thread": page.thread}, status_code=409)
+
+
+def _write_refused(refused: Refused) -> Response:
+    page = recommending.write_page(
+        refused.session, refused.params["principal"], forum_id=refused.params["forum_id"]
+    )
+    filled = Filled(refused.values, refused.errors)
+    return _write(refused.request, page, draft=filled, errors=refused.errors, status_code=refused.status_code)
+
+
+def _post_write_refused(refused: Refused) -> Response:
+    filled = Filled(refused.values, refused.errors)
+    page = recommending.post_page(
+        refused.session,
+        refused.params["principal"],
+        post_id=refused.params["post_id"],
+        forum=str(filled.forum),
+    )
+    if isinstance(page, NoForum):
+        return _no_forum(refused.request, page)
+    return _write(refused.request, page, draft=filled, errors=refused.errors, status_code=refused.status_code)
+
+
+def _written(request: Request, written: recommending.Written) -> Response:
+    """To the new recommendation; or, the first time, the form again with the look-alikes to consider."""
+    if written.rec is None:
+        assert written.page is not None
+        return _write(request, written.page)
+    message = REC_SUGGESTED if written.suggested else REC_SAVED
+    return flash.flash(redirect(request, f"/recommendations/{written.rec.id}"), message)
 
 
 @router.get("/forums/{forum_id}/recommendations/new", name="recommendation_new")
 def recommendation_new(
-    request: Request,
-    forum_id: int,
-    principal: Principal = Depends(discusses),
-    session: Session = Depends(get_session),
+    request: Request, forum_id: Id, principal: Discussant, session: Session = Depends(get_session)
 ) -> Response:
-    role = forum_for(session, principal, forum_id)
-    draft = recs.Draft("", "", "other", "government")
-    return render(request, "resolutions/write.html", _write_context(role, draft, FormErrors()))
-
-
-def _checked_or_similar(
-    request: Request, session: Session, role: ForumRole, draft: recs.Draft, raw: dict[str, str], **extra: Any
-) -> Response | None:
-    """The form again, with errors or with look-alikes to consider; None when it may be saved."""
-    errors = FormErrors()
-    try:
-        recs.check(draft)
-    except recs.RecommendationInvalid as exc:
-        errors.add(exc.field, exc.message, **exc.params)
-        context = _write_context(role, draft, errors, credit_public=bool(raw.get("credit_public")), **extra)
-        return render(request, "resolutions/write.html", context, status_code=422)
-    if raw.get("checked") == "1":
-        return None
-    similar = recs.similar(session, role.forum.id, title=draft.title, text=draft.text)
-    if not similar:
-        return None
-    context = _write_context(
-        role,
-        draft,
-        errors,
-        similar=similar,
-        checked=True,
-        credit_public=bool(raw.get("credit_public")),
-        **extra,
-    )
-    return render(request, "resolutions/write.html", context)
+    return _write(request, recommending.write_page(session, principal, forum_id=forum_id))
 
 
 @router.post("/forums/{forum_id}/recommendations", name="recommendation_create")
+@shows_refusals(_write_refused)
 def recommendation_create(
     request: Request,
-    forum_id: int,
-    principal: Principal = Depends(discusses),
-    raw: dict[str, str] = Depends(form_fields),
+    forum_id: Id,
+    principal: Discussant,
+    body: RecommendationForm = form(RecommendationForm),
     session: Session = Depends(get_session),
 ) -> Response:
-    role = forum_for(session, principal, forum_id)
-    draft = _draft(raw)
-    answer = _checked_or_similar(request, session, role, draft, raw)
-    if answer is not None:
-        return answer
-    rec = recs.create(session, role, draft, locale=get_locale(), credit_public=bool(raw.get("credit_public")))
-    session.commit()
-    return flash.flash(redirect(request, f"/recommendations/{rec.id}"), REC_SAVED)
+    written = recommending.write(
+        session,
+        principal,
+        forum_id=forum_id,
+        draft=body.draft(),
+        credit_public=body.credit_public,
+        checked=body.checked,
+        locale=get_locale(),
+    )
+    return _written(request, written)
 
 
 @router.post("/forums/{forum_id}/similar", name="recommendation_similar")
 def recommendation_similar(
     request: Request,
-    forum_id: int,
-    principal: Principal = Depends(discusses),
-    raw: dict[str, str] = Depends(form_fields),
+    forum_id: Id,
+    principal: Discussant,
+    body: RecommendationForm = form(RecommendationForm),
     session: Session = Depends(get_session),
 ) -> Response:
     """For htmx, while she types: the look-alikes of what she has written so far."""
-    role = forum_for(session, principal, forum_id)
-    draft = _draft(raw)
-    similar = (
-        recs.similar(session, role.forum.id, title=draft.title, text=draft.text)
-        if len(draft.title) >= 5
-        else []
-    )
+    similar = recommending.similar_to(session, principal, forum_id=forum_id, title=body.title, text=body.text)
     return render(request, "resolutions/_similar.html", {"similar": similar, "states": STATE_LABELS})
 
 
 # From a post ------------------------------------------------------------------------------------------------
 
 
-def _post_forums(session: Session, principal: Principal, post: Post, thread: Thread) -> list[ForumRole]:
-    """Accepting forums this post can go to: those of the post's cohort (for a cohort thread) or of its
-    author's cohort in the thread's course, where she (the author) or a reviewer (a trainer) may act."""
-    if thread.cohort_id is not None:
-        cohort_ids = [thread.cohort_id]
-    else:
-        cohort_ids = list(
-            session.scalars(
-                sa.select(Enrolment.cohort_id).where(
-                    Enrolment.user_id == post.author_id,
-                    Enrolment.course_id == thread.course_id,
-                    Enrolment.status == "active",
-                    Enrolment.cohort_id.is_not(None),
-                )
-            )
-        )
-    in_cohorts = sa.select(ForumCohort.forum_id).where(ForumCohort.cohort_id.in_(cohort_ids))
-    forums = session.scalars(
-        sa.select(Forum)
-        .where(Forum.id.in_(in_cohorts), Forum.accepting.is_(True))
-        .order_by(Forum.held_on.desc(), Forum.id)
-    ).all()
-    roles = [role_in(session, principal, forum) for forum in forums]
-    if post.author_id == principal.user_id:
-        return [role for role in roles if role.participant or role.staff]
-    return [role for role in roles if role.can_review]
-
-
-def _spark(session: Session, principal: Principal, post_id: int) -> tuple[Post, Thread, list[ForumRole]]:
-    viewer = viewer_for(session, principal)
-    post, thread = discussions.get_post(session, viewer, post_id)
-    if post.status != "visible" or post.author_id is None:
-        raise discussions.PostNotFound()
-    return post, thread, _post_forums(session, principal, post, thread)
-
-
 @router.get("/posts/{post_id}/recommend", name="post_recommend_form")
 def post_recommend_form(
-    request: Request,
-    post_id: int,
-    principal: Principal = Depends(discusses),
-    session: Session = Depends(get_session),
+    request: Request, post_id: Id, principal: Discussant, session: Session = Depends(get_session)
 ) -> Response:
-    post, thread, roles = _spark(session, principal, post_id)
-    if not roles:
-        return render(request, "resolutions/no_forum.html", {"thread": thread}, status_code=409)
-    draft = recs.Draft(thread.title[: recs.TITLE_MAX], post.body_md[: recs.TEXT_MAX], "other", "government")
-    author = session.get(User, post.author_id)
-    context = _write_context(
-        roles[0],
-        draft,
-        FormErrors(),
-        post=post,
-        forums=[r.forum for r in roles],
-        author_name=author.display_name if author and post.author_id != principal.user_id else "",
-    )
-    return render(request, "resolutions/write.html", context)
+    page = recommending.post_page(session, principal, post_id=post_id)
+    if isinstance(page, NoForum):
+        return _no_forum(request, page)
+    return _write(request, page)
 
 
 @router.post("/posts/{post_id}/recommend", name="post_recommend")
+@shows_refusals(_post_write_refused)
 def post_recommend(
     request: Request,
-    post_id: int,
-    principal: Principal = Depends(discusses),
-    raw: dict[str, str] = Depends(form_fields),
+    post_id: Id,
+    principal: Discussant,
+    body: RecommendationForm = form(RecommendationForm),
     session: Session = Depends(get_session),
 ) -> Response:
-    post, thread, roles = _spark(session, principal, post_id)
-    chosen = clean_line(raw.get("forum"), 12)
-    role = next((r for r in roles if str(r.forum.id) == chosen), roles[0] if len(roles) == 1 else None)
-    if role is None:
-        raise NotFound()
-    draft = _draft(raw)
-    author = session.get(User, post.author_id)
-    assert author is not None
-    extra = {
-        "post": post,
-        "forums": [r.forum for r in roles],
-        "author_name": author.display_name if author.id != principal.user_id else "",
-    }
-    answer = _checked_or_similar(request, session, role, draft, raw, **extra)
-    if answer is not None:
-        return answer
-    if post.author_id == principal.user_id:
-        rec = recs.create(
-            session,
-            role,
-            draft,
-            locale=get_locale(),
-            credit_public=bool(raw.get("credit_public")),
-            post=post,
-            thread=thread,
-        )
-        message = REC_SAVED
-    else:
-        rec = recs.suggest(session, role, draft, post=post, thread=thread, author=author)
-        message = REC_SUGGESTED
-    session.commit()
-    return flash.flash(redirect(request, f"/recommendations/{rec.id}"), message)
+    written = recommending.write_from_post(
+        session,
+        principal,
+        post_id=post_id,
+        forum=body.forum,
+        draft=body.draft(),
+        credit_public=body.credit_public,
+        checked=body.checked,
+        locale=get_locale(),
+    )
+    return _written(request, written)
 
 
 # A recommendation -------------------------------------------------------------------------------------------
 
 
-def _page_context(
-    session: Session, principal: Principal, role: ForumRole, rec: Recommendation
-) -> dict[str, Any]:
-    viewer = viewer_for(session, principal)
-    sources = []
-    for post, thread in session.execute(
-        sa.select(Post, Thread)
-        .join(RecommendationSource, RecommendationSource.post_id == Post.id)
-        .join(Thread, Thread.id == Post.thread_id)
-        .where(RecommendationSource.recommendation_id == rec.id)
-        .order_by(Post.id)
-    ):
-        if viewer.can_read(thread):
-            sources.append((post, thread))
-    people = {rec.author_id} | set(
-        session.scalars(
-            sa.select(RecommendationEvent.actor_id).where(RecommendationEvent.recommendation_id == rec.id)
-        )
-    )
-    people |= set(
-        session.scalars(sa.select(Amendment.proposer_id).where(Amendment.recommendation_id == rec.id))
-    )
-    names = {
-        row.id: row.display_name
-        for row in session.execute(
-            sa.select(User.id, User.display_name).where(User.id.in_([p for p in people if p is not None]))
-        )
-    }
-    merged_from = session.scalars(
-        sa.select(Recommendation).where(Recommendation.merged_into_id == rec.id).order_by(Recommendation.id)
-    ).all()
-    live = (
-        session.scalars(
-            sa.select(Recommendation)
-            .where(
-                Recommendation.forum_id == rec.forum_id,
-                Recommendation.status.in_(recs.LIVE),
-                Recommendation.id != rec.id,
-            )
-            .order_by(Recommendation.title)
-        ).all()
-        if role.can_review
-        else []
-    )
+def _forms(page: RecommendationPage) -> dict[str, Filled]:
+    """Each form of the page, as it stands before she sends one."""
+    rec = page.rec
     return {
-        "role": role,
-        "forum": role.forum,
-        "rec": rec,
-        "names": names,
-        "sources": sources,
-        "merged_into": session.get(Recommendation, rec.merged_into_id) if rec.merged_into_id else None,
-        "merged_from": merged_from,
-        "merge_targets": live,
-        "endorsed": recs.has_endorsed(session, rec, principal.user_id),
-        "used": recs.used_endorsements(session, forum_id=rec.forum_id, user_id=principal.user_id),
-        "endorsers": recs.endorser_names(session, rec) if role.staff else [],
-        "events": session.scalars(
-            sa.select(RecommendationEvent)
-            .where(RecommendationEvent.recommendation_id == rec.id)
-            .order_by(RecommendationEvent.id)
-        ).all(),
-        "versions": session.scalars(
-            sa.select(RecommendationVersion)
-            .where(RecommendationVersion.recommendation_id == rec.id)
-            .order_by(RecommendationVersion.number.desc())
-        ).all(),
-        "amendments": session.scalars(
-            sa.select(Amendment).where(Amendment.recommendation_id == rec.id).order_by(Amendment.id.desc())
-        ).all(),
-        "qualifies_at": (role.forum.qualify_endorsements, role.forum.qualify_cohorts),
+        "revise": Filled({"title": rec.title, "text": rec.text}),
+        "amend": Filled({"title": rec.title, "text": rec.text}),
+        "review": Filled(),
+        "merge": Filled(),
+        "decide": Filled(),
+        "confirm": Filled(),
+    }
+
+
+def _recommendation(
+    request: Request,
+    page: RecommendationPage,
+    *,
+    section: str = "",
+    sent: Filled | None = None,
+    errors: FormErrors | None = None,
+    status_code: int = 200,
+) -> Response:
+    """The recommendation's page; after a refusal, the form she sent (`section`) as she filled it."""
+    filled = _forms(page)
+    if sent is not None:
+        filled[section] = sent
+    context = {
+        "role": page.role,
+        "forum": page.role.forum,
+        "rec": page.rec,
+        "names": page.names,
+        "sources": page.sources,
+        "merged_into": page.merged_into,
+        "merged_from": page.merged_from,
+        "merge_targets": page.merge_targets,
+        "endorsed": page.endorsed,
+        "used": page.used,
+        "endorsers": page.endorsers,
+        "events": page.events,
+        "versions": page.versions,
+        "amendments": page.amendments,
+        "qualifies_at": (page.role.forum.qualify_endorsements, page.role.forum.qualify_cohorts),
         "themes": THEME_LABELS,
         "addressees": ADDRESSEE_LABELS,
         "states": STATE_LABELS,
         "events_labels": EVENT_LABELS,
-        "open_section": "",
         "decline_labels": DECLINE_LABELS,
-        "errors": FormErrors(),
-        "draft": None,
+        "open_section": section,
+        "errors": errors if errors is not None else FormErrors(),
+        **filled,
     }
+    return render(request, "resolutions/recommendation.html", context, status_code=status_code)
+
+
+# Where each form's fields are on the page (their `key`), when it shares a field name with another form.
+_KEYS = {
+    "revise": {"title": "rev-title", "text": "rev-text", "note": "rev-note"},
+    "amend": {"title": "am-title", "text": "am-text", "note": "am-note"},
+    "merge": {"note": "merge-note"},
+}
+
+
+def _refused_on_page(section: str) -> RefusalPage:
+    """The refusal page of one of the recommendation page's forms: the page again, that form as she
+    filled it, and the reason beside its field (and in the summary at the top)."""
+
+    def page(refused: Refused) -> Response:
+        principal: Principal = refused.params["principal"]
+        if "amendment_id" in refused.params:
+            amendment_id: int = refused.params["amendment_id"]
+            shown = recommending.amendment_page(refused.session, principal, amendment_id=amendment_id)
+            keys = {"note": f"decide-{amendment_id}"}
+            values = refused.values | {"amendment": amendment_id}
+        else:
+            shown = recommending.recommendation_page(
+                refused.session, principal, rec_id=refused.params["rec_id"]
+            )
+            keys, values = _KEYS.get(section, {}), refused.values
+        errors = FormErrors({keys.get(field, field): message for field, message in refused.errors.items()})
+        sent = Filled(values, errors)
+        return _recommendation(
+            refused.request, shown, section=section, sent=sent, errors=errors, status_code=refused.status_code
+        )
+
+    return page
+
+
+def _back(request: Request, rec_id: int, message: str) -> Response:
+    return flash.flash(redirect(request, f"/recommendations/{rec_id}"), message)
 
 
 @router.get("/recommendations/{rec_id}", name="recommendation")
 def recommendation_page(
-    request: Request,
-    rec_id: int,
-    principal: Principal = Depends(require_user),
-    session: Session = Depends(get_session),
+    request: Request, rec_id: Id, principal: SignedIn, session: Session = Depends(get_session)
 ) -> Response:
-    role, rec = _rec(session, principal, rec_id)
-    if principal.notifications:
-        with request.app.state.database.session(write=True) as writer:
-            if notifications.mark_link_read(
-                writer, user_id=principal.user_id, link=f"/recommendations/{rec.id}"
-            ):
-                writer.commit()
-    return render(request, "resolutions/recommendation.html", _page_context(session, principal, role, rec))
-
-
-def _back(request: Request, rec: Recommendation, message: str) -> Response:
-    return flash.flash(redirect(request, f"/recommendations/{rec.id}"), message)
-
-
-def _invalid(
-    request: Request,
-    session: Session,
-    principal: Principal,
-    role: ForumRole,
-    rec: Recommendation,
-    exc: recs.RecommendationInvalid,
-    draft: recs.Draft | None = None,
-    section: str = "",
-) -> Response:
-    context = _page_context(session, principal, role, rec)
-    context["errors"].add(exc.field, exc.message, **exc.params)
-    context["draft"], context["open_section"] = draft, section
-    return render(request, "resolutions/recommendation.html", context, status_code=422)
+    page = recommending.recommendation_page(session, principal, rec_id=rec_id)
+    if principal.notifications:  # she has read what pointed her here: the page's one write, on the side
+        app_state.database(request).write_aside(
+            lambda writer: recommending.mark_read(writer, user_id=principal.user_id, rec_id=rec_id)
+        )
+    return _recommendation(request, page)
 
 
 @router.post("/recommendations/{rec_id}/endorse", name="recommendation_endorse")
+@shows_refusals(_refused_on_page("endorse"))
 def recommendation_endorse(
     request: Request,
-    rec_id: int,
-    principal: Principal = Depends(discusses),
-    raw: dict[str, str] = Depends(form_fields),
+    rec_id: Id,
+    principal: Discussant,
+    body: EndorseForm = form(EndorseForm),
     session: Session = Depends(get_session),
 ) -> Response:
-    role, rec = _rec(session, principal, rec_id)
-    if raw.get("endorse", "1") == "1":
-        recs.endorse(session, role, rec)
-        message = ENDORSED
-    else:
-        recs.withdraw(session, role, rec)
-        message = UNENDORSED
-    session.commit()
-    return _back(request, rec, message)
+    recommending.endorse(session, principal, rec_id=rec_id, endorse=body.endorses)
+    return _back(request, rec_id, ENDORSED if body.endorses else UNENDORSED)
 
 
 @router.post("/recommendations/{rec_id}/confirm", name="recommendation_confirm")
+@shows_refusals(_refused_on_page("confirm"))
 def recommendation_confirm(
     request: Request,
-    rec_id: int,
-    principal: Principal = Depends(discusses),
-    raw: dict[str, str] = Depends(form_fields),
+    rec_id: Id,
+    principal: Discussant,
+    body: ConfirmForm = form(ConfirmForm),
     session: Session = Depends(get_session),
 ) -> Response:
-    role, rec = _rec(session, principal, rec_id)
-    if raw.get("confirm") == "1":
-        recs.confirm(session, role, rec, credit_public=bool(raw.get("credit_public")))
-        session.commit()
-        return _back(request, rec, CONFIRMED)
-    forum_id = rec.forum_id
-    recs.dismiss(session, role, rec)
-    session.commit()
+    confirmed = body.confirm == "1"
+    forum_id = recommending.answer_suggestion(
+        session, principal, rec_id=rec_id, confirm=confirmed, credit_public=body.credit_public
+    )
+    if confirmed:
+        return _back(request, rec_id, CONFIRMED)
     return flash.flash(redirect(request, f"/forums/{forum_id}"), DISMISSED)
 
 
 @router.post("/recommendations/{rec_id}/revise", name="recommendation_revise")
+@shows_refusals(_refused_on_page("revise"))
 def recommendation_revise(
     request: Request,
-    rec_id: int,
-    principal: Principal = Depends(discusses),
-    raw: dict[str, str] = Depends(form_fields),
+    rec_id: Id,
+    principal: Discussant,
+    body: ReviseForm = form(ReviseForm),
     session: Session = Depends(get_session),
 ) -> Response:
-    role, rec = _rec(session, principal, rec_id)
-    draft = _draft(raw)
-    try:
-        recs.revise(session, role, rec, draft, note=clean_line(raw.get("note"), 300))
-    except recs.RecommendationInvalid as exc:
-        return _invalid(request, session, principal, role, rec, exc, draft, "revise")
-    session.commit()
-    return _back(request, rec, REVISED)
+    recommending.revise(session, principal, rec_id=rec_id, draft=body.draft(), note=body.note)
+    return _back(request, rec_id, REVISED)
 
 
 @router.post("/recommendations/{rec_id}/amendments", name="amendment_create")
+@shows_refusals(_refused_on_page("amend"))
 def amendment_create(
     request: Request,
-    rec_id: int,
-    principal: Principal = Depends(discusses),
-    raw: dict[str, str] = Depends(form_fields),
+    rec_id: Id,
+    principal: Discussant,
+    body: AmendmentForm = form(AmendmentForm),
     session: Session = Depends(get_session),
 ) -> Response:
-    role, rec = _rec(session, principal, rec_id)
-    draft = recs.Draft(*(_draft(raw).title, _draft(raw).text), rec.theme, rec.addressee)
-    try:
-        recs.propose(session, role, rec, draft, note=clean_line(raw.get("note"), recs.NOTE_MAX))
-    except recs.RecommendationInvalid as exc:
-        return _invalid(request, session, principal, role, rec, exc, draft, "amend")
-    session.commit()
-    return _back(request, rec, AMENDMENT_SENT)
+    recommending.propose(session, principal, rec_id=rec_id, title=body.title, text=body.text, note=body.note)
+    return _back(request, rec_id, AMENDMENT_SENT)
 
 
 @router.post("/amendments/{amendment_id}/decide", name="amendment_decide")
+@shows_refusals(_refused_on_page("decide"))
 def amendment_decide(
     request: Request,
-    amendment_id: int,
-    principal: Principal = Depends(discusses),
-    raw: dict[str, str] = Depends(form_fields),
+    amendment_id: Id,
+    principal: Discussant,
+    body: DecisionForm = form(DecisionForm),
     session: Session = Depends(get_session),
 ) -> Response:
-    amendment = session.get(Amendment, amendment_id)
-    if amendment is None:
-        raise recs.RecommendationNotFound()
-    role, rec = _rec(session, principal, amendment.recommendation_id)
-    recs.decide(
-        session,
-        role,
-        amendment,
-        accept=raw.get("accept") == "1",
-        note=clean_line(raw.get("note"), recs.NOTE_MAX),
+    rec_id = recommending.decide(
+        session, principal, amendment_id=amendment_id, accept=body.accept, note=body.note
     )
-    session.commit()
-    return _back(request, rec, AMENDMENT_DECIDED)
+    return _back(request, rec_id, AMENDMENT_DECIDED)
 
 
 @router.post("/recommendations/{rec_id}/review", name="recommendation_review")
+@shows_refusals(_refused_on_page("review"))
 def recommendation_review(
     request: Request,
-    rec_id: int,
-    principal: Principal = Depends(reviews),
-    raw: dict[str, str] = Depends(form_fields),
+    rec_id: Id,
+    principal: Reviewer,
+    body: ReviewForm = form(ReviewForm),
     session: Session = Depends(get_session),
 ) -> Response:
-    role, rec = _rec(session, principal, rec_id)
-    try:
-        recs.review(
-            session,
-            role,
-            rec,
-            decision=clean_line(raw.get("decision"), 20),
-            reason=clean_line(raw.get("reason"), 30),
-            note=clean_line(raw.get("note"), recs.NOTE_MAX),
-        )
-    except recs.RecommendationInvalid as exc:
-        return _invalid(request, session, principal, role, rec, exc, section="review")
-    session.commit()
-    return _back(request, rec, REVIEWED)
+    recommending.review(
+        session, principal, rec_id=rec_id, decision=body.decision, reason=body.reason, note=body.note
+    )
+    return _back(request, rec_id, REVIEWED)
 
 
 @router.post("/recommendations/{rec_id}/merge", name="recommendation_merge")
+@shows_refusals(_refused_on_page("merge"))
 def recommendation_merge(
     request: Request,
-    rec_id: int,
-    principal: Principal = Depends(reviews),
-    raw: dict[str, str] = Depends(form_fields),
+    rec_id: Id,
+    principal: Reviewer,
+    body: MergeForm = form(MergeForm),
     session: Session = Depends(get_session),
 ) -> Response:
     """Merge this recommendation into another (chosen by number)."""
-    role, rec = _rec(session, principal, rec_id)
-    target_id = clean_line(raw.get("into"), 12).lstrip("#")
-    if not target_id.isdigit():
-        return _invalid(
-            request,
-            session,
-            principal,
-            role,
-            rec,
-            recs.RecommendationInvalid("into", N_("Choose the recommendation to merge it into.")),
-            section="merge",
-        )
-    target = recs.get(session, role, int(target_id))
-    recs.merge(session, role, [rec], target, note=clean_line(raw.get("note"), 300))
-    session.commit()
-    return flash.flash(redirect(request, f"/recommendations/{target.id}"), MERGED)
+    target_id = recommending.merge(session, principal, rec_id=rec_id, into=body.into, note=body.note)
+    return flash.flash(redirect(request, f"/recommendations/{target_id}"), MERGED)

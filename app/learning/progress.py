@@ -1,0 +1,121 @@
+"""Recording progress: the one way in for every event, from a page or from a phone.
+
+The lesson page (her first view), its forms (a lesson marked complete, a quiz submitted, a reflection
+saved) and `POST /api/v1/progress` all hand their events to `record_progress`. Each event names its
+lesson by its stable id (`<course slug>/<lesson slug>`) and carries the client's own event id, so an
+event sent twice (a double click, a retry, a phone syncing again) is stored once and answered
+"duplicate"; every event is answered on its own: accepted, duplicate, or rejected and why.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from app.courses import service as courses_service
+from app.courses.service import CourseOutline, LessonItem
+from app.errors import DomainError
+from app.learning import service
+from app.learning.exceptions import EventRefused, NoSuchLesson, NotAllowed
+from app.learning.models import LessonProgress
+
+
+@dataclass(frozen=True)
+class ProgressIn:
+    """One thing a learner did, as her page or her phone reports it."""
+
+    id: str  # the client's own id: the same id twice is the same event
+    lesson: str  # "<course slug>/<lesson slug>"
+    type: str  # viewed, completed, quiz_submitted
+    at: dt.datetime | None = None  # when it happened, by the client's clock (a naive time is UTC)
+    data: dict[str, Any] | None = None  # a quiz's answers, score and order
+
+
+@dataclass(frozen=True)
+class ProgressAnswer:
+    """What became of one event."""
+
+    id: str
+    status: str  # accepted, duplicate, rejected
+    problem: DomainError | None = None  # why it was rejected
+    progress: LessonProgress | None = None  # her progress in the lesson, once accepted
+    course_completed: bool = False  # this event completed the course
+
+    @property
+    def reason(self) -> str | None:
+        """Why it was rejected, in the request's language."""
+        return self.problem.translated() if self.problem else None
+
+
+@dataclass
+class Known:
+    """What the caller has read already (a page: its course, and her access to it checked today), so
+    that recording reads neither again."""
+
+    outlines: dict[str, CourseOutline] = field(default_factory=dict)  # by course slug
+    access: dict[int, service.Access] = field(default_factory=dict)  # by course id
+
+
+def lesson_id(outline: CourseOutline, lesson: LessonItem) -> str:
+    """A lesson's stable id, as events and the API name it."""
+    return f"{outline.slug}/{lesson.slug}"
+
+
+def record_progress(
+    session: Session,
+    *,
+    user_id: int,
+    events: Sequence[ProgressIn],
+    today: dt.date,
+    locale: str,
+    known: Known | None = None,
+) -> list[ProgressAnswer]:
+    """Record her events, each once, and answer each: its lesson must exist and her access to its course
+    allow recording today. Progress and completion are brought up to date with every accepted event."""
+    known = known or Known()
+    wanted = sorted({event.lesson.partition("/")[0] for event in events} - set(known.outlines))
+    outlines = dict(known.outlines)
+    if wanted:
+        outlines.update(courses_service.outlines_by_slug(session, wanted, locale=locale))
+    accesses = dict(known.access)
+    answers = []
+    for event in events:
+        course_slug, _sep, lesson_slug = event.lesson.partition("/")
+        outline = outlines.get(course_slug)
+        lesson = (
+            next((item for item in outline.lessons() if item.slug == lesson_slug), None) if outline else None
+        )
+        if outline is None or lesson is None:
+            answers.append(ProgressAnswer(event.id, "rejected", NoSuchLesson()))
+            continue
+        if outline.id not in accesses:
+            accesses[outline.id] = service.access(session, user_id=user_id, course_id=outline.id, today=today)
+        access = accesses[outline.id]
+        if not access.can_record:
+            answers.append(ProgressAnswer(event.id, "rejected", access.problem or NotAllowed()))
+            continue
+        answers.append(_record(session, user_id=user_id, outline=outline, lesson=lesson, event=event))
+    return answers
+
+
+def _record(
+    session: Session, *, user_id: int, outline: CourseOutline, lesson: LessonItem, event: ProgressIn
+) -> ProgressAnswer:
+    at = event.at if event.at is None or event.at.tzinfo else event.at.replace(tzinfo=dt.UTC)
+    recorded = service.record_event(
+        session,
+        user_id=user_id,
+        course_id=outline.id,
+        pass_mark=outline.pass_mark,
+        lesson=lesson,
+        type=event.type,
+        client_event_id=event.id,
+        occurred_at=at,
+        data=event.data,
+    )
+    problem = EventRefused(recorded.reason) if recorded.status == "rejected" else None
+    return ProgressAnswer(event.id, recorded.status, problem, recorded.progress, recorded.course_completed)

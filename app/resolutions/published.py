@@ -1,0 +1,109 @@
+"""Published resolutions, for everyone and without signing in: the list, each resolution in the reader's
+language with its items, their monitoring and what they reaffirm, and its files (PDF, DOCX, Markdown,
+JSON, made by exports.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from app.errors import NotFound
+from app.resolutions import drafting, exports, monitoring
+from app.resolutions.exceptions import ResolutionNotFound
+from app.resolutions.models import ImplementationUpdate, ItemTracker, Resolution, ResolutionItem
+
+MEDIA_TYPES = {
+    "pdf": "application/pdf",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "md": "text/markdown; charset=utf-8",
+    "json": "application/json",
+}
+
+
+def published(session: Session, number: str) -> Resolution:
+    resolution = session.scalars(
+        sa.select(Resolution).where(Resolution.number == number[:20], Resolution.status == "published")
+    ).one_or_none()
+    if resolution is None:
+        raise ResolutionNotFound()
+    return resolution
+
+
+def published_list(session: Session) -> list[Resolution]:
+    """Every published resolution, the most recently adopted first."""
+    return list(
+        session.scalars(
+            sa.select(Resolution)
+            .where(Resolution.status == "published")
+            .order_by(Resolution.adopted_on.desc())
+        )
+    )
+
+
+@dataclass(frozen=True)
+class PublicPage:
+    resolution: Resolution
+    text: exports.Text  # in the reader's language
+    items: list[ResolutionItem]
+    trackers: dict[int, ItemTracker]
+    updates: dict[int, list[ImplementationUpdate]]
+    reaffirmed: dict[int, ResolutionItem | None]  # item id -> the earlier item it reaffirms
+    earlier: dict[int, Resolution | None]  # item id -> the earlier item's resolution
+    contributors: drafting.Contributors
+
+
+def public_page(session: Session, *, number: str, locale: str, base_url: str) -> PublicPage:
+    resolution = published(session, number)
+    items = drafting.items_of(session, resolution)
+    reaffirmed = {
+        item.id: session.get(ResolutionItem, item.reaffirms_id)
+        for item in items
+        if item.reaffirms_id is not None
+    }
+    earlier = {
+        item_id: session.get(Resolution, old.resolution_id)
+        for item_id, old in reaffirmed.items()
+        if old is not None
+    }
+    return PublicPage(
+        resolution=resolution,
+        text=exports.in_language(resolution, locale, base_url=base_url),
+        items=items,
+        trackers=monitoring.trackers_of(session, items),
+        updates=monitoring.updates_of(session, items),
+        reaffirmed=reaffirmed,
+        earlier=earlier,
+        contributors=drafting.contributors(session, resolution),
+    )
+
+
+@dataclass(frozen=True)
+class File:
+    body: bytes | str
+    media_type: str
+    name: str
+
+
+def export(session: Session, *, number: str, fmt: str, locale: str, base_url: str) -> File:
+    """The published resolution as a file: PDF, DOCX or Markdown in one language, or JSON (all of it,
+    with its monitoring)."""
+    if fmt not in MEDIA_TYPES:
+        raise NotFound()
+    resolution = published(session, number)
+    body: bytes | str
+    if fmt == "json":
+        state = monitoring.public_state(session, drafting.items_of(session, resolution))
+        body = exports.as_json(resolution, state, base_url=base_url)
+    else:
+        text = exports.in_language(resolution, locale, base_url=base_url)
+        body = (
+            exports.pdf(text)
+            if fmt == "pdf"
+            else exports.docx(text)
+            if fmt == "docx"
+            else exports.markdown(text)
+        )
+    name = f"resolution-{resolution.number}" + ("" if fmt == "json" else f"-{locale}") + f".{fmt}"
+    return File(body, MEDIA_TYPES[fmt], name)
