@@ -98,6 +98,7 @@ layers: $(VENV)/.installed-dev  ## the architecture's rules: import-linter's con
 
 i18n: $(VENV)/.installed-dev  ## extract strings, update the ky/ru/en catalogues, compile them
 	$(BIN)/pybabel extract -F babel.cfg -k N_ -k pgettext:1c,2 -k npgettext:1c,2,3 \
+	  --ignore-dirs ".* __pycache__ node_modules" \
 	  --no-location --sort-output --omit-header -o app/locale/messages.pot .
 	$(BIN)/pybabel update -i app/locale/messages.pot -d app/locale --no-fuzzy-matching --ignore-obsolete
 	$(BIN)/pybabel compile -d app/locale --statistics

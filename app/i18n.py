@@ -18,6 +18,7 @@ from pathlib import Path
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from babel.units import format_unit
 
 from app.config import LOCALES
 
@@ -106,3 +107,21 @@ def parse_accept_language(header: str | None) -> str | None:
             if best is None or candidate > best:
                 best = candidate
     return best[2] if best else None
+
+
+def format_hours(value: float, locale: str | None = None) -> str:
+    """A study time as the language writes it, by Babel's rules: "4,5 часа", "4,5 саат", "4.5 hours"
+    (one decimal at most). The catalogue, the course page, /verify and the certificate all use it."""
+    return format_unit(
+        round(value, 1), "duration-hour", length="long", locale=locale or get_locale(), format="#,##0.#"
+    )
+
+
+def format_size(size_bytes: int, locale: str | None = None) -> str:
+    """A file's size in kilobytes or megabytes as the language writes it ("310 кБ", "1,2 MB")."""
+    locale = locale or get_locale()
+    if size_bytes >= 1024 * 1024:
+        return format_unit(
+            size_bytes / 1024 / 1024, "digital-megabyte", length="short", locale=locale, format="#,##0.#"
+        )
+    return format_unit(max(1, round(size_bytes / 1024)), "digital-kilobyte", length="short", locale=locale)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gettext
 import re
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -31,7 +32,14 @@ def extracted_ids() -> set[str]:
     options_map = {"templates/**.html": jinja, "templates/**.txt": jinja}
     found = set()
     for _file, _line, message, _comments, context in extract_from_dir(
-        str(ROOT), method_map, options_map, keywords=keywords
+        str(ROOT),
+        method_map,
+        options_map,
+        keywords=keywords,
+        # Babel skips folders whose names start with "_" by default: templates/_macros/ is ours.
+        directory_filter=lambda path: (
+            not Path(path).name.startswith(".") and Path(path).name != "__pycache__"
+        ),
     ):
         msgid = message[0] if isinstance(message, tuple) else message
         found.add(f"{context}\u0004{msgid}" if context else msgid)
@@ -88,3 +96,69 @@ def test_accept_language_parsing_never_fails() -> None:
     assert i18n.parse_accept_language("fr;q=abc, ;;, ru") == "ru"
     assert i18n.parse_accept_language("*") is None
     assert i18n.parse_accept_language("x" * 10_000) is None
+
+
+# Text a template may show untranslated: the names of the languages in their own language, a format's
+# name and a URL's fixed part.
+UNTRANSLATED = {"English", "Русский", "Кыргызча", "JSON", "/verify/"}
+JINJA = re.compile(r"\{#.*?#\}|\{%-?.*?-?%\}|\{\{-?.*?-?\}\}", re.S)
+WORDS = re.compile(r"[^\W\d_]{2,}")
+SHOWN_ATTRIBUTES = {"alt", "title", "aria-label", "placeholder", "aria-description"}
+ATTRIBUTE_LEFTOVER = re.compile(r'^[\s\w-]+="[^"]*"')  # an attribute Jinja put in a tag conditionally
+
+
+class TemplateText(HTMLParser):
+    """The text a template shows outside `{{ _(...) }}`: its text nodes and the attributes people read."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: list[str] = []
+        self.hidden = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.hidden += tag in ("script", "style")
+        self.found += [
+            f"{name}={value!r}"
+            for name, value in attrs
+            if name in SHOWN_ATTRIBUTES and value and WORDS.search(value)
+        ]
+
+    def handle_endtag(self, tag: str) -> None:
+        self.hidden -= tag in ("script", "style")
+
+    def handle_data(self, data: str) -> None:
+        text = data.strip()
+        if (
+            not self.hidden
+            and WORDS.search(text)
+            and text not in UNTRANSLATED
+            and not ATTRIBUTE_LEFTOVER.match(text)
+        ):
+            self.found.append(text[:80])
+
+
+def test_templates_show_no_text_outside_the_catalogues() -> None:
+    """Every word a page shows goes through gettext: a template with bare text fails here."""
+    problems = []
+    for path in sorted((ROOT / "templates").rglob("*.html")):
+        parser = TemplateText()
+        parser.feed(JINJA.sub(" ", path.read_text(encoding="utf-8")))
+        problems += [f"{path.relative_to(ROOT)}: {text}" for text in parser.found]
+    assert not problems, "wrap these in {{ _(...) }}:\n" + "\n".join(problems)
+
+
+def test_the_parser_finds_bare_text() -> None:
+    parser = TemplateText()
+    parser.feed(JINJA.sub(" ", '<p>{{ _("Fine") }} Next</p><img alt="Logo"><p title="{{ _(\'x\') }}">·</p>'))
+    assert parser.found == ["Next", "alt='Logo'"]
+
+
+def test_russian_takes_no_gender_hedges() -> None:
+    """No "завершил(а)": a neutral phrasing does (issue 21)."""
+    hedged = [
+        string
+        for message in load("ru")
+        for string in (message.string if isinstance(message.string, tuple) else (message.string,))
+        if re.search(r"\((а|ла|на)\)", string or "")
+    ]
+    assert not hedged

@@ -175,12 +175,12 @@ def pdf(certificate: Certificate, *, base_url: str) -> bytes:
     from fpdf import FPDF  # imported here: only this page needs it, and it is not light
 
     with i18n.use_locale(certificate.locale):
-        hours = f"{certificate.hours:g}"
         text = CertificateText(
             heading=i18n.gettext("Certificate of completion"),
             states=i18n.gettext("This certifies that"),
             course_line=i18n.gettext("has completed the course"),
-            hours_line=i18n.gettext("Study time: %(hours)s hours") % {"hours": hours},
+            hours_line=i18n.gettext("Study time: %(duration)s")
+            % {"duration": i18n.format_hours(certificate.hours, certificate.locale)},
             date_line=format_date(certificate.issued_on, format="long", locale=certificate.locale),
             code_line=i18n.gettext("Certificate code: %(code)s") % {"code": pretty_code(certificate.code)},
             verify_line=i18n.gettext("Check it at %(url)s")

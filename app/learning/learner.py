@@ -153,6 +153,28 @@ class MyLearning:
     courses: list[MyCourse]
     certificates: list[Certificate]
 
+    @property
+    def issued(self) -> dict[int, Certificate]:
+        """Course id -> her certificate of it (revoked ones are not)."""
+        return {row.course_id: row for row in self.certificates if not row.revoked_at}
+
+
+@dataclass(frozen=True)
+class Home:
+    """The home page: the courses, and for a learner her own with where she stopped."""
+
+    courses: list[CourseOutline]
+    mine: list[MyCourse]
+    issued: dict[int, Certificate]  # course id -> her certificate of it
+
+
+def home(session: Session, *, user_id: int | None, locale: str) -> Home:
+    courses = courses_service.catalogue(session, locale=locale)
+    if user_id is None:
+        return Home(courses, [], {})
+    mine = my_learning(session, user_id=user_id, locale=locale)
+    return Home(courses, mine.courses, mine.issued)
+
 
 def my_learning(session: Session, *, user_id: int, locale: str) -> MyLearning:
     return MyLearning(

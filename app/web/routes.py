@@ -1,4 +1,4 @@
-"""The page shell's own routes: home, health and static files."""
+"""The page shell's own routes: health and static files (the home page is learning's: it lists courses)."""
 
 from __future__ import annotations
 
@@ -12,11 +12,6 @@ from app.routing import Route
 
 router = APIRouter(include_in_schema=False, route_class=Route)
 log = logging.getLogger("academy.health")
-
-
-@router.get("/", name="home")
-def home(request: Request) -> Response:
-    return request.app.state.templates.render(request, "web/home.html")  # type: ignore[no-any-return]
 
 
 @router.api_route("/healthz", methods=["GET", "HEAD"], name="healthz", include_in_schema=False)

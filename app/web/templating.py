@@ -65,7 +65,13 @@ class Templates:
                 return ""
             return format_datetime(value, format=format, tzinfo=zone, locale=i18n.get_locale())
 
-        env.filters.update(date=_date, datetime=datetime_filter, number=_number)
+        env.filters.update(
+            date=_date,
+            datetime=datetime_filter,
+            number=_number,
+            hours=i18n.format_hours,
+            size=i18n.format_size,
+        )
         self.env = env
 
     def add_context_processor(self, processor: ContextProcessor) -> None:

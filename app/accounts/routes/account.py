@@ -39,7 +39,7 @@ from app.config import LOCALES, Settings
 from app.db import after_commit, get_session, utcnow
 from app.errors import DomainError
 from app.forms import Filled, FormErrors, Invalid, Refused, form
-from app.i18n import LOCALE_NAMES, N_, gettext
+from app.i18n import LOCALE_NAMES, N_, get_locale, gettext
 from app.middleware import LOCALE_COOKIE
 from app.principal import Principal
 from app.routing import Route, shows_refusals
@@ -144,7 +144,7 @@ def _register_page(refused: Refused) -> Response:
 def register_form(request: Request) -> Response:
     if current_principal(request):
         return RedirectResponse("/account", status_code=303)
-    filled = Filled({"locale": request.app.state.settings.default_locale})
+    filled = Filled({"locale": get_locale()})  # the language of the page she registers from
     return _render(request, "accounts/register.html", {"form": filled, **_choices()})
 
 

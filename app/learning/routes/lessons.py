@@ -49,6 +49,15 @@ CERTIFICATE_REVOKED = flash.register("certificate-revoked", N_("The certificate 
 # Catalogue and course -------------------------------------------------------------------------------------
 
 
+@router.get("/", name="home")
+def home(request: Request, session: Session = Depends(get_session)) -> Response:
+    """For a visitor: what the school is, its courses, how to join; for a learner: where she stopped."""
+    principal = current_principal(request)
+    found = learner.home(session, user_id=principal.user_id if principal else None, locale=get_locale())
+    context = {"courses": found.courses, "mine": found.mine, "issued": found.issued}
+    return render(request, "learning/home.html", context)
+
+
 @router.get("/courses", name="catalogue")
 def catalogue(
     request: Request, topic: str = "", language: str = "", session: Session = Depends(get_session)
@@ -283,7 +292,8 @@ def my_learning(request: Request, principal: SignedIn, session: Session = Depend
         {"enrolment": item.enrolment, "course": item.course, "cohort": item.cohort, "summary": item.summary}
         for item in mine.courses
     ]
-    return render(request, "learning/my.html", {"items": items, "certificates": mine.certificates})
+    context = {"items": items, "certificates": mine.certificates, "issued": mine.issued}
+    return render(request, "learning/my.html", context)
 
 
 def _join_page(refused: Refused) -> Response:

@@ -1,0 +1,104 @@
+"""A new learner's first hour (issue 21): her language kept from the page she registers on, a home page
+that leads somewhere, a course page that reads on a phone, study time as her language writes it, and
+"My learning" that knows her certificate."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from app import i18n
+from app.config import Settings
+from app.learning.models import Certificate
+from app.middleware import LOCALE_COOKIE
+from tests.factories import create_user, enrol, login, sync_course
+
+
+@pytest.mark.parametrize("locale", ["ky", "ru", "en"])
+def test_the_registration_form_takes_the_pages_language(client: TestClient, locale: str) -> None:
+    client.cookies.set(LOCALE_COOKIE, locale)
+    page = client.get("/register").text
+    chosen = re.search(r'<option value="(\w+)" selected', page)
+    assert chosen and chosen.group(1) == locale
+
+
+def test_study_time_as_each_language_writes_it() -> None:
+    assert i18n.format_hours(4.5, "ky") == "4,5 саат"
+    assert i18n.format_hours(4.5, "ru") == "4,5 часа"
+    assert i18n.format_hours(4.5, "en") == "4.5 hours"
+    assert i18n.format_hours(1, "ru") == "1 час"
+
+
+def test_the_visitors_home_page_lists_the_courses_and_the_way_in(
+    client: TestClient, session: Session, settings: Settings
+) -> None:
+    course = sync_course(session, settings)
+    session.commit()
+    client.cookies.set(LOCALE_COOKIE, "ky")
+    page = client.get("/").text
+    assert f'href="/courses/{course.slug}"' in page and "Курстун үлгүсү" in page
+    assert 'href="/join"' in page and 'href="/register"' in page
+    assert "болжол менен 1 саат" in page
+
+
+def test_a_learners_home_page_continues_where_she_stopped(
+    client: TestClient, session: Session, settings: Settings
+) -> None:
+    course = sync_course(session, settings)
+    user = create_user(session, settings)
+    enrol(session, user, course)
+    session.commit()
+    login(client, user.email)
+    page = client.get("/").text
+    assert re.search(rf'class="button" href="/courses/{course.slug}/[\w-]+"', page)
+
+
+def test_a_new_learners_home_page_gives_her_a_next_step(
+    client: TestClient, session: Session, settings: Settings
+) -> None:
+    user = create_user(session, settings)
+    session.commit()
+    login(client, user.email)
+    assert 'class="button" href="/join"' in client.get("/").text
+
+
+def test_the_course_facts_name_the_languages_once(
+    client: TestClient, session: Session, settings: Settings
+) -> None:
+    course = sync_course(session, settings)
+    session.commit()
+    client.cookies.set(LOCALE_COOKIE, "ru")
+    page = client.get(f"/courses/{course.slug}").text
+    facts = page[page.index('<dl class="facts">') : page.index("</dl>")]
+    assert facts.count("Языки") == 1
+
+
+def test_my_learning_knows_her_certificate(client: TestClient, session: Session, settings: Settings) -> None:
+    course = sync_course(session, settings)
+    user = create_user(session, settings)
+    enrolment = enrol(session, user, course)
+    enrolment.completed_at = dt.datetime.now(dt.UTC)
+    session.add(
+        Certificate(
+            code="ABCD2345EFGH",
+            user_id=user.id,
+            course_id=course.id,
+            name="Айгуль",
+            course_title="Пример курса",
+            hours=4.5,
+            locale="ru",
+            issued_on=dt.date(2026, 12, 1),
+        )
+    )
+    session.commit()
+    login(client, user.email)
+    client.cookies.set(LOCALE_COOKIE, "ru")
+    page = client.get("/my").text
+    assert "Сертификат выдан" in page and "/certificates/ABCD2345EFGH.pdf" in page
+    assert "get your certificate" not in page and "получите сертификат" not in page.lower()
+    verify = client.get("/verify/ABCD2345EFGH").text
+    assert "4,5 часа" in verify
