@@ -10,7 +10,7 @@ PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
 .DEFAULT_GOAL := help
 .PHONY: help run serve test test-pg test-browser check lint fmt types layers i18n i18n-check vendor lock clean \
-	bench bench-quick bench-scale bench-tools
+	bench bench-quick bench-scale bench-tools screenshots
 
 help:  ## show this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 16
@@ -59,6 +59,9 @@ bench-scale: $(VENV)/.installed-dev  ## how page cost grows from 1,000 to 100,00
 	$(BIN)/python -m bench.scale $(BENCH_ARGS)
 
 # wrk (the load generator) and chromium (page weight) from Debian's packages, when they are missing.
+screenshots: $(VENV)/.installed-dev bench-tools  ## phone-sized screenshots of the main pages, per role and language, into docs/screenshots/
+	$(BIN)/python scripts/screenshots.py
+
 bench-tools:
 	@missing=""; command -v wrk >/dev/null 2>&1 || missing="wrk"; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \

@@ -83,7 +83,11 @@ def serve(
         migrations.ensure_at_head(engine)
     finally:
         engine.dispose()
-    typer.echo(f"Civic Space Academy is at http://{host}:{port}/ (Ctrl+C stops it)", err=True)
+    typer.echo(
+        f"Civic Space Academy is at http://{host}:{port}/ (sign in at http://{host}:{port}/login;"
+        " Ctrl+C stops it)",
+        err=True,
+    )
     uvicorn.run(
         "app.main:serve_app",
         factory=True,

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from app.accounts import service as accounts_service
 from app.accounts.models import User
+from app.authoring import service as authoring
 from app.cli_support import database_session, fail
 from app.config import Settings, get_settings
 from app.courses import loader, sync
@@ -189,6 +190,28 @@ def ensure_discussions(session: Session, users: list[User], cohort: Cohort) -> N
         )
 
 
+DEMO_AUTHORED = (
+    "neighbourhood-risk-map"  # the trainer's own course, written in the browser, not yet published
+)
+
+
+def ensure_authored_course(session: Session, users: list[User]) -> None:
+    """A course the demo trainer is writing in the browser, so that /author/ shows her work."""
+    trainer = next((user for user in users if user.email == "trainer@example.org"), None)
+    if trainer is None or session.scalar(sa.select(Course.id).where(Course.slug == DEMO_AUTHORED)):
+        return
+    author = Principal.of(trainer)
+    authoring.create_course(
+        session, author, slug=DEMO_AUTHORED, title="Карта рисков нашего квартала (черновик)", locale="ru"
+    )
+    module = authoring.create_module(
+        session, author, slug=DEMO_AUTHORED, module_slug="first-walk", title="Первая прогулка по кварталу"
+    )
+    authoring.create_lesson(
+        session, author, module_id=module.id, slug="what-to-look-for", kind="reading", title="На что смотреть"
+    )
+
+
 def demo() -> None:
     """Load the courses, demo accounts for every role, and demo activity. Safe to run again."""
     settings = get_settings()
@@ -197,6 +220,7 @@ def demo() -> None:
     with database_session(settings) as session:
         courses = load_courses(session, settings)
         users = ensure_accounts(session, settings)
+        ensure_authored_course(session, users)
         cohort = ensure_cohort_and_progress(session, users)
         if cohort is not None:
             ensure_discussions(session, users, cohort)
@@ -205,6 +229,9 @@ def demo() -> None:
     typer.echo(f"{courses} course(s) loaded.")
     if cohort is not None:
         typer.echo(f"Demo cohort: enrolment code {DEMO_COHORT_CODE} (the demo learners are in it).")
-    typer.echo("Demo data is loaded. Sign in at " + settings.base_url.rstrip("/") + "/login as:")
+    typer.echo(
+        "Demo data is loaded. Sign in at /login of the address `academy serve` prints"
+        f" ({settings.base_url.rstrip('/')}/login with `make run`) as:"
+    )
     for account in DEMO_ACCOUNTS:
         typer.echo(f"  {', '.join(account.roles):<22} {account.email:<26} password: {account.password}")

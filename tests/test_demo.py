@@ -27,7 +27,11 @@ def test_demo_is_idempotent_and_says_how_to_sign_in(session: Session, settings: 
     roles = set().union(*(user.role_names for user in users))
     assert roles == {"learner", "trainer", "coordinator", "admin"}
     shipped = len(loader.find_course_dirs(COURSES_DIR))
-    assert session.scalar(sa.select(sa.func.count()).select_from(Course)) == shipped
+    # The shipped courses, and the one the demo trainer is writing in the browser (once, however often).
+    assert session.scalar(sa.select(sa.func.count()).select_from(Course)) == shipped + 1
+    trainer = next(user for user in users if user.email == "trainer@example.org")
+    staff = session.execute(sa.text("SELECT role FROM course_staff WHERE user_id = :id"), {"id": trainer.id})
+    assert [row.role for row in staff] == ["owner"]
     if shipped:
         assert "DEMO2026" in first.stdout
         cohort = session.scalars(sa.select(Cohort)).one()

@@ -56,6 +56,7 @@ class LessonPage:
     draft: str | None = None  # her reflection as she sent it, when it came back
     step: dict[str, Any] | None = None  # the scenario's step
     course_completed: bool = False  # what she just did completed the course
+    just_completed: bool = False  # this answer is to her "mark as complete": focus its message
 
     @property
     def first_view(self) -> bool:

@@ -40,7 +40,8 @@ def test_register_confirm_sign_out_and_in(
         page.click("main button[type=submit]")
         page.wait_for_url(live_server + "/")
         assert page.locator("html").get_attribute("lang") == "ky"
-        assert page.locator("main .notice").is_visible()
+        assert page.locator("main .notice.ok").is_visible()  # welcome
+        assert page.locator("main a.button[href='/join']").is_visible()  # and where to go next
 
         page.goto(live_server + "/logout")
         page.click("main button[type=submit]")

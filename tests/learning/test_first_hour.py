@@ -15,7 +15,7 @@ from app import i18n
 from app.config import Settings
 from app.learning.models import Certificate
 from app.middleware import LOCALE_COOKIE
-from tests.factories import create_user, enrol, login, sync_course
+from tests.factories import create_user, csrf_token, enrol, login, sync_course
 
 
 @pytest.mark.parametrize("locale", ["ky", "ru", "en"])
@@ -102,3 +102,45 @@ def test_my_learning_knows_her_certificate(client: TestClient, session: Session,
     assert "get your certificate" not in page and "получите сертификат" not in page.lower()
     verify = client.get("/verify/ABCD2345EFGH").text
     assert "4,5 часа" in verify
+
+
+def test_mark_as_complete_tells_one_truth_with_or_without_javascript(
+    client: TestClient, session: Session, settings: Settings
+) -> None:
+    course = sync_course(session, settings)
+    user = create_user(session, settings)
+    enrol(session, user, course)
+    session.commit()
+    login(client, user.email)
+    lesson = f"/courses/{course.slug}/first-steps"
+    token = csrf_token(client, lesson)
+    swapped = client.post(
+        f"{lesson}/complete", data={"event_id": "a1", "csrf_token": token}, headers={"HX-Request": "true"}
+    ).text
+    assert 'hx-swap-oob="innerHTML"' in swapped and 'id="lesson-progress"' in swapped  # the bar, at once
+    assert "autofocus" in swapped
+    step = re.search(r'<a class="button" href="([^"]+)">', swapped)
+    assert step
+
+    client.cookies.clear()
+    login(client, user.email)
+    plain = client.post(
+        f"{lesson}/complete", data={"event_id": "a1", "csrf_token": csrf_token(client, lesson)}
+    )
+    assert plain.status_code == 303 and plain.headers["location"].endswith("#lesson-completion")
+    page = client.get(plain.headers["location"]).text
+    assert f'<a class="button" href="{step.group(1)}">' in page  # the same next step
+    bar = re.search(r'<progress max="100" value="(\d+)"', page)
+    assert bar and bar.group(1) == re.search(r'<progress max="100" value="(\d+)"', swapped).group(1)  # type: ignore[union-attr]
+
+
+def test_form_attributes_are_attributes_not_text(
+    client: TestClient, session: Session, settings: Settings
+) -> None:
+    """The join page's code field once had its attributes escaped twice (`autocapitalize=&#34;...`)."""
+    user = create_user(session, settings)
+    session.commit()
+    login(client, user.email)
+    page = client.get("/join").text
+    assert 'autocapitalize="characters"' in page and 'spellcheck="false"' in page
+    assert "&#34;" not in page

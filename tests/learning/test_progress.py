@@ -140,7 +140,9 @@ class TestCompletion:
             token_from=LESSON,
         )
         assert response.status_code == 303
-        assert "academy_flash=course-done" in response.headers["set-cookie"]
+        assert response.headers["location"].endswith("/the-meeting#lesson-completion")
+        page = enrolled.client.get(response.headers["location"]).text
+        assert 'href="/my/certificates/example-course"' in page
         assert session.scalars(sa.select(Enrolment.completed_at)).one() is not None  # "recap" is optional
 
     def test_a_failed_quiz_does_not_complete(self, enrolled: Enrolled, session: Session) -> None:

@@ -40,7 +40,6 @@ WITHDRAWN = flash.register(
     "withdrawn", N_("You have left the course. Your progress is kept if you come back."), "info"
 )
 ENROL_FIRST = flash.register("enrol-first", N_("Enrol in the course to open its lessons."), "info")
-LESSON_DONE = flash.register("lesson-done", N_("Lesson complete."))
 COURSE_DONE = flash.register("course-done", N_("You have completed the course! Your certificate is ready."))
 NOTE_SAVED = flash.register("note-saved", N_("Your reflection is saved. Only you can see it."))
 CERTIFICATE_REVOKED = flash.register("certificate-revoked", N_("The certificate is revoked."), "info")
@@ -179,10 +178,12 @@ def lesson_complete(
         locale=get_locale(),
         today=today(request),
     )
+    # With htmx the block and (out of band) the progress bar; without, the same lesson page, at the block:
+    # the same message and the same next step either way.
     if is_partial(request):
+        page.just_completed = True
         return render(request, "learning/lesson.html", page.context(), block="lesson_completion")
-    target = f"/courses/{slug}/{page.next.slug}" if page.next else f"/courses/{slug}"
-    return flash.flash(redirect(request, target), COURSE_DONE if page.course_completed else LESSON_DONE)
+    return redirect(request, f"/courses/{slug}/{lesson_slug}#lesson-completion")
 
 
 def _quiz_refused(refused: Refused) -> Response:
