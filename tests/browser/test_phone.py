@@ -75,6 +75,8 @@ def test_a_phone_sized_page_fits_and_can_be_tapped(learner_page: Any, live_serve
 
 def test_a_checked_quiz_brings_its_result_into_view_and_focus(learner_page: Any, live_server: str) -> None:
     page = learner_page
+    console: list[str] = []
+    page.on("console", lambda message: console.append(message.text))
     page.goto(live_server + "/courses/example-course/check")
     page.check("#q-format-markdown")
     page.check("#q-kinds-quiz")
@@ -86,6 +88,9 @@ def test_a_checked_quiz_brings_its_result_into_view_and_focus(learner_page: Any,
     assert 0 <= top < PHONE["height"], top
     width = page.locator(".feedback, .explanation").first.bounding_box()["width"]
     assert width > 0.6 * PHONE["width"], f"the feedback is a {width} px column"
+    ring = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert ring == "solid"  # the focus is visible where it went
+    assert not [text for text in console if "Content Security Policy" in text], console
 
 
 def test_without_javascript_the_quiz_result_opens_at_its_summary(
