@@ -15,7 +15,7 @@ from app import i18n
 from app.config import Settings
 from app.learning.models import Certificate
 from app.middleware import LOCALE_COOKIE
-from tests.factories import create_user, csrf_token, enrol, login, sync_course
+from tests.factories import create_user, csrf_token, enrol, link_in, login, mail_text, outbox, sync_course
 
 
 @pytest.mark.parametrize("locale", ["ky", "ru", "en"])
@@ -144,3 +144,29 @@ def test_form_attributes_are_attributes_not_text(
     page = client.get("/join").text
     assert 'autocapitalize="characters"' in page and 'spellcheck="false"' in page
     assert "&#34;" not in page
+
+
+@pytest.mark.parametrize(("locale", "word"), [("ky", "шилтеме"), ("ru", "ссылк")])
+def test_registering_from_a_page_keeps_its_language_in_the_email_and_after(
+    client: TestClient, settings: Settings, locale: str, word: str
+) -> None:
+    client.cookies.set(LOCALE_COOKIE, locale)
+    page = client.get("/register").text
+    chosen = re.search(r'<option value="(\w+)" selected', page)
+    assert chosen
+    fields = {
+        "email": f"new-{locale}@example.kg", "display_name": "Айпери", "locale": chosen.group(1), "region": "",
+        "password": "mountain walnut honey path", "password_confirm": "mountain walnut honey path",
+        "csrf_token": csrf_token(client, "/register"),
+    }  # fmt: skip
+    assert client.post("/register", data=fields).status_code == 303
+    message = outbox(settings)[-1]
+    assert word in mail_text(message).lower()  # the confirmation email in her language
+    link = link_in(message, r"/register/confirm/[A-Za-z0-9_-]+")
+    client.cookies.clear()  # another day, a phone set to English
+    confirmed = client.post(
+        link, data={"csrf_token": csrf_token(client, link)}, headers={"Accept-Language": "en"}
+    )
+    assert confirmed.status_code == 303
+    home = client.get("/", headers={"Accept-Language": "en"}).text
+    assert f'<html lang="{locale}"' in home
