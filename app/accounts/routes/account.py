@@ -253,6 +253,10 @@ def logout(request: Request, session: Session = Depends(get_session)) -> Respons
         accounts_service.end_session(session, token=token)
     response = RedirectResponse("/", status_code=303)
     response.headers.append("set-cookie", session_cookie_header(_settings(request), None))
+    # A shared phone keeps nothing of hers: the browser's cache of our pages, the offline layer's caches
+    # and its service worker go with her (docs/offline.md). Cookies are ended above, one by one, so that
+    # the language she chose stays for the next person to change.
+    response.headers["Clear-Site-Data"] = '"cache", "storage"'
     return flash.flash(response, SIGNED_OUT)
 
 

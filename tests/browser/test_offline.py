@@ -1,0 +1,62 @@
+"""Offline in the real browser (issue 22, first part): the service worker installs, a page the phone
+does not have shows the offline page in her language (styled, from the phone), never the browser's
+error; a page she is on marks itself offline; signing out removes the service worker and its caches."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from app.config import Settings
+from tests.browser.conftest import sign_in
+from tests.factories import create_user, enrol, sync_course
+
+READY = "async () => { const r = await navigator.serviceWorker.ready; return !!r.active; }"
+PROBE = """async () => { localStorage.setItem('probe', '1');
+  await (await caches.open('probe')).put('/probe', new Response('hers')); }"""
+PROBED = "async () => localStorage.getItem('probe') === '1' || (await caches.keys()).includes('probe')"
+CACHED = """async () => { const urls = [];
+  for (const name of await caches.keys()) for (const r of await (await caches.open(name)).keys()) urls.push(r.url);
+  return urls; }"""
+
+
+def test_offline_a_page_not_on_the_phone_is_the_offline_page(
+    browser: Any, live_server: str, session: Session, settings: Settings
+) -> None:
+    course = sync_course(session, settings)
+    user = create_user(session, settings, locale="ky")
+    enrol(session, user, course)
+    session.commit()
+    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="ky-KG")
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    try:
+        sign_in(page, live_server, user.email)
+        page.goto(live_server + "/my")
+        assert page.evaluate(READY)
+        page.reload()  # now under the service worker's care
+        context.set_offline(True)
+        page.locator(".offline-mark").wait_for()  # the page she is on says so
+        page.goto(live_server + "/courses/example-course/check")  # never opened: not on the phone
+        assert page.locator("h1").inner_text() == "Интернет байланышы жок"
+        assert page.locator("html").get_attribute("lang") == "ky"
+        colour = page.evaluate("getComputedStyle(document.querySelector('.site-header')).backgroundColor")
+        assert colour == "rgb(11, 79, 108)"  # its stylesheet came from the phone too
+        context.set_offline(False)
+        page.goto(live_server + "/logout")
+        page.evaluate(PROBE)  # something of hers on the phone: a cache entry and local storage
+        assert page.evaluate(PROBED)
+        page.click("main button[type=submit]")
+        page.wait_for_url(live_server + "/")
+        assert not page.evaluate(PROBED)  # Clear-Site-Data: it is gone
+        kept = page.evaluate(CACHED)
+        assert all("/offline?lang=" in url or "/static/" in url for url in kept), kept
+    finally:
+        context.close()
+
+
+def test_without_javascript_nothing_changes(page_without_js: Any, live_server: str) -> None:
+    page_without_js.goto(live_server + "/")
+    assert page_without_js.locator("main h1").is_visible()
+    assert not page_without_js.locator(".offline-mark").is_visible()

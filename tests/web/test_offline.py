@@ -1,0 +1,75 @@
+"""The offline layer's server side (issue 22, first part): an installable app (manifest, icons, a
+service worker at the root), an offline page that names no one, and a sign-out that clears the phone."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from app.config import Settings
+from app.staticfiles import STATIC_DIR
+from tests.factories import create_user, csrf_token, login
+
+
+def test_the_manifest_is_in_the_asked_language_and_its_icons_are_served(client: TestClient) -> None:
+    answer = client.get("/manifest.webmanifest?lang=ky")
+    assert answer.status_code == 200 and answer.headers["content-type"].startswith(
+        "application/manifest+json"
+    )
+    manifest = answer.json()
+    assert manifest["name"] == "Жарандык мейкиндик академиясы" and manifest["lang"] == "ky"
+    assert (manifest["start_url"], manifest["scope"], manifest["display"]) == ("/my", "/", "standalone")
+    assert manifest["theme_color"] == "#0b4f6c"
+    sizes = set()
+    for icon in manifest["icons"]:
+        image = client.get(icon["src"])
+        assert image.status_code == 200 and image.headers["content-type"] == "image/png"
+        assert image.content[:8] == b"\x89PNG\r\n\x1a\n"
+        sizes.add(icon["sizes"])
+    assert {"192x192", "512x512"} <= sizes
+    assert client.get("/manifest.webmanifest?lang=xx").json()["lang"] in ("ky", "ru", "en")  # never an error
+
+
+def test_every_page_links_the_manifest_and_the_offline_script(client: TestClient) -> None:
+    page = client.get("/", headers={"Accept-Language": "ru"}).text
+    assert 'rel="manifest" href="/manifest.webmanifest?lang=ru"' in page
+    assert "/static/js/offline.js?v=" in page
+
+
+def test_the_service_worker_is_served_from_the_root(client: TestClient) -> None:
+    answer = client.get("/sw.js?lang=ky")
+    assert answer.status_code == 200
+    assert "javascript" in answer.headers["content-type"]
+    assert answer.headers["service-worker-allowed"] == "/" and answer.headers["cache-control"] == "no-cache"
+    assert 'addEventListener("fetch"' in answer.text
+
+
+def test_the_offline_page_names_no_one_and_holds_no_form(
+    client: TestClient, session: Session, settings: Settings
+) -> None:
+    user = create_user(session, settings, display_name="Чолпон")
+    session.commit()
+    login(client, user.email)
+    page = client.get("/offline?lang=ky").text
+    assert '<html lang="ky"' in page and "Интернет байланышы жок" in page
+    assert "Чолпон" not in page and "csrf" not in page and "<form" not in page
+    assert "set-cookie" not in client.get("/offline?lang=ru").headers
+
+
+def test_signing_out_clears_what_the_phone_keeps(
+    client: TestClient, session: Session, settings: Settings
+) -> None:
+    user = create_user(session, settings)
+    session.commit()
+    login(client, user.email)
+    answer = client.post("/logout", data={"csrf_token": csrf_token(client, "/logout")})
+    assert answer.status_code == 303
+    assert answer.headers["clear-site-data"] == '"cache", "storage"'
+
+
+def test_the_offline_layer_weighs_at_most_10_kb_gzipped() -> None:
+    scripts = [Path(STATIC_DIR) / "js" / "sw.js", Path(STATIC_DIR) / "js" / "offline.js"]
+    assert sum(len(gzip.compress(path.read_bytes(), 9)) for path in scripts) <= 10 * 1024
