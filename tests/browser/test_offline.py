@@ -60,3 +60,41 @@ def test_without_javascript_nothing_changes(page_without_js: Any, live_server: s
     page_without_js.goto(live_server + "/")
     assert page_without_js.locator("main h1").is_visible()
     assert not page_without_js.locator(".offline-mark").is_visible()
+
+
+def test_a_saved_course_opens_offline_lesson_by_lesson(
+    browser: Any, live_server: str, session: Session, settings: Settings
+) -> None:
+    course = sync_course(session, settings)
+    user = create_user(session, settings, locale="ky")
+    enrol(session, user, course)
+    session.commit()
+    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="ky-KG")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    try:
+        sign_in(page, live_server, user.email)
+        page.goto(live_server + "/courses/example-course")
+        assert page.evaluate(READY)
+        page.reload()
+        box = page.locator("[data-save-offline]")
+        box.locator("[data-action=save]").click()
+        page.wait_for_function(
+            "() => document.querySelector('[data-save-offline] [data-status]').textContent"
+            ".startsWith('Сакталган сабактар: 5 ичинен 5,')"
+        )
+        assert box.locator("[data-action=remove]").is_visible()
+        assert box.locator("[data-status]").inner_text().endswith("кБ")  # the size as Kyrgyz writes it
+        context.set_offline(True)
+        page.goto(live_server + "/courses/example-course/your-turn")  # never opened online
+        assert page.locator("article h1, main h1").first.is_visible()
+        assert page.locator(".offline-mark").is_visible()
+        assert page.locator(".lesson-body, #reflection").first.is_visible()
+        page.goto(live_server + "/discussions")  # not saved
+        assert page.locator("h1").inner_text() == "Интернет байланышы жок"
+        context.set_offline(False)
+        page.goto(live_server + "/courses/example-course")
+        page.locator("[data-save-offline] [data-action=remove]").click()
+        page.wait_for_function("async () => !(await caches.has('academy-course-example-course-ky'))")
+    finally:
+        context.close()

@@ -73,3 +73,21 @@ def test_signing_out_clears_what_the_phone_keeps(
 def test_the_offline_layer_weighs_at_most_10_kb_gzipped() -> None:
     scripts = [Path(STATIC_DIR) / "js" / "sw.js", Path(STATIC_DIR) / "js" / "offline.js"]
     assert sum(len(gzip.compress(path.read_bytes(), 9)) for path in scripts) <= 10 * 1024
+
+
+def test_a_lesson_fetched_to_be_saved_is_not_a_visit(
+    client: TestClient, session: Session, settings: Settings
+) -> None:
+    from app.learning.models import LessonProgress
+    from tests.factories import enrol, sync_course
+
+    course = sync_course(session, settings)
+    user = create_user(session, settings)
+    enrol(session, user, course)
+    session.commit()
+    login(client, user.email)
+    saved = client.get(f"/courses/{course.slug}/first-steps", headers={"Academy-Offline-Save": "1"})
+    assert saved.status_code == 200
+    assert session.query(LessonProgress).count() == 0
+    assert client.get(f"/courses/{course.slug}/first-steps").status_code == 200
+    assert session.query(LessonProgress).count() == 1  # opening it is

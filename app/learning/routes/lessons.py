@@ -31,6 +31,8 @@ from app.web.access import Learner, SignedIn, current_principal, require
 from app.web.htmx import is_partial, redirect
 from app.web.pages import render, today
 
+OFFLINE_SAVE = "academy-offline-save"  # the header app/static/js/offline.js sends when it saves a course
+
 router = APIRouter(include_in_schema=False, route_class=Route)
 
 CertificateRevoker = Annotated[Principal, Depends(require(Capability.REVOKE_CERTIFICATES))]
@@ -146,7 +148,8 @@ async def lesson_page(
             retry=retry,
         ),
     )
-    if page.first_view:
+    # A page fetched to be saved on her phone (docs/offline.md) is not a visit: she has not read it yet.
+    if page.first_view and request.headers.get(OFFLINE_SAVE) != "1":
         database = state.database(request)
         try:
             await database.run(

@@ -1,12 +1,12 @@
 /* Civic Space Academy's service worker (docs/offline.md). Small and our own: no library.
 
    What it keeps on the phone: the offline page in her language and our static files (the stylesheet,
-   htmx, this site's icons). Nothing about her: the offline page is fetched without cookies, and no page
-   she reads is stored yet. Pages come from the network as before; when the network fails, she gets the
-   offline page in her language instead of the browser's error. */
+   htmx, this site's icons); the offline page is fetched without cookies. The courses she saves are put
+   in caches of their own by offline.js. Pages come from the network as before; when the network fails,
+   a saved lesson comes from the phone, and anything else is the offline page in her language. */
 "use strict";
 
-var VERSION = "1";
+var VERSION = "2";
 var SHELL = "academy-shell-" + VERSION;
 var LANG = new URL(self.location.href).searchParams.get("lang") || "ru";
 var OFFLINE = "/offline?lang=" + encodeURIComponent(LANG);
@@ -57,7 +57,10 @@ self.addEventListener("fetch", function (event) {
   if (url.origin !== self.location.origin) return;
   if (request.mode === "navigate") {
     event.respondWith(fetch(request).catch(function () {
-      return caches.match(OFFLINE).then(function (page) { return page || Response.error(); });
+      // A lesson she saved for offline use (any cache holds it), else the offline page.
+      return caches.match(request).then(function (saved) {
+        return saved || caches.match(OFFLINE).then(function (page) { return page || Response.error(); });
+      });
     }));
   } else if (request.method === "GET" && url.pathname.indexOf("/static/") === 0 && url.searchParams.has("v")) {
     event.respondWith(staticFile(request));
