@@ -206,10 +206,30 @@ def send_progress(
     answers = progress.record_progress(
         session,
         user_id=principal.user_id,
-        events=[ProgressIn(event.id, event.lesson, event.type, event.at) for event in body.events],
+        events=[
+            ProgressIn(
+                event.id,
+                event.lesson,
+                event.type,
+                event.at,
+                answers=event.answers,
+                attempt=event.attempt,
+                note=event.note,
+            )
+            for event in body.events
+        ],
         today=today(request),
         locale=get_locale(),
     )
     return ProgressResponse(
-        results=[EventResult(id=answer.id, status=answer.status, reason=answer.reason) for answer in answers]
+        results=[
+            EventResult(
+                id=answer.id,
+                status=answer.status,
+                reason=answer.reason,
+                score=answer.score,
+                passed=answer.passed,
+            )
+            for answer in answers
+        ]
     )

@@ -73,6 +73,10 @@ class EventRefused(Forbidden):
     """An event that the lesson does not take (a quiz "completed" rather than passed, say)."""
 
 
+class NotAReflection(EventRefused):
+    message = N_("Only a reflection lesson keeps a note.")
+
+
 class QuizUnanswered(DomainError):
     """A submission that leaves a question unanswered is not an attempt: the form comes back."""
 

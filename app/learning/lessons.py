@@ -22,7 +22,7 @@ from app.errors import NotFound
 from app.forms import FormErrors
 from app.i18n import N_
 from app.learning import progress, quiz, service
-from app.learning.exceptions import EnrolFirst, QuizUnanswered
+from app.learning.exceptions import EnrolFirst
 from app.learning.models import LessonProgress, ProgressEvent, ReflectionNote
 from app.learning.progress import Known, ProgressAnswer, ProgressIn, lesson_id
 from app.learning.service import Access, CourseProgress, QuizResult
@@ -242,18 +242,9 @@ def submit_quiz(
         locale=locale,
         today=today,
     )
-    structure = page.content.structure
-    missing = quiz.unanswered(structure, answers)
-    if missing:
-        raise QuizUnanswered(number=missing[0][0])
-    result = service.grade(structure, answers, page.course.pass_mark)
-    chosen = {question.key: question.chosen for question in result.questions}
-    data = {
-        "answers": chosen,
-        "score": result.score,
-        "passed": result.passed,
-        "order": page.order,
-    }
+    result, data = progress.quiz_data(
+        page.content.structure, answers, pass_mark=page.course.pass_mark, order=page.order
+    )
     _record(
         session,
         page,
@@ -264,7 +255,7 @@ def submit_quiz(
         locale=locale,
         data=data,
     )
-    page.quiz_result, page.answers = result, chosen
+    page.quiz_result, page.answers = result, data["answers"]
     return page
 
 

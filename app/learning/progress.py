@@ -9,6 +9,7 @@ event sent twice (a double click, a retry, a phone syncing again) is stored once
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -19,8 +20,8 @@ from sqlalchemy.orm import Session
 from app.courses import service as courses_service
 from app.courses.service import CourseOutline, LessonItem
 from app.errors import DomainError
-from app.learning import service
-from app.learning.exceptions import EventRefused, NoSuchLesson, NotAllowed
+from app.learning import quiz, service
+from app.learning.exceptions import EventRefused, NoSuchLesson, NotAllowed, NotAReflection, QuizUnanswered
 from app.learning.models import LessonProgress
 
 
@@ -32,7 +33,10 @@ class ProgressIn:
     lesson: str  # "<course slug>/<lesson slug>"
     type: str  # viewed, completed, quiz_submitted
     at: dt.datetime | None = None  # when it happened, by the client's clock (a naive time is UTC)
-    data: dict[str, Any] | None = None  # a quiz's answers, score and order
+    data: dict[str, Any] | None = None  # a quiz's answers, score and order, graded by the page
+    answers: dict[str, list[str]] | None = None  # quiz_submitted from a phone: graded here
+    attempt: int = 0  # the attempt (its options' order) the phone's page showed
+    note: str | None = None  # reflection_saved: her note, private; the lesson is completed with it
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,8 @@ class ProgressAnswer:
     problem: DomainError | None = None  # why it was rejected
     progress: LessonProgress | None = None  # her progress in the lesson, once accepted
     course_completed: bool = False  # this event completed the course
+    score: int | None = None  # a quiz's score, once graded (never its answer key)
+    passed: bool | None = None
 
     @property
     def reason(self) -> str | None:
@@ -98,8 +104,53 @@ def record_progress(
         if not access.can_record:
             answers.append(ProgressAnswer(event.id, "rejected", access.problem or NotAllowed()))
             continue
+        try:
+            event = _prepared(
+                session, user_id=user_id, outline=outline, lesson=lesson, event=event, locale=locale
+            )
+        except DomainError as problem:
+            answers.append(ProgressAnswer(event.id, "rejected", problem))
+            continue
         answers.append(_record(session, user_id=user_id, outline=outline, lesson=lesson, event=event))
     return answers
+
+
+def quiz_data(
+    structure: dict[str, Any], answers: dict[str, list[str]], *, pass_mark: int, order: dict[str, list[str]]
+) -> tuple[service.QuizResult, dict[str, Any]]:
+    """Her answers graded, and what the event keeps of them (with the order she saw); a submission that
+    leaves a question unanswered is not an attempt (QuizUnanswered)."""
+    missing = quiz.unanswered(structure, answers)
+    if missing:
+        raise QuizUnanswered(number=missing[0][0])
+    result = service.grade(structure, answers, pass_mark)
+    chosen = {question.key: question.chosen for question in result.questions}
+    return result, {"answers": chosen, "score": result.score, "passed": result.passed, "order": order}
+
+
+def _prepared(
+    session: Session,
+    *,
+    user_id: int,
+    outline: CourseOutline,
+    lesson: LessonItem,
+    event: ProgressIn,
+    locale: str,
+) -> ProgressIn:
+    """A phone's quiz answers graded here, as the page grades them; a reflection is a completion that
+    keeps her note."""
+    if event.type == "quiz_submitted" and event.data is None and lesson.kind == "quiz":
+        content = courses_service.lesson_content(session, course=outline, slug=lesson.slug, locale=locale)
+        order = quiz.order(content.structure, user_id=user_id, lesson_id=lesson.id, attempt=event.attempt)
+        _result, data = quiz_data(
+            content.structure, event.answers or {}, pass_mark=outline.pass_mark, order=order
+        )
+        return dataclasses.replace(event, data=data)
+    if event.type == "reflection_saved":
+        if lesson.kind != "reflection":
+            raise NotAReflection()
+        return dataclasses.replace(event, type="completed")
+    return event
 
 
 def _record(
@@ -118,4 +169,15 @@ def _record(
         data=event.data,
     )
     problem = EventRefused(recorded.reason) if recorded.status == "rejected" else None
-    return ProgressAnswer(event.id, recorded.status, problem, recorded.progress, recorded.course_completed)
+    if recorded.status == "accepted" and event.note is not None:
+        service.save_note(session, user_id=user_id, lesson_id=lesson.id, text=event.note)
+    graded = event.data if event.type == "quiz_submitted" and event.data else {}
+    return ProgressAnswer(
+        event.id,
+        recorded.status,
+        problem,
+        recorded.progress,
+        recorded.course_completed,
+        score=graded.get("score"),
+        passed=graded.get("passed"),
+    )

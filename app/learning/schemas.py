@@ -259,11 +259,32 @@ class EnrolmentOut(BaseModel):
     progress: ProgressOut
 
 
+Key = Annotated[str, StringConstraints(max_length=80)]
+
+
 class EventIn(Strict):
+    """One thing she did. A quiz's answers are graded here (the phone never holds the answer key); a
+    reflection completes its lesson and keeps her note, private."""
+
     id: EventId
     lesson: Annotated[str, StringConstraints(max_length=170)]
-    type: Literal["viewed", "completed"]
+    type: Literal["viewed", "completed", "quiz_submitted", "reflection_saved"]
     at: dt.datetime | None = None
+    answers: (
+        Annotated[dict[Key, Annotated[list[Key], Field(max_length=20)]], Field(max_length=100)] | None
+    ) = Field(None, description="quiz_submitted: the option keys she chose, by question key")
+    attempt: int = Field(0, ge=0, le=MAX_ID, description="quiz_submitted: the attempt her page showed")
+    note: Annotated[str, StringConstraints(min_length=1, max_length=NOTE_MAX)] | None = Field(
+        None, description="reflection_saved: her note"
+    )
+
+    @model_validator(mode="after")
+    def _fits_its_type(self) -> EventIn:
+        if (self.answers is not None) != (self.type == "quiz_submitted"):
+            raise ValueError("answers come with a quiz_submitted event, and only with it")
+        if (self.note is not None) != (self.type == "reflection_saved"):
+            raise ValueError("a note comes with a reflection_saved event, and only with it")
+        return self
 
 
 class ProgressRequest(Strict):
@@ -274,6 +295,8 @@ class EventResult(BaseModel):
     id: str
     status: Literal["accepted", "duplicate", "rejected"]
     reason: str | None = None
+    score: int | None = Field(None, description="an accepted quiz's score, in percent")
+    passed: bool | None = None
 
 
 class ProgressResponse(BaseModel):
