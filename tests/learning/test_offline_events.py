@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from app.learning.models import LessonProgress, ProgressEvent, ReflectionNote
 from tests.factories import lesson_of
 from tests.learning.conftest import Enrolled
+from tests.learning.test_api import token_for
 from tests.learning.test_progress import QUIZ
 from tests.learning.test_recording import send, stored
 
@@ -86,9 +87,7 @@ def test_a_reflection_sent_later_completes_the_lesson_and_keeps_the_note_once(
 
 
 def test_a_body_that_does_not_fit_its_type_is_422(enrolled: Enrolled) -> None:
-    headers = {
-        "Authorization": send.__globals__["token_for"](enrolled.client, enrolled.user.email)["Authorization"]
-    }
+    headers = token_for(enrolled.client, enrolled.user.email)
     bad = [
         {"id": "a", "lesson": "example-course/check", "type": "quiz_submitted"},  # no answers
         {"id": "a", "lesson": "example-course/first-steps", "type": "completed", "answers": {}},
