@@ -18,7 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
-from app.i18n import N_, gettext
+from app.i18n import N_, gettext, interpolate
 
 log = logging.getLogger("academy.errors")
 
@@ -57,8 +57,7 @@ class DomainError(Exception):
         super().__init__(self.message)
 
     def translated(self) -> str:
-        text = gettext(self.message)
-        return text % self.params if self.params else text
+        return interpolate(gettext(self.message), self.params)
 
 
 class NotFound(DomainError):

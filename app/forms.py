@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from starlette.requests import Request
 
 from app.errors import DomainError
-from app.i18n import N_, gettext
+from app.i18n import N_, gettext, interpolate
 
 MAX_ID = 2_147_483_647  # the largest id a row can have (PostgreSQL's integer): past it, nothing exists
 RowId = Annotated[int, Field(ge=1, le=MAX_ID)]  # an id in a body: a whole number a row can have
@@ -62,8 +62,7 @@ class FormErrors(dict[str, str]):
 
     def add(self, field: str, message: str, **params: Any) -> None:
         if field not in self:
-            text = gettext(message)
-            self[field] = text % params if params else text
+            self[field] = interpolate(gettext(message), params)
 
 
 async def form_fields(request: Request) -> dict[str, str]:

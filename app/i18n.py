@@ -8,14 +8,17 @@ needs no build step and never runs on a stale catalogue.
 
 from __future__ import annotations
 
+import datetime as dt
 import gettext as _gettext
 import io
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import cache
 from pathlib import Path
+from typing import Any
 
+from babel.dates import format_date
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.units import format_unit
@@ -115,6 +118,21 @@ def format_hours(value: float, locale: str | None = None) -> str:
     return format_unit(
         round(value, 1), "duration-hour", length="long", locale=locale or get_locale(), format="#,##0.#"
     )
+
+
+def format_day(day: dt.date, locale: str | None = None) -> str:
+    """A day as the language writes it ("4 дек. 2026 г.", "2026-ж., 4-дек."), for messages built
+    outside a template (a template uses the `date` filter)."""
+    return str(format_date(day, format="medium", locale=locale or get_locale()))
+
+
+def interpolate(text: str, params: Mapping[str, Any]) -> str:
+    """A translated message with its values put in; a day is written as her language writes it."""
+    if not params:
+        return text
+    return text % {
+        name: format_day(value) if isinstance(value, dt.date) else value for name, value in params.items()
+    }
 
 
 def format_size(size_bytes: int, locale: str | None = None) -> str:

@@ -15,6 +15,7 @@ generated cohort, starts the app as in production (gunicorn, two uvicorn workers
   progress event with a bearer token) beside the bare page on one uvicorn process: the server must
   answer every request and keep answering; then each server is stopped with SIGTERM under load;
 - page weight in Debian's Chromium: bytes over the wire (compressed) and requests, first and later visit;
+  and what a whole course saved for offline use takes on the phone (`offline_course_bytes`);
 - SQL queries per page at two data sizes (they must not grow);
 - the peak memory of one app process under load, and how soon `academy serve` answers.
 
@@ -601,8 +602,32 @@ def page_weight(base: str, learner: Browser, coordinator: Browser, targets: Targ
                 results[f"{name}_page_bytes_{visit}_visit"] = total
                 results[f"{name}_page_requests_{visit}_visit"] = len(seen)
                 context.close()
+        results.update(offline_course(browser, base, learner, host, targets))
         browser.close()
     return results
+
+
+SAVED_BYTES = """async (name) => { const cache = await caches.open(name); let bytes = 0, pages = 0;
+  for (const key of await cache.keys()) { const blob = await (await cache.match(key)).blob();
+    bytes += blob.size; if (blob.type.includes('html')) pages += 1; }
+  return [bytes, pages]; }"""
+
+
+def offline_course(browser: Any, base: str, learner: Browser, host: str, targets: Targets) -> dict[str, Any]:
+    """A whole course saved for offline use ("Save for offline use", issue 22): what the phone stores."""
+    context = browser.new_context()
+    cookies = [{"name": k, "value": v, "domain": host, "path": "/"} for k, v in learner.cookies.items()]
+    context.add_cookies(cookies)
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    page.goto(f"{base}/courses/{targets.course}", wait_until="load")
+    page.evaluate("async () => { await navigator.serviceWorker.ready; }")
+    box = page.locator("[data-save-offline]")
+    box.locator("[data-action=save]").click()
+    box.locator("[data-action=remove]").wait_for()
+    size, pages = page.evaluate(SAVED_BYTES, box.get_attribute("data-cache"))
+    context.close()
+    return {"offline_course_bytes": size, "offline_course_lessons": pages}
 
 
 def matrix_ms(base: str, coordinator: Browser, targets: Targets, runs: int) -> float:
@@ -946,7 +971,9 @@ def main() -> int:
             report["runs"][database] = run_database(database, mode, args.pg_url, Path(work), weigh=index == 0)
     # Page weight does not depend on the database: measured once, it counts for every run.
     weights = {
-        k: v for k, v in report["runs"][databases[0]].items() if "_page_bytes_" in k or "_page_requests_" in k
+        k: v
+        for k, v in report["runs"][databases[0]].items()
+        if "_page_bytes_" in k or "_page_requests_" in k or k.startswith("offline_course_")
     }
     for result in report["runs"].values():
         result.update(weights)

@@ -183,9 +183,9 @@ def access(session: Session, *, user_id: int | None, course_id: int, today: dt.d
         return Access(None, None, False, False, NotEnrolled())
     cohort = session.get(Cohort, found.cohort_id) if found.cohort_id else None
     if cohort and cohort.starts_on and today < cohort.starts_on:
-        return Access(found, cohort, False, False, CohortNotStarted(date=cohort.starts_on.isoformat()))
+        return Access(found, cohort, False, False, CohortNotStarted(date=cohort.starts_on))
     if cohort and cohort.ends_on and today > cohort.ends_on:
-        return Access(found, cohort, True, False, CohortEnded(date=cohort.ends_on.isoformat()))
+        return Access(found, cohort, True, False, CohortEnded(date=cohort.ends_on))
     return Access(found, cohort, True, True, None)
 
 

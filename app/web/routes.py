@@ -85,3 +85,10 @@ async def offline(request: Request, lang: str = "") -> Response:
     with i18n.use_locale(_language(lang)):
         response: Response = state.templates(request).render(request, "web/offline.html", {})
     return response
+
+
+@router.get("/help/offline", name="help_offline")
+def help_offline(request: Request) -> Response:
+    """What the phone keeps, for how long, how to remove it (the plain-words part of docs/offline.md)."""
+    response: Response = state.templates(request).render(request, "web/help_offline.html", {})
+    return response

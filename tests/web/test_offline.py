@@ -91,3 +91,67 @@ def test_a_lesson_fetched_to_be_saved_is_not_a_visit(
     assert session.query(LessonProgress).count() == 0
     assert client.get(f"/courses/{course.slug}/first-steps").status_code == 200
     assert session.query(LessonProgress).count() == 1  # opening it is
+
+
+def test_the_help_page_says_what_the_phone_keeps_in_each_language(client: TestClient) -> None:
+    for lang, heading in (
+        ("ky", "Интернетсиз окуу"),
+        ("ru", "Учёба без интернета"),
+        ("en", "Learning without a connection"),
+    ):
+        page = client.get("/help/offline", headers={"Accept-Language": lang})
+        assert page.status_code == 200 and f"<h1>{heading}</h1>" in page.text
+
+
+def test_the_account_page_offers_not_to_keep_lessons_and_links_the_help(
+    client: TestClient, session: Session, settings: Settings
+) -> None:
+    user = create_user(session, settings)
+    session.commit()
+    login(client, user.email)
+    page = client.get("/account", headers={"Accept-Language": "ru"}).text
+    assert "data-keep-lessons hidden" in page and "Не хранить уроки на этом телефоне" in page
+    assert 'href="/help/offline"' in page
+    logout = client.get("/logout").text
+    assert "data-sign-out" in logout and "data-unsent hidden" in logout
+
+
+def test_a_lesson_page_names_its_lesson_and_her_first_view_for_the_offline_script(
+    client: TestClient, session: Session, settings: Settings
+) -> None:
+    from tests.factories import enrol, lesson_of, sync_course
+
+    course = sync_course(session, settings)
+    user = create_user(session, settings)
+    enrol(session, user, course)
+    session.commit()
+    login(client, user.email)
+    lesson = lesson_of(session, course, "first-steps")
+    first = client.get(f"/courses/{course.slug}/first-steps").text
+    assert 'data-lesson-id="example-course/first-steps"' in first
+    assert f'data-view-event="view:{lesson.id}"' in first and 'id="offline-queue"' in first
+    assert "data-view-event" not in client.get(f"/courses/{course.slug}/first-steps").text  # seen now
+    my = client.get("/my").text
+    assert 'data-offline-course="academy-course-example-course-ru"' in my and 'data-total="5"' in my
+
+
+def test_a_quiz_page_never_holds_its_answer_key(
+    client: TestClient, session: Session, settings: Settings
+) -> None:
+    """A quiz page may be saved on a phone: before she answers, nothing in it says which option is right."""
+    from tests.factories import enrol, sync_course
+
+    course = sync_course(session, settings)
+    user = create_user(session, settings)
+    enrol(session, user, course)
+    session.commit()
+    login(client, user.email)
+    page = client.get(f"/courses/{course.slug}/check").text
+    assert 'name="q-format"' in page
+    for marker in ("correct", "right", "data-answer", "is-correct"):
+        assert marker not in page.replace("incorrect", ""), marker
+
+
+def test_the_offline_page_lists_what_is_saved_with_its_script(client: TestClient) -> None:
+    page = client.get("/offline?lang=ru").text
+    assert "data-saved-list hidden" in page and "/static/js/offline.js?v=" in page
