@@ -204,7 +204,7 @@ def test_my_learning_shows_a_saved_course_and_its_size(
     page.goto(live_server + "/my")
     line = page.locator("[data-offline-course]")
     line.wait_for()
-    assert line.inner_text().startswith("Сохранено на этом телефоне: 5 из 5 уроков,")
+    assert line.inner_text().startswith("На этом телефоне сохранено уроков: 5 из 5,")
     assert line.inner_text().endswith("кБ")
 
 
@@ -230,6 +230,6 @@ def test_sign_out_sends_first_or_asks_then_clears_the_queue(
     assert page.url.endswith("/logout")  # she was asked, not signed out
     page.locator("main button[type=submit]").click()  # sign out anyway
     page.wait_for_url(live_server + "/")
-    assert page.evaluate("async () => (await indexedDB.databases()).length") == 0
+    page.wait_for_function("async () => (await indexedDB.databases()).length === 0")  # the queue is gone
     kept = page.evaluate("async () => await caches.keys()")
     assert not [name for name in kept if name.startswith("academy-course-") or name == "academy-recent"], kept

@@ -46,6 +46,13 @@
         return transact(name, "readwrite", function (s) { s.clear(); });
       }));
     },
+    // The whole database gone (sign-out); a delete that another tab holds up goes on when it closes.
+    destroy: function () {
+      return new Promise(function (done) {
+        var request = indexedDB.deleteDatabase("academy-offline");
+        request.onsuccess = request.onerror = request.onblocked = function () { done(); };
+      });
+    },
     // Send what waits (at most 500 at a time, as the API takes them); answers the server's results.
     // Accepted and duplicate events leave the queue; rejected ones stay, marked, with the reason.
     send: function (token) {
@@ -314,7 +321,7 @@
     form.addEventListener("submit", function (event) {
       event.preventDefault();
       var leave = function () {
-        forget().then(function () { return queue.clear(); }).then(function () {
+        forget().then(function () { return queue.clear(); }).then(queue.destroy).then(function () {
           return navigator.serviceWorker.getRegistrations();
         }).then(function (registrations) {
           return Promise.all(registrations.map(function (one) { return one.unregister(); }));
