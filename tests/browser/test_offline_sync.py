@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -233,3 +234,25 @@ def test_sign_out_sends_first_or_asks_then_clears_the_queue(
     page.wait_for_function("async () => (await indexedDB.databases()).length === 0")  # the queue is gone
     kept = page.evaluate("async () => await caches.keys()")
     assert not [name for name in kept if name.startswith("academy-course-") or name == "academy-recent"], kept
+
+
+def test_background_sync_sends_what_waits_after_she_closed_the_page(
+    phone: Any, live_server: str, session: Session, settings: Settings
+) -> None:
+    """Chromium has Background Sync: with no page of the site open, the service worker sends the queue
+    when the connection returns."""
+    course = sync_course(session, settings)
+    user = create_user(session, settings)
+    enrol(session, user, course)
+    session.commit()
+    page = saved_course(phone, live_server, user.email)
+    phone.set_offline(True)
+    page.goto(live_server + COURSE + "/first-steps")
+    page.locator("#lesson-completion button[type=submit]").click()
+    page.locator("#offline-queue [data-waiting] li").filter(has_text="отмечен").wait_for()
+    page.close()  # she puts the phone away
+    phone.set_offline(False)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and not any(k == "completed" for k, _ in events_of(session, user.id)):
+        time.sleep(0.2)
+    assert [kind for kind, _id in events_of(session, user.id)] == ["completed", "viewed"]
