@@ -55,6 +55,11 @@ class Settings(BaseSettings):
     # Sessions (seconds).
     session_idle_timeout: int = Field(default=14 * 24 * 3600, gt=0)
     session_max_age: int = Field(default=60 * 24 * 3600, gt=0)
+    # Staff (trainers, coordinators, admins) hold rosters: shorter sessions, and two-step sign-in
+    # before any staff page (docs/security.md).
+    staff_session_idle_timeout: int = Field(default=30 * 60, gt=0)
+    staff_session_max_age: int = Field(default=12 * 3600, gt=0)
+    staff_two_factor: bool = True
 
     # Argon2id cost. The defaults follow OWASP's minimum (19 MiB, 2 passes, 1 lane).
     argon2_memory_kib: int = Field(default=19456, ge=19456)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import Depends, FastAPI
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
+from starlette.types import ASGIApp
 
 from app import errors
 from app.accounts.bearer import token_owner
@@ -17,6 +18,7 @@ from app.accounts.middleware import AuthMiddleware
 from app.accounts.ratelimit import RateLimiter
 from app.accounts.routes import account as accounts_routes
 from app.accounts.routes import admin as accounts_admin_routes
+from app.accounts.routes import twofactor as accounts_two_factor_routes
 from app.authoring import routes as authoring_routes
 from app.config import Settings, get_settings
 from app.courses import routes as courses_routes
@@ -54,6 +56,7 @@ ROUTERS = (
     courses_routes.router,
     accounts_routes.router,
     accounts_admin_routes.router,
+    accounts_two_factor_routes.router,
     discussions_api.router,
     authoring_routes.router,
     cohort_routes.router,
@@ -131,9 +134,20 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.add_middleware(AuthMiddleware, database=database, settings=settings, secret=secret_key)
     app.add_middleware(RequestContextMiddleware)
     app.add_middleware(LocaleMiddleware, default=settings.default_locale)
-    app.add_middleware(SecurityHeadersMiddleware, https=settings.https)
     app.add_middleware(GZipMiddleware, minimum_size=500, compresslevel=6)
+    _outermost(app, lambda inner: SecurityHeadersMiddleware(inner, https=settings.https))
     return app
+
+
+def _outermost(app: FastAPI, wrap: Callable[[ASGIApp], ASGIApp]) -> None:
+    """Wrap the whole stack, Starlette's error middleware included (add_middleware puts a middleware
+    inside it), so that what it adds reaches every response, a 500 too."""
+    build = app.build_middleware_stack
+
+    def built() -> ASGIApp:
+        return wrap(build())
+
+    app.build_middleware_stack = built  # type: ignore[method-assign]
 
 
 def serve_app() -> FastAPI:

@@ -85,11 +85,18 @@ def _fields(scope: Scope, status: int, started: float) -> dict[str, object]:
 
 
 class SecurityHeadersMiddleware:
+    """The security headers on every response, errors included: app.main wraps the whole stack with it,
+    outside Starlette's own error middleware, so a 500, a 413 or a 503 from the queue carries them too.
+
+    A signed-in page and every JSON answer of the API are `Cache-Control: no-store` (unless the route
+    said otherwise: our static files, a course's images): a shared or seized phone keeps no copy of them
+    in the browser's cache. (The offline layer's own copies are the ones she chose; docs/offline.md.)"""
+
     def __init__(self, app: ASGIApp, *, https: bool = False) -> None:
         self.app = app
         self.headers = dict(SECURITY_HEADERS)
         if https:
-            self.headers["Strict-Transport-Security"] = "max-age=31536000"
+            self.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -102,9 +109,17 @@ class SecurityHeadersMiddleware:
                 for name, value in self.headers.items():
                     if name not in headers:
                         headers[name] = value
+                if "cache-control" not in headers and _private(scope):
+                    headers["Cache-Control"] = "no-store"
             await send(message)
 
         await self.app(scope, receive, send_wrapper)
+
+
+def _private(scope: Scope) -> bool:
+    """Signed in (the accounts middleware put her in the request's state), or an answer of the API."""
+    state = scope.get("state") or {}
+    return state.get("principal") is not None or str(scope.get("path", "")).startswith("/api/")
 
 
 class LocaleMiddleware:

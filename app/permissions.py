@@ -80,3 +80,13 @@ def _capabilities(roles: frozenset[str]) -> frozenset[Capability]:
         except ValueError:
             continue  # a role this version does not know grants nothing
     return frozenset(granted)
+
+
+# Staff: any role beyond learning. A staff capability is one a learner does not have; a route that asks
+# for one opens only after two-step sign-in (app.web.access).
+STAFF_ROLES = frozenset({Role.TRAINER, Role.COORDINATOR, Role.ADMIN})
+LEARNER_CAPABILITIES = ROLE_CAPABILITIES[Role.LEARNER]
+
+
+def is_staff(roles: frozenset[str] | set[str]) -> bool:
+    return bool(STAFF_ROLES & set(roles))

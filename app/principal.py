@@ -35,12 +35,13 @@ class Principal:
     roles: frozenset[str]
     capabilities: frozenset[Capability]
     notifications: int = 0  # unread
+    second_factor: bool = False  # she has two-step sign-in (required of staff before a staff page)
 
     def can(self, capability: Capability | str) -> bool:
         return capability in self.capabilities
 
     @classmethod
-    def of(cls, user: Account, *, session_id: int = 0) -> Principal:
+    def of(cls, user: Account, *, session_id: int = 0, second_factor: bool = False) -> Principal:
         return cls(
             user_id=user.id,
             session_id=session_id,
@@ -50,4 +51,5 @@ class Principal:
             roles=user.role_names,
             capabilities=capabilities_of(user.role_names),
             notifications=user.unread_notifications,
+            second_factor=second_factor,
         )

@@ -8,6 +8,7 @@ import typer
 from pydantic import ValidationError
 
 from app.accounts import service as accounts_service
+from app.accounts import twofactor
 from app.accounts.schemas import NewAccount, new_password
 from app.cli_support import database_session, fail
 from app.config import get_settings
@@ -97,3 +98,20 @@ def _change(email: str, roles: list[Role], *, give: bool) -> None:
             change(session, actor=None, user=user, role=role)
         session.commit()
         typer.echo(f"{user.email} now has: {', '.join(sorted(user.role_names)) or 'no roles'}.")
+
+
+@users.command("reset-2fa")
+def reset_two_factor(email: Annotated[str, typer.Argument(help="The account's email.")]) -> None:
+    """Turn off someone's two-step sign-in (a lost phone) and end her sessions; written to the audit log.
+    Check first that it is her asking, by a way other than this email."""
+    settings = get_settings()
+    with database_session(settings) as session:
+        user = accounts_service.get_user_by_email(session, email)
+        if user is None:
+            fail(f"no account has the email {email}.")
+        twofactor.disable(session, actor=None, user=user, action="2fa.reset")
+        ended = accounts_service.end_all_sessions(session, user_id=user.id)
+        session.commit()
+    typer.echo(
+        f"Two-step sign-in is reset for {email}; {ended} session(s) ended. She sets it up again at sign-in."
+    )

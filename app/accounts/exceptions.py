@@ -23,3 +23,9 @@ class LastAdmin(DomainError):
 class UnknownRole(DomainError):
     status_code = 422
     message = N_("There is no such role.")
+
+
+class NotHerPassword(DomainError):
+    status_code = 422
+    message = N_("This is not your password.")
+    field = "password"

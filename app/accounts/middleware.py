@@ -28,13 +28,22 @@ from app.principal import Principal
 from app.security import hash_token, random_token
 
 SESSION_COOKIE = "academy_session"
+# Under https the cookie is `__Host-` prefixed: the browser then takes it only when it is Secure, for the
+# whole site (Path=/) and from this very host (no Domain), so a sibling subdomain cannot plant or read it.
+SECURE_SESSION_COOKIE = "__Host-academy_session"
+
+
+def session_cookie_name(settings: Settings) -> str:
+    return SECURE_SESSION_COOKIE if settings.https else SESSION_COOKIE
+
+
 ANON_COOKIE = "academy_anon"
 _TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
 
 
 def session_cookie_header(settings: Settings, token: str | None) -> str:
     """Set-Cookie for the session (or its removal when token is None)."""
-    parts = [f"{SESSION_COOKIE}={token or ''}", "Path=/", "HttpOnly", "SameSite=Lax"]
+    parts = [f"{session_cookie_name(settings)}={token or ''}", "Path=/", "HttpOnly", "SameSite=Lax"]
     parts.append(f"Max-Age={settings.session_max_age if token else 0}")
     if settings.https:
         parts.append("Secure")
@@ -57,7 +66,7 @@ class AuthMiddleware:
             return
         cookies_to_set: list[str] = []
         principal: Principal | None = None
-        token = cookie_value(scope, SESSION_COOKIE)
+        token = cookie_value(scope, session_cookie_name(self.settings))
         if token and _TOKEN_SHAPE.match(token):
             principal = await self._load(token)
         if token and principal is None:

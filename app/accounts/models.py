@@ -9,11 +9,16 @@ hashes of addresses, never the addresses, and are deleted once their window has 
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base, UTCDateTime, utcnow
+
+
+def new_public_id() -> str:
+    return secrets.token_hex(6)
 
 
 class User(Base):
@@ -30,6 +35,12 @@ class User(Base):
     last_seen_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())  # to the nearest few minutes
     # Kept by discussions, so that the menu shows the number without a query on every page.
     unread_notifications: Mapped[int] = mapped_column(default=0, server_default="0")
+    # A stable pseudonymous id: the audit log names her by it, so deleting her account changes no row
+    # there, and a row read on its own says nothing about who she is.
+    # (Nullable in the schema only because SQLite cannot add a NOT NULL column without copying the table.)
+    public_id: Mapped[str] = mapped_column(
+        sa.String(16), nullable=True, unique=True, index=True, default=new_public_id
+    )
 
     roles: Mapped[list[UserRole]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin", order_by="UserRole.role"
@@ -63,6 +74,7 @@ class UserSession(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_used_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())  # absolute expiry
+    device: Mapped[str] = mapped_column(sa.String(60), default="", server_default="")  # "Chrome · Android"
 
     user: Mapped[User] = relationship(lazy="raise")
 
@@ -96,23 +108,21 @@ class PasswordReset(Base):
 
 
 class AuditEvent(Base):
-    """Who did what to whom, and when: role changes and other staff actions. Append-only."""
+    """Who did what to whom, and when: every staff action on participants' data (docs/security.md).
+
+    Append-only: database triggers refuse UPDATE and DELETE (app/accounts/audit.py), so not even the
+    application can change the record. People are named by their stable pseudonymous id
+    (`user_account.public_id`), never by a copy of their name: the name shown is looked up, and a deleted
+    account leaves its rows untouched, naming no one."""
 
     __tablename__ = "audit_event"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
-    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id", ondelete="SET NULL"))
-    actor_label: Mapped[str] = mapped_column(sa.String(80))  # display name at the time, or "command line"
+    actor_ref: Mapped[str | None] = mapped_column(sa.String(16), index=True)  # None: the command line
     action: Mapped[str] = mapped_column(sa.String(60), index=True)  # e.g. "role.grant"
-    target_user_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("user_account.id", ondelete="SET NULL"), index=True
-    )
-    target_label: Mapped[str | None] = mapped_column(sa.String(80))
+    target_ref: Mapped[str | None] = mapped_column(sa.String(16), index=True)
     detail: Mapped[str] = mapped_column(sa.String(500), default="")
-
-    actor: Mapped[User | None] = relationship(foreign_keys=[actor_id], lazy="raise")
-    target: Mapped[User | None] = relationship(foreign_keys=[target_user_id], lazy="raise")
 
 
 class RateLimitCounter(Base):
@@ -138,3 +148,41 @@ class ApiToken(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class TwoFactor(Base):
+    """Her authenticator app (TOTP, RFC 6238): the shared secret, once she has confirmed it with a code.
+    `last_step` is the time step of the last code used, so that a code works once."""
+
+    __tablename__ = "two_factor"
+
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True
+    )
+    secret: Mapped[str] = mapped_column(sa.String(64))  # base32
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    confirmed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    last_step: Mapped[int] = mapped_column(sa.BigInteger(), default=0)
+
+
+class RecoveryCode(Base):
+    """One of her ten single-use codes for a lost phone; we keep only its hash."""
+
+    __tablename__ = "recovery_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(sa.String(64))
+    used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+
+class SignInChallenge(Base):
+    """The step between a right password and her code: a short-lived token in a cookie of its own."""
+
+    __tablename__ = "sign_in_challenge"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    failures: Mapped[int] = mapped_column(default=0)

@@ -34,8 +34,6 @@ DELETED = "a deleted account"  # what a label that named her says afterwards (st
 
 # Columns that copy a person's display name at the time, beside the column that points at her.
 LABELS: dict[tuple[str, str], str] = {
-    ("audit_event", "actor_id"): "actor_label",
-    ("audit_event", "target_user_id"): "target_label",
     ("lesson_draft", "updated_by_id"): "updated_by_label",
     ("resolution_revision", "author_id"): "author_label",
     ("revision", "author_id"): "author_label",
@@ -64,6 +62,14 @@ def export(session: Session, *, user_id: int) -> dict[str, Any]:
         rows = [_plain(row) for row in session.execute(statement).mappings()]
         if rows:
             tables[table.name] = rows
+    # The audit log names her by her pseudonymous id, not by a foreign key: what was done by her or to her.
+    audit = Base.metadata.tables["audit_event"]
+    mine = sa.or_(audit.c.actor_ref == account["public_id"], audit.c.target_ref == account["public_id"])
+    logged = [
+        _plain(row) for row in session.execute(sa.select(audit).where(mine).order_by(audit.c.id)).mappings()
+    ]
+    if logged:
+        tables["audit_event"] = logged
     return {
         "format": FORMAT,
         "exported_at": utcnow().isoformat(timespec="seconds"),
@@ -96,6 +102,9 @@ def delete_account(session: Session, *, user_id: int) -> None:
     if is_admin and accounts_service.count_admins(session) <= 1:
         raise LastAdmin()
     tables = Base.metadata.tables
+    public_id = session.scalar(
+        sa.select(tables["user_account"].c.public_id).where(tables["user_account"].c.id == user_id)
+    )
     for (table_name, column), label in LABELS.items():
         table = tables[table_name]
         session.execute(sa.update(table).where(table.c[column] == user_id).values({label: DELETED}))
@@ -104,7 +113,9 @@ def delete_account(session: Session, *, user_id: int) -> None:
     people = tables["user_account"]
     # The schema's ON DELETE rules do the rest (see the module's docstring).
     session.execute(sa.delete(people).where(people.c.id == user_id))
+    # The audit log names her by her pseudonymous id and is not changed (it cannot be): from now on
+    # that id names no one, and the log shows "a deleted account".
     audit = tables["audit_event"]
     session.execute(
-        sa.insert(audit).values(created_at=utcnow(), actor_label=DELETED, action="account.delete", detail="")
+        sa.insert(audit).values(created_at=utcnow(), actor_ref=public_id, action="account.delete", detail="")
     )

@@ -146,3 +146,16 @@ class RolesForm(Form):
 
     def roles(self) -> set[Role]:
         return {role for role in Role if getattr(self, role.value)}
+
+
+def _code(value: str) -> str:
+    if not value.strip():
+        raise Refusal(N_("Enter the six-digit code from your app, or a recovery code."))
+    return value.strip()[:40]
+
+
+class CodeForm(Form):
+    """A code from her authenticator app (six digits) or one of her recovery codes."""
+
+    code: Annotated[Line, AfterValidator(_code)] = ""
+    next: Line = "/"

@@ -20,6 +20,7 @@ from app.accounts.models import (
     AuditEvent,
     PasswordReset,
     PendingRegistration,
+    TwoFactor,
     User,
     UserRole,
     UserSession,
@@ -28,7 +29,7 @@ from app.config import Settings
 from app.db import utcnow
 from app.errors import NotFound
 from app.forms import clean_line
-from app.permissions import Role, capabilities_of
+from app.permissions import Role, capabilities_of, is_staff
 from app.principal import Principal
 from app.security import hash_token, random_token
 from app.web.pagination import Page, paginate
@@ -36,6 +37,8 @@ from app.web.pagination import Page, paginate
 REGISTRATION_LINK_HOURS = 48
 RESET_LINK_MINUTES = 60
 TOUCH_EVERY = dt.timedelta(minutes=5)  # how stale last_used_at may grow before we write it
+STAFF_TOUCH_EVERY = dt.timedelta(minutes=1)
+DELETED_ACCOUNT = "a deleted account"  # app.web.templating.NO_PERSON_LABELS translates it
 COMMAND_LINE = "command line"
 
 
@@ -189,17 +192,26 @@ def authenticate(session: Session, *, settings: Settings, email: str, password: 
     return user
 
 
-def start_session(session: Session, *, settings: Settings, user: User) -> str:
+def lifetimes(settings: Settings, roles: frozenset[str] | set[str]) -> tuple[int, int]:
+    """How long a session may sit idle, and live at most (seconds): shorter for staff, who hold rosters."""
+    if is_staff(roles):
+        return settings.staff_session_idle_timeout, settings.staff_session_max_age
+    return settings.session_idle_timeout, settings.session_max_age
+
+
+def start_session(session: Session, *, settings: Settings, user: User, device: str = "") -> str:
     delete_expired_sessions(session, settings=settings, user_id=user.id)  # tidy up as we go
     token = random_token()
     now = utcnow()
+    _idle, max_age = lifetimes(settings, user.role_names)
     session.add(
         UserSession(
             token_hash=hash_token(token),
             user_id=user.id,
             created_at=now,
             last_used_at=now,
-            expires_at=now + dt.timedelta(seconds=settings.session_max_age),
+            expires_at=now + dt.timedelta(seconds=max_age),
+            device=device[:60],
         )
     )
     user.last_seen_at = now
@@ -217,6 +229,7 @@ class ActiveSession:
 _SESSION_LOOKUP = (
     sa.select(
         UserSession.id,
+        UserSession.created_at,
         UserSession.expires_at,
         UserSession.last_used_at,
         User.id,
@@ -225,9 +238,11 @@ _SESSION_LOOKUP = (
         User.locale,
         User.is_active,
         User.unread_notifications,
+        TwoFactor.confirmed_at,
         UserRole.role,
     )
     .join(User, User.id == UserSession.user_id)
+    .outerjoin(TwoFactor, TwoFactor.user_id == User.id)
     .outerjoin(UserRole, UserRole.user_id == User.id)
     .where(UserSession.token_hash == sa.bindparam("token_hash"))
 )
@@ -241,12 +256,19 @@ def find_session(session: Session | sa.Connection, *, settings: Settings, token:
     rows = session.execute(_SESSION_LOOKUP, {"token_hash": hash_token(token)}).all()
     if not rows:
         return None
-    session_id, expires_at, last_used_at, user_id, name, email, locale, is_active, unread, _role = rows[0]
-    now = utcnow()
-    idle_limit = last_used_at + dt.timedelta(seconds=settings.session_idle_timeout)
-    if expires_at <= now or idle_limit <= now or not is_active:
+    session_id, created, expires_at, last_used, user_id, name, email, locale, active, unread, second, _ = (
+        rows[0]
+    )
+    if not active:
         return None
-    roles = frozenset(row[-1] for row in rows if row[-1] is not None)
+    roles = frozenset(str(row[-1]) for row in rows if row[-1] is not None)
+    # Staff sessions end sooner (30 minutes idle, 12 hours at most by default), whenever she became staff.
+    idle, max_age = lifetimes(settings, roles)
+    now = utcnow()
+    if expires_at <= now or created + dt.timedelta(seconds=max_age) <= now:
+        return None
+    if last_used + dt.timedelta(seconds=idle) <= now:
+        return None
     principal = Principal(
         user_id=user_id,
         session_id=session_id,
@@ -256,8 +278,12 @@ def find_session(session: Session | sa.Connection, *, settings: Settings, token:
         roles=roles,
         capabilities=capabilities_of(roles),
         notifications=unread,
+        second_factor=second is not None,
     )
-    return ActiveSession(principal, needs_touch=now - last_used_at >= TOUCH_EVERY)
+    # Her last use is written at most every few minutes (every minute for staff, whose idle limit is
+    # short: expiry is then accurate to a minute).
+    every = STAFF_TOUCH_EVERY if is_staff(roles) else TOUCH_EVERY
+    return ActiveSession(principal, needs_touch=now - last_used >= every)
 
 
 def touch_session(session: Session, *, session_id: int, user_id: int) -> None:
@@ -268,6 +294,33 @@ def touch_session(session: Session, *, session_id: int, user_id: int) -> None:
 
 def end_session(session: Session, *, token: str) -> None:
     session.execute(sa.delete(UserSession).where(UserSession.token_hash == hash_token(token)))
+
+
+def sessions_of(
+    session: Session, *, settings: Settings, user_id: int, roles: frozenset[str]
+) -> list[UserSession]:
+    """Her live sessions, the latest first (for "my sessions" on her account page)."""
+    idle, _max_age = lifetimes(settings, roles)
+    cutoff = utcnow() - dt.timedelta(seconds=idle)
+    return list(
+        session.scalars(
+            sa.select(UserSession)
+            .where(
+                UserSession.user_id == user_id,
+                UserSession.expires_at > utcnow(),
+                UserSession.last_used_at > cutoff,
+            )
+            .order_by(UserSession.last_used_at.desc())
+        )
+    )
+
+
+def end_one_session(session: Session, *, user_id: int, session_id: int) -> bool:
+    """One of her sessions ended (only hers: another's id ends nothing)."""
+    result = session.execute(
+        sa.delete(UserSession).where(UserSession.id == session_id, UserSession.user_id == user_id)
+    )
+    return _rowcount(result) == 1
 
 
 def end_all_sessions(session: Session, *, user_id: int, keep_session_id: int | None = None) -> int:
@@ -353,11 +406,9 @@ def record(
     detail: str = "",
 ) -> AuditEvent:
     event = AuditEvent(
-        actor_id=actor.id if actor else None,
-        actor_label=actor.display_name if actor else COMMAND_LINE,
+        actor_ref=actor.public_id if actor else None,
         action=action,
-        target_user_id=target.id if target else None,
-        target_label=target.display_name if target else None,
+        target_ref=target.public_id if target else None,
         detail=detail[:500],
     )
     session.add(event)
@@ -428,9 +479,58 @@ def list_users(session: Session, *, query: str = "", page: int = 1, per_page: in
     return paginate(session, statement, page=page, per_page=per_page)
 
 
-def audit_events(session: Session, *, page: int = 1, per_page: int = 100) -> Page[AuditEvent]:
+@dataclass(frozen=True)
+class AuditRow:
+    event: AuditEvent
+    actor: str  # her display name now, "command line" or "a deleted account" (labels translated on show)
+    target: str | None
+    actor_known: bool  # a person (her name is shown as she wrote it)
+    target_known: bool
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    action: str = ""  # a prefix: "2fa", "role.grant"
+    person: str = ""  # an email: what she did or what was done to her
+    since: dt.date | None = None
+    until: dt.date | None = None
+
+
+def audit_events(
+    session: Session, *, page: int = 1, per_page: int = 100, wanted: AuditFilter | None = None
+) -> tuple[Page[AuditEvent], list[AuditRow]]:
+    """The log, newest first, filtered; each row with the names of the people it names, looked up now."""
+    wanted = wanted or AuditFilter()
     statement = sa.select(AuditEvent).order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
-    return paginate(session, statement, page=page, per_page=per_page)
+    if wanted.action:
+        statement = statement.where(AuditEvent.action.startswith(wanted.action, autoescape=True))
+    if wanted.person:
+        ref = session.scalar(sa.select(User.public_id).where(User.email == normalize_email(wanted.person)))
+        statement = statement.where(sa.or_(AuditEvent.actor_ref == ref, AuditEvent.target_ref == ref))
+    if wanted.since:
+        statement = statement.where(AuditEvent.created_at >= _day_start(wanted.since))
+    if wanted.until:
+        statement = statement.where(AuditEvent.created_at < _day_start(wanted.until + dt.timedelta(days=1)))
+    listing = paginate(session, statement, page=page, per_page=per_page)
+    refs = {ref for event in listing.items for ref in (event.actor_ref, event.target_ref) if ref}
+    names = dict(
+        session.execute(sa.select(User.public_id, User.display_name).where(User.public_id.in_(refs))).all()
+    )
+    rows = [
+        AuditRow(
+            event,
+            names.get(event.actor_ref, DELETED_ACCOUNT) if event.actor_ref else COMMAND_LINE,
+            names.get(event.target_ref, DELETED_ACCOUNT) if event.target_ref else None,
+            event.actor_ref in names,
+            event.target_ref in names,
+        )
+        for event in listing.items
+    ]
+    return listing, rows
+
+
+def _day_start(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
 
 
 # API tokens --------------------------------------------------------------------------------------------
@@ -461,7 +561,9 @@ def api_token_owner(session: Session, *, token: str) -> tuple[Principal, bool] |
     user = session.get(User, row.user_id)
     if user is None or not user.is_active:
         return None
-    return Principal.of(user), row.last_used_at is None or now - row.last_used_at >= TOUCH_EVERY
+    second = session.scalar(sa.select(TwoFactor.confirmed_at).where(TwoFactor.user_id == user.id))
+    worth_noting = row.last_used_at is None or now - row.last_used_at >= TOUCH_EVERY
+    return Principal.of(user, second_factor=second is not None), worth_noting
 
 
 def note_api_token_use(session: Session, *, token: str) -> None:

@@ -169,6 +169,7 @@ def create_course(session: Session, principal: Principal, *, slug: str, title: s
     session.add(course)
     session.flush()
     add_staff(session, course, user, role="owner")
+    accounts_service.record(session, actor=user, action="course.create", detail=f"course {slug}")
     return course
 
 
@@ -924,7 +925,14 @@ def upload_media(
     session: Session, principal: Principal, *, slug: str, filename: str, data: bytes, media_dir: Path
 ) -> CourseMedia:
     course = course_for_editing(session, principal, slug)
-    return upload(session, course, filename=filename, data=data, media_dir=media_dir)
+    media = upload(session, course, filename=filename, data=data, media_dir=media_dir)
+    accounts_service.record(
+        session,
+        actor=accounts_service.user_of(session, principal),
+        action="media.upload",
+        detail=f"course {slug}: {media.name} ({len(data)} bytes)",
+    )
+    return media
 
 
 def create_module(

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
-from app.accounts import ratelimit
+from app.accounts import ratelimit, twofactor
 from app.accounts import service as accounts_service
 from app.courses import service as courses_service
 from app.courses.service import CourseOutline
@@ -97,6 +97,8 @@ def create_token(
     user = accounts_service.authenticate(session, settings=settings, email=email, password=body.password)
     if user is None:
         raise BadCredentials()
+    if twofactor.enabled(session, user.id) and not twofactor.verify(session, user_id=user.id, code=body.code):
+        raise BadCredentials()  # the same answer as a wrong password: nothing to learn from it
     row, token = accounts_service.create_api_token(session, user=user, name=clean_line(body.name, 80))
     return TokenOut(token=token, expires_at=row.expires_at)
 

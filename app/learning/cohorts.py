@@ -81,6 +81,9 @@ def create_cohort(session: Session, *, user: User, fields: CohortFields) -> Coho
     session.flush()
     session.add(CohortMember(cohort_id=cohort.id, user_id=user.id, role="coordinator"))
     session.flush()
+    accounts_service.record(
+        session, actor=user, action="cohort.create", detail=f"cohort {cohort.id}: {cohort.name}"
+    )
     return cohort
 
 

@@ -213,6 +213,12 @@ def import_roster(
         raise RosterRefused()
     actor = accounts_service.user_of(session, principal)
     invitations = apply(session, cohort, checked.rows or [], settings=settings, actor=actor)
+    accounts_service.record(
+        session,
+        actor=actor,
+        action="roster.import",
+        detail=f"cohort {cohort.id}: {len(checked.rows or [])} rows",
+    )
     return Imported(cohort, invitations, course_titles(session, course_id=cohort.course_id))
 
 

@@ -192,6 +192,9 @@ class TokenRequest(Strict):
     email: Annotated[str, StringConstraints(max_length=254)]
     password: Annotated[str, StringConstraints(max_length=1024)]
     name: Annotated[str, StringConstraints(max_length=80)] = ""
+    code: Annotated[str, StringConstraints(max_length=40)] = Field(
+        "", description="with two-step sign-in on: a code from her authenticator app, or a recovery code"
+    )
 
 
 class TokenOut(BaseModel):

@@ -237,6 +237,10 @@ def learner(
     if row is None:
         raise NotFound()
     user = accounts_service.get_user(session, user_id)
+    viewer = accounts_service.user_of(session, principal)
+    accounts_service.record(
+        session, actor=viewer, action="learner.view", target=user, detail=f"cohort {cohort.id}: timeline"
+    )
     entries = reports.timeline(session, user_id=user_id, course_id=cohort.course_id, locale=get_locale())
     context = {
         "cohort": cohort,
@@ -298,6 +302,13 @@ def export(
     else:
         table = exports.summary_table(report)
     body = exports.to_csv(table) if fmt == "csv" else exports.to_xlsx(table, sheet=kind)
+    columns = ", ".join(map(str, table[0]))
+    accounts_service.record(
+        session,
+        actor=accounts_service.user_of(session, principal),
+        action="export.cohort",
+        detail=f"cohort {cohort.id}: {kind}.{fmt}, {len(table) - 1} rows; columns: {columns}"[:500],
+    )
     headers = {
         "Content-Disposition": f'attachment; filename="cohort-{cohort.id}-{kind}.{fmt}"',
         "Cache-Control": "private, no-store",

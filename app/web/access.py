@@ -17,7 +17,7 @@ from fastapi import Depends, Request
 
 from app.errors import DomainError, Forbidden
 from app.i18n import N_
-from app.permissions import Capability
+from app.permissions import LEARNER_CAPABILITIES, Capability, is_staff
 from app.principal import Principal
 from app.web import state
 
@@ -41,6 +41,15 @@ class LoginRequired(DomainError):
 class ApiLoginRequired(DomainError):
     status_code = 401
     message = N_("Send a valid API token: Authorization: Bearer <token> (POST /api/v1/tokens gives one).")
+
+
+class SecondFactorRequired(Forbidden):
+    """A staff page, and she has not set up two-step sign-in yet: the account page's step opens first."""
+
+    message = N_("Staff pages open after you set up two-step sign-in. It takes two minutes.")
+
+    def __init__(self, api: bool) -> None:
+        super().__init__(location=None if api else "/account/two-factor")
 
 
 class CsrfFailed(DomainError):
@@ -82,10 +91,22 @@ class Require:
             raise LoginRequired(request.url.path)
         if self.capability is not None and not principal.can(self.capability):
             raise Forbidden()
+        if self.capability is not None and _needs_second_factor(request, principal, self.capability):
+            raise SecondFactorRequired(api)
         return principal
 
     def __repr__(self) -> str:
         return f"Require({self.capability})"
+
+
+def _needs_second_factor(request: Request, principal: Principal, capability: Capability) -> bool:
+    """A staff capability, asked by staff without two-step sign-in (where the setting requires it)."""
+    return (
+        capability not in LEARNER_CAPABILITIES
+        and not principal.second_factor
+        and is_staff(principal.roles)
+        and state.settings(request).staff_two_factor
+    )
 
 
 require_user = Require()

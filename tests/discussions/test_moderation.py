@@ -76,10 +76,10 @@ def test_a_moderator_hides_with_a_reason_and_the_author_is_told(
     notices = browser_of(world.cholpon).get("/notifications").text
     assert "Раскрывает личные данные" in notices
     event = fetch(session, AuditEvent)[0]
-    assert (event.action, event.actor_id, event.target_user_id) == (
+    assert (event.action, event.actor_ref, event.target_ref) == (
         "post.hide",
-        world.coordinator.id,
-        world.cholpon.id,
+        world.coordinator.public_id,
+        world.cholpon.public_id,
     )
 
 

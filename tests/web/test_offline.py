@@ -67,7 +67,7 @@ def test_signing_out_clears_what_the_phone_keeps(
     login(client, user.email)
     answer = client.post("/logout", data={"csrf_token": csrf_token(client, "/logout")})
     assert answer.status_code == 303
-    assert answer.headers["clear-site-data"] == '"cache", "storage"'
+    assert answer.headers["clear-site-data"] == '"cache", "cookies", "storage"'
 
 
 def test_the_offline_layer_weighs_at_most_10_kb_gzipped() -> None:

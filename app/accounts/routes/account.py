@@ -9,9 +9,11 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from app.accounts import emails, personal_data
+from app.accounts import emails, personal_data, twofactor
 from app.accounts import service as accounts_service
-from app.accounts.middleware import SESSION_COOKIE, session_cookie_header
+from app.accounts.devices import device_label
+from app.accounts.exceptions import NotHerPassword
+from app.accounts.middleware import session_cookie_header, session_cookie_name
 from app.accounts.ratelimit import (
     LOGIN_PER_ACCOUNT,
     LOGIN_PER_ADDRESS,
@@ -24,6 +26,7 @@ from app.accounts.ratelimit import (
     limited,
 )
 from app.accounts.regions import REGIONS
+from app.accounts.routes.twofactor import ask_for_code
 from app.accounts.schemas import (
     LanguageForm,
     LoginForm,
@@ -37,10 +40,11 @@ from app.accounts.schemas import (
 )
 from app.config import LOCALES, Settings
 from app.db import after_commit, get_session, utcnow
-from app.errors import DomainError
+from app.errors import DomainError, NotFound
 from app.forms import Filled, FormErrors, Invalid, Refused, form
 from app.i18n import LOCALE_NAMES, N_, get_locale, gettext
 from app.middleware import LOCALE_COOKIE
+from app.permissions import is_staff
 from app.principal import Principal
 from app.routing import Route, shows_refusals
 from app.web import flash
@@ -60,6 +64,7 @@ PASSWORD_CHANGED = flash.register(
     "password-changed", N_("Your password is changed. Other devices were signed out.")
 )
 PASSWORD_RESET_DONE = flash.register("password-reset", N_("Your new password is set. Please sign in."))
+SESSION_ENDED = flash.register("session-ended", N_("That session is ended: the device is signed out."))
 TOKEN_REMOVED = flash.register("token-removed", N_("The app's token is removed."))
 ACCOUNT_CREATED = flash.register("account-created", N_("Welcome! Your account is ready."))
 ACCOUNT_DELETED = flash.register(
@@ -90,12 +95,6 @@ class BadCredentials(DomainError):
     message = N_("The email or the password is wrong.")
 
 
-class NotHerPassword(DomainError):
-    status_code = 422
-    message = N_("This is not your password.")
-    field = "password"
-
-
 def _email_of(_request: Request, values: dict[str, Any]) -> str:
     return str(values.get("email", ""))
 
@@ -116,7 +115,10 @@ def _check_her_password(request: Request, session: Session, principal: Principal
 
 
 def _sign_in(request: Request, response: Response, session: Session, user: Any) -> Response:
-    token = accounts_service.start_session(session, settings=_settings(request), user=user)
+    device = device_label(request.headers.get("user-agent", ""))
+    token = accounts_service.start_session(session, settings=_settings(request), user=user, device=device)
+    if is_staff(user.role_names):
+        accounts_service.record(session, actor=user, action="staff.sign_in", target=user, detail="password")
     response.headers.append("set-cookie", session_cookie_header(_settings(request), token))
     return response
 
@@ -234,6 +236,8 @@ def login_submit(
     )
     if user is None:
         raise BadCredentials()
+    if twofactor.enabled(session, user.id):  # her code first: the session starts after it
+        return ask_for_code(request, session, user, body.next)
     response = RedirectResponse(safe_next(body.next), status_code=303)
     flash.flash(response, SIGNED_IN)
     return _sign_in(request, response, session, user)
@@ -248,15 +252,14 @@ def logout_form(request: Request) -> Response:
 
 @router.post("/logout", name="logout_submit")
 def logout(request: Request, session: Session = Depends(get_session)) -> Response:
-    token = request.cookies.get(SESSION_COOKIE)
+    token = request.cookies.get(session_cookie_name(_settings(request)))
     if token:
         accounts_service.end_session(session, token=token)
     response = RedirectResponse("/", status_code=303)
     response.headers.append("set-cookie", session_cookie_header(_settings(request), None))
-    # A shared phone keeps nothing of hers: the browser's cache of our pages, the offline layer's caches
-    # and its service worker go with her (docs/offline.md). Cookies are ended above, one by one, so that
-    # the language she chose stays for the next person to change.
-    response.headers["Clear-Site-Data"] = '"cache", "storage"'
+    # A shared phone keeps nothing of hers: the browser's cache of our pages, every cookie of the site (her
+    # language choice too), the offline layer's caches, queue and service worker (docs/offline.md).
+    response.headers["Clear-Site-Data"] = '"cache", "cookies", "storage"'
     return flash.flash(response, SIGNED_OUT)
 
 
@@ -280,6 +283,9 @@ def _account_page(
     }
     context = {
         "user": user,
+        "sessions": accounts_service.sessions_of(
+            session, settings=_settings(request), user_id=principal.user_id, roles=principal.roles
+        ),
         "tokens": accounts_service.api_tokens_of(session, user_id=principal.user_id),
         "profile": profile or Filled(defaults),
         "password_errors": password_errors or FormErrors(),
@@ -350,6 +356,23 @@ def sign_out_everywhere(
     response = RedirectResponse("/login", status_code=303)
     response.headers.append("set-cookie", session_cookie_header(_settings(request), None))
     return flash.flash(response, SIGNED_OUT_EVERYWHERE)
+
+
+@router.post("/account/sessions/{session_id}/end", name="account_session_end")
+def end_session(
+    request: Request,
+    session_id: Id,
+    principal: Principal = Depends(require_user),
+    session: Session = Depends(get_session),
+) -> Response:
+    """One of her sessions ended (a phone she left signed in somewhere); this one signs her out."""
+    if not accounts_service.end_one_session(session, user_id=principal.user_id, session_id=session_id):
+        raise NotFound()
+    if session_id == principal.session_id:
+        response = RedirectResponse("/login", status_code=303)
+        response.headers.append("set-cookie", session_cookie_header(_settings(request), None))
+        return flash.flash(response, SIGNED_OUT)
+    return flash.flash(RedirectResponse("/account#sessions-heading", status_code=303), SESSION_ENDED)
 
 
 @router.post("/account/tokens/{token_id}/revoke", name="account_token_revoke")

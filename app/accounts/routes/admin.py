@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from urllib.parse import urlencode
+
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from app.accounts import service as accounts_service
+from app.accounts import twofactor
 from app.accounts.regions import REGIONS
 from app.accounts.schemas import RolesForm
+from app.accounts.service import AuditFilter
 from app.db import get_session
 from app.errors import NotFound
 from app.forms import FormErrors, Refused, form
@@ -23,6 +28,10 @@ from app.web.params import Id
 
 router = APIRouter(prefix="/admin", include_in_schema=False, route_class=Route)
 
+SESSIONS_ENDED = flash.register(
+    "sessions-ended",
+    N_("Every session of this person is ended: she must sign in again. The change is logged."),
+)
 ROLES_SAVED = flash.register("roles-saved", N_("The roles are saved and the change is logged."))
 
 
@@ -47,7 +56,7 @@ def _user_page(
         raise NotFound()
     context = {
         "user": user, "roles": list(Role), "role_labels": ROLE_LABELS, "regions": REGIONS,
-        "errors": errors or FormErrors(),
+        "errors": errors or FormErrors(), "two_factor": twofactor.enabled(session, user.id),
     }  # fmt: skip
     return render(request, "admin/user.html", context, status_code=status_code)
 
@@ -56,6 +65,10 @@ def _user_page(
 def user_page(
     request: Request, user_id: Id, principal: UserManager, session: Session = Depends(get_session)
 ) -> Response:
+    target = accounts_service.get_user(session, user_id)
+    if target is not None:  # an admin looking at someone's account: logged
+        admin = accounts_service.user_of(session, principal)
+        accounts_service.record(session, actor=admin, action="user.view", target=target)
     return _user_page(request, session, user_id)
 
 
@@ -80,12 +93,48 @@ def set_roles(
     return flash.flash(response, ROLES_SAVED)
 
 
+@router.post("/users/{user_id}/end-sessions", name="admin_end_sessions")
+def end_sessions(
+    request: Request, user_id: Id, principal: UserManager, session: Session = Depends(get_session)
+) -> Response:
+    """Every session of hers ended (a phone taken, a staff member leaving): audited with the admin's name."""
+    user = accounts_service.get_user(session, user_id)
+    if user is None:
+        raise NotFound()
+    ended = accounts_service.end_all_sessions(session, user_id=user.id)
+    admin = accounts_service.user_of(session, principal)
+    accounts_service.record(session, actor=admin, action="sessions.end_all", target=user, detail=str(ended))
+    return flash.flash(RedirectResponse(f"/admin/users/{user.id}", status_code=303), SESSIONS_ENDED)
+
+
 @router.get("/audit", name="admin_audit")
 def audit(
     request: Request,
     page: int = 1,
+    action: str = "",
+    person: str = "",
+    since: str = "",
+    until: str = "",
     principal: Principal = Depends(require(Capability.VIEW_AUDIT_LOG)),
     session: Session = Depends(get_session),
 ) -> Response:
-    listing = accounts_service.audit_events(session, page=page)
-    return render(request, "admin/audit.html", {"listing": listing})
+    """The log, filtered by what was done (a prefix), by whom or to whom (an email), and by days."""
+    wanted = AuditFilter(action.strip()[:60], person.strip()[:254], _day(since), _day(until))
+    listing, rows = accounts_service.audit_events(session, page=page, wanted=wanted)
+    kept = {"action": wanted.action, "person": wanted.person, "since": since, "until": until}
+    params = urlencode({key: value for key, value in kept.items() if value})
+    context = {
+        "listing": listing,
+        "rows": rows,
+        "wanted": wanted,
+        "params": params + "&" if params else "",
+        "examples": "2fa, role, export, learner, sessions, staff.sign_in",
+    }
+    return render(request, "admin/audit.html", context)
+
+
+def _day(text: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(text.strip()) if text.strip() else None
+    except ValueError:
+        return None
