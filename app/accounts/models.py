@@ -75,6 +75,7 @@ class UserSession(Base):
     last_used_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())  # absolute expiry
     device: Mapped[str] = mapped_column(sa.String(60), default="", server_default="")  # "Chrome · Android"
+    confirmed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())  # her password again, lately
 
     user: Mapped[User] = relationship(lazy="raise")
 

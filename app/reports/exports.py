@@ -28,20 +28,27 @@ def _region(code: str | None) -> str:
     return gettext(REGIONS[code]) if code in REGIONS else ""
 
 
-def matrix_table(report: CohortReport, rows: list[LearnerRow], *, with_emails: bool) -> list[list[Any]]:
+def matrix_table(
+    report: CohortReport, rows: list[LearnerRow], *, with_emails: bool, with_regions: bool = False
+) -> list[list[Any]]:
+    """One line per learner. Email and region only when asked for (they say who takes part and where
+    she lives, should the file be lost or seized)."""
     lessons = report.course.lessons()
     header = [gettext("Display name")]
     if with_emails:
         header.append(gettext("Email"))
-    header += [gettext("Region"), gettext("Progress, %"), gettext("Completed"), gettext("Last activity")]
+    if with_regions:
+        header.append(gettext("Region"))
+    header += [gettext("Progress, %"), gettext("Completed"), gettext("Last activity")]
     header += [lesson.title for lesson in lessons]
     table: list[list[Any]] = [header]
     for row in rows:
         line: list[Any] = [row.name]
         if with_emails:
             line.append(row.email or "")
+        if with_regions:
+            line.append(_region(row.region))
         line += [
-            _region(row.region),
             row.percent,
             row.completed_at.date().isoformat() if row.completed_at else "",
             row.last_activity.date().isoformat() if row.last_activity else "",

@@ -16,10 +16,13 @@ from markupsafe import Markup
 from sqlalchemy.orm import Session
 
 from app.accounts import service as accounts_service
+from app.accounts.exceptions import RateLimited
+from app.accounts.ratelimit import LOGIN_PER_ACCOUNT
 from app.accounts.regions import REGIONS
 from app.courses.service import outlines_by_id
 from app.db import get_session
-from app.errors import NotFound
+from app.errors import DomainError, NotFound
+from app.forms import FormErrors, form
 from app.i18n import N_, get_locale, gettext
 from app.learning import cohorts
 from app.learning.models import Cohort
@@ -27,6 +30,7 @@ from app.memory import release_free_memory
 from app.principal import Principal
 from app.reports import charts, exports
 from app.reports import service as reports
+from app.reports.schemas import ExportForm
 from app.routing import Route, unit_of_work
 from app.web.access import CohortViewer
 from app.web.pages import render
@@ -284,25 +288,28 @@ FORMATS = {
 }
 
 
-@router.get("/{cohort_id}/export/{kind}.{fmt}", name="cohort_export")
+@router.get("/{cohort_id}/export/summary.{fmt}", name="cohort_export")
 @few_at_once
-def export(
+def export_summary(
     request: Request,
     principal: CohortViewer,
     cohort_id: Id,
-    kind: str,
     fmt: str,
     session: Session = Depends(get_session),
 ) -> Response:
-    if kind not in ("matrix", "summary") or fmt not in FORMATS:
+    """The cohort's figures (no one's name): a plain download."""
+    if fmt not in FORMATS:
         raise NotFound()
-    cohort, role, report = _report(session, principal, cohort_id)
-    if kind == "matrix":
-        table = exports.matrix_table(report, reports.filtered(report), with_emails=cohorts.sees_emails(role))
-    else:
-        table = exports.summary_table(report)
+    cohort, _role, report = _report(session, principal, cohort_id)
+    return _download(session, principal, cohort, "summary", fmt, exports.summary_table(report))
+
+
+def _download(
+    session: Session, principal: Principal, cohort: Cohort, kind: str, fmt: str, table: list[list[Any]]
+) -> Response:
+    """The file, and an audit row that says what it held (its rows and columns)."""
     body = exports.to_csv(table) if fmt == "csv" else exports.to_xlsx(table, sheet=kind)
-    columns = ", ".join(map(str, table[0]))
+    columns = ", ".join(map(str, table[0])) if kind == "matrix" else "figures"
     accounts_service.record(
         session,
         actor=accounts_service.user_of(session, principal),
@@ -314,3 +321,73 @@ def export(
         "Cache-Control": "private, no-store",
     }
     return Response(body, media_type=FORMATS[fmt], headers=headers)
+
+
+def _export_page(
+    request: Request,
+    session: Session,
+    principal: Principal,
+    cohort: Cohort,
+    role: str,
+    *,
+    errors: FormErrors | None = None,
+    status: int = 200,
+    contact: bool = False,
+) -> Response:
+    context = {
+        "cohort": cohort,
+        "sees_emails": cohorts.sees_emails(role),
+        "needs_secret": not accounts_service.confirmed_lately(session, principal=principal),
+        "contact": contact,
+        "errors": errors or FormErrors(),
+    }
+    return render(request, "reports/export.html", context, status_code=status)
+
+
+@router.get("/{cohort_id}/export", name="cohort_export_form")
+def export_form(
+    request: Request, principal: CohortViewer, cohort_id: Id, session: Session = Depends(get_session)
+) -> Response:
+    cohort, role = cohorts.cohort_for(session, principal, cohort_id)
+    return _export_page(request, session, principal, cohort, role)
+
+
+class NotConfirmed(DomainError):
+    status_code = 422
+    message = N_("This is not your password (or a current code from your app).")
+    field = "secret"
+
+
+@router.post("/{cohort_id}/export", name="cohort_export_matrix")
+@few_at_once
+def export_matrix(
+    request: Request,
+    principal: CohortViewer,
+    cohort_id: Id,
+    body: ExportForm = form(ExportForm),
+    session: Session = Depends(get_session),
+) -> Response:
+    """Learners by lesson: names, and email and region only when she ticks it. Before a file with
+    participants' names leaves the platform, her password (or a code) again, at most every ten minutes."""
+    cohort, role = cohorts.cohort_for(session, principal, cohort_id)
+    if not accounts_service.confirmed_lately(session, principal=principal):
+        limiter = request.app.state.rate_limiter
+        within = limiter.hit(session, LOGIN_PER_ACCOUNT, str(principal.user_id))
+        settings = request.app.state.settings
+        if not within or not accounts_service.confirm_again(
+            session, settings=settings, principal=principal, secret=body.secret
+        ):
+            errors = FormErrors()  # not raised: the attempt is counted in this request's work
+            errors.add("secret", NotConfirmed.message if within else RateLimited.message)
+            status = NotConfirmed.status_code if within else RateLimited.status_code
+            return _export_page(
+                request, session, principal, cohort, role, errors=errors, status=status, contact=body.contact
+            )
+    report = _build(session, cohort, role, 14)
+    table = exports.matrix_table(
+        report,
+        reports.filtered(report),
+        with_emails=body.contact and cohorts.sees_emails(role),
+        with_regions=body.contact,
+    )
+    return _download(session, principal, cohort, "matrix", body.fmt, table)
