@@ -315,32 +315,6 @@ def sessions_of(
     )
 
 
-CONFIRMATION_LASTS = dt.timedelta(minutes=10)
-
-
-def confirmed_lately(session: Session, *, principal: Principal) -> bool:
-    """She typed her password (or a code) again in the last ten minutes, in this session."""
-    when = session.scalar(sa.select(UserSession.confirmed_at).where(UserSession.id == principal.session_id))
-    return when is not None and utcnow() - when < CONFIRMATION_LASTS
-
-
-def confirm_again(session: Session, *, settings: Settings, principal: Principal, secret: str) -> bool:
-    """Her password, or a code from her authenticator app: right, and noted for ten minutes."""
-    from app.accounts import twofactor  # it builds on this module
-
-    cleaned = secret.strip()
-    good = False
-    if cleaned.isdigit() and len(cleaned) == 6 and twofactor.enabled(session, principal.user_id):
-        good = twofactor.verify(session, user_id=principal.user_id, code=cleaned) is not None
-    if not good and cleaned:
-        good = authenticate(session, settings=settings, email=principal.email, password=secret) is not None
-    if good:
-        session.execute(
-            sa.update(UserSession).where(UserSession.id == principal.session_id).values(confirmed_at=utcnow())
-        )
-    return good
-
-
 def end_one_session(session: Session, *, user_id: int, session_id: int) -> bool:
     """One of her sessions ended (only hers: another's id ends nothing)."""
     result = session.execute(

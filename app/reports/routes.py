@@ -15,6 +15,7 @@ from fastapi.responses import Response
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 
+from app.accounts import confirmation
 from app.accounts import service as accounts_service
 from app.accounts.exceptions import RateLimited
 from app.accounts.ratelimit import LOGIN_PER_ACCOUNT
@@ -337,7 +338,7 @@ def _export_page(
     context = {
         "cohort": cohort,
         "sees_emails": cohorts.sees_emails(role),
-        "needs_secret": not accounts_service.confirmed_lately(session, principal=principal),
+        "needs_secret": not confirmation.confirmed_lately(session, principal=principal),
         "contact": contact,
         "errors": errors or FormErrors(),
     }
@@ -370,11 +371,11 @@ def export_matrix(
     """Learners by lesson: names, and email and region only when she ticks it. Before a file with
     participants' names leaves the platform, her password (or a code) again, at most every ten minutes."""
     cohort, role = cohorts.cohort_for(session, principal, cohort_id)
-    if not accounts_service.confirmed_lately(session, principal=principal):
+    if not confirmation.confirmed_lately(session, principal=principal):
         limiter = request.app.state.rate_limiter
         within = limiter.hit(session, LOGIN_PER_ACCOUNT, str(principal.user_id))
         settings = request.app.state.settings
-        if not within or not accounts_service.confirm_again(
+        if not within or not confirmation.confirm_again(
             session, settings=settings, principal=principal, secret=body.secret
         ):
             errors = FormErrors()  # not raised: the attempt is counted in this request's work
