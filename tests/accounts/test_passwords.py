@@ -53,3 +53,37 @@ def test_argon2id_with_at_least_the_minimum_cost(settings: Settings) -> None:
 def test_settings_cannot_weaken_the_hash() -> None:
     with pytest.raises(ValueError):
         Settings(_env_file=None, argon2_memory_kib=1024)  # type: ignore[call-arg]
+
+
+@pytest.mark.parametrize(
+    ("password", "why"),
+    [
+        ("Bishkek2024!", "local words"),
+        ("Manas-12345678", "local words"),
+        ("Академия2025!", "local words"),
+        ("kyrgyzstan2024", "local words"),
+        ("пароль-пароль-1", "local words"),
+        ("йцукен-фывапр", "local words"),
+        ("zxcvbnm,./123", "common"),
+        ("abcd1234efgh", "keyboard"),
+        ("qazwsxedc-rfv", "too easy"),
+        ("abcdefghijkl", "keyboard"),
+        ("Aigerim.Bishkek", "local words"),
+        ("Gulnara-1985-1985", "email or your name"),
+    ],
+)
+def test_local_words_places_and_keyboard_runs_are_refused_and_the_message_says_why(
+    password: str, why: str
+) -> None:
+    problem = password_problem(password, email="gulnara@example.kg", display_name="Гульнара Gulnara")
+    assert problem is not None and why in problem, (password, problem)
+
+
+def test_the_reason_is_in_her_language() -> None:
+    from app.i18n import gettext, use_locale
+
+    problem = password_problem("Bishkek2024!")
+    assert problem is not None
+    with use_locale("ky"):
+        assert "Бишкек" in gettext(problem) or "Bishkek" in gettext(problem)
+        assert gettext(problem) != problem
