@@ -139,15 +139,18 @@ def start_registration(
     email = normalize_email(email)
     session.execute(sa.delete(PendingRegistration).where(PendingRegistration.expires_at <= utcnow()))
     existing = get_user_by_email(session, email)
+    # The same work whether or not the address has an account (the hash is most of it), so that the
+    # time the form takes does not tell; the hash is simply not kept for a known address.
+    password_hash = passwords.hash_password(settings, password)
+    token = random_token()
     if existing is not None:
         return RegistrationStarted(email=email, locale=existing.locale, token=None, existing_user=existing)
-    token = random_token()
     session.add(
         PendingRegistration(
             token_hash=hash_token(token),
             email=email,
             display_name=display_name,
-            password_hash=passwords.hash_password(settings, password),
+            password_hash=password_hash,
             locale=locale,
             region=region or None,
             expires_at=utcnow() + dt.timedelta(hours=REGISTRATION_LINK_HOURS),

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
@@ -96,6 +97,31 @@ class TestRegister:
         assert "/register/confirm/" not in mail_text(mail)
         assert "/password-reset" in mail_text(mail)
         assert session.scalar(sa.select(sa.func.count()).select_from(PendingRegistration)) == 0
+
+    def test_known_and_unknown_addresses_take_the_same_work(
+        self, client: TestClient, session: Session, settings: Settings, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """No enumeration by the clock (issue 23): the hash, most of the work, runs once on both paths,
+        over 100 tries each; measured as work done, not as wall time, which a busy machine blurs."""
+        from app.accounts import passwords
+
+        create_user(session, settings, email="known@example.kg")
+        session.commit()
+        calls: list[str] = []
+        real = passwords.hash_password
+        monkeypatch.setattr(passwords, "hash_password", lambda s, p: calls.append(p) or real(s, p))
+        monkeypatch.setattr(client.app.state.rate_limiter, "hit", lambda *_a, **_k: True)  # type: ignore[attr-defined]
+        token = csrf_token(client, "/register")
+        counts = {}
+        for kind, email in (("known", "known@example.kg"), ("unknown", "new-{n}@example.kg")):
+            before = len(calls)
+            for n in range(100):
+                answer = client.post(
+                    "/register", data={**FORM, "email": email.format(n=n), "csrf_token": token}
+                )
+                assert answer.status_code == 303, answer.status_code
+            counts[kind] = len(calls) - before
+        assert counts == {"known": 100, "unknown": 100}
 
 
 class TestRegisterErrors:
