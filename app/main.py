@@ -19,9 +19,9 @@ from app.accounts.ratelimit import RateLimiter
 from app.accounts.routes import account as accounts_routes
 from app.accounts.routes import admin as accounts_admin_routes
 from app.accounts.routes import twofactor as accounts_two_factor_routes
+from app.authoring import media_routes as authoring_media_routes
 from app.authoring import routes as authoring_routes
 from app.config import Settings, get_settings
-from app.courses import routes as courses_routes
 from app.db import Database, create_engine
 from app.discussions import api as discussions_api
 from app.discussions.routes import moderation as discussions_moderation_routes
@@ -53,7 +53,7 @@ ROUTERS = (
     web_routes.router,
     learning_routes.router,
     learning_api.router,
-    courses_routes.router,
+    authoring_media_routes.router,
     accounts_routes.router,
     accounts_admin_routes.router,
     accounts_two_factor_routes.router,

@@ -42,6 +42,13 @@ class UploadTooLarge(UploadRefused):
     status_code = 413
 
 
+class UnsafePdf(UploadRefused):
+    message = N_(
+        "This PDF contains scripts or actions that open other programs, which PDF readers run. "
+        "Save it again as a plain PDF (for example, print it to PDF) and upload that."
+    )
+
+
 class NoSuchTrainer(DomainError):
     status_code = 422
     message = N_("No trainer has this email. An administrator can make someone a trainer first.")

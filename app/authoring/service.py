@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from app.accounts import service as accounts_service
 from app.accounts.models import User
+from app.authoring import cleaning
 from app.authoring.exceptions import (
     BadKind,
     BadSlug,
@@ -86,6 +87,25 @@ def can_edit(session: Session, principal: Principal, course: Course) -> bool:
     if principal.can(Capability.AUTHOR_ANY_COURSE):
         return True
     return session.get(CourseStaff, (course.id, principal.user_id)) is not None
+
+
+def media_is_public(session: Session, principal: Principal | None, *, sha256: str) -> bool:
+    """Whether a file may be cached by anyone (True), or is seen by this course staff only (False);
+    NotFound for anyone else. A file from courses/ (in no course's library) or in the library of a
+    published course is public; one only in unpublished courses' libraries belongs to their staff."""
+    courses = list(
+        session.scalars(
+            sa.select(Course)
+            .join(CourseMedia, CourseMedia.course_id == Course.id)
+            .join(Media, Media.id == CourseMedia.media_id)
+            .where(Media.sha256 == sha256)
+        )
+    )
+    if not courses or any(course.published_at is not None for course in courses):
+        return True
+    if principal is not None and any(can_edit(session, principal, course) for course in courses):
+        return False
+    raise NotFound()
 
 
 def course_for_editing(session: Session, principal: Principal, slug: str) -> Course:
@@ -715,6 +735,10 @@ def upload(session: Session, course: Course, *, filename: str, data: bytes, medi
     if kind is None:
         raise UploadRefused()
     content_type, extension = kind
+    if content_type == "application/pdf":
+        cleaning.check_pdf(data)
+    else:
+        data = cleaning.clean_image(data, content_type)  # no EXIF, no GPS, no comments; a sane size
     stem = NAME.sub("-", Path(filename).stem.lower()).strip("-.")[:60] or "file"
     name = f"{stem}{extension}"
     sha = hashlib.sha256(data).hexdigest()
@@ -723,8 +747,12 @@ def upload(session: Session, course: Course, *, filename: str, data: bytes, medi
     if not target.exists():
         media_dir.mkdir(parents=True, exist_ok=True)
         partial = target.with_suffix(target.suffix + ".part")
-        partial.write_bytes(data)
-        partial.replace(target)
+        try:
+            partial.write_bytes(data)
+            partial.replace(target)
+        except OSError:
+            partial.unlink(missing_ok=True)  # a full disk leaves no half-written file behind
+            raise
     if media is None:
         media = Media(sha256=sha, content_type=content_type, size=len(data))
         session.add(media)
