@@ -49,7 +49,10 @@ CODE_EXPIRED = flash.register(
 )
 RECOVERY_USED = flash.register(
     "2fa-recovery-used",
-    N_("You signed in with a recovery code. It cannot be used again: make new codes on your account page."),
+    N_(
+        "You signed in with a recovery code. It cannot be used again: "
+        "make new codes on the two-step sign-in page."
+    ),
     "info",
 )
 
