@@ -90,3 +90,13 @@ LEARNER_CAPABILITIES = ROLE_CAPABILITIES[Role.LEARNER]
 
 def is_staff(roles: frozenset[str] | set[str]) -> bool:
     return bool(STAFF_ROLES & set(roles))
+
+
+def granted(
+    roles: frozenset[str], *, second_factor: bool, second_factor_required: bool
+) -> frozenset[Capability]:
+    """What she may do now: a staff member without two-step sign-in (where it is required) has only a
+    learner's capabilities until she sets it up, whatever a page checks in its code."""
+    if second_factor_required and not second_factor and is_staff(roles):
+        return capabilities_of(roles) & LEARNER_CAPABILITIES
+    return capabilities_of(roles)

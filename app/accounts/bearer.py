@@ -22,7 +22,12 @@ async def token_owner(request: Request, token: str) -> Principal | None:
 
 
 async def _token_owner(request: Request, token: str) -> Principal | None:
-    found = await read(request, lambda session: accounts_service.api_token_owner(session, token=token))
+    found = await read(
+        request,
+        lambda session: accounts_service.api_token_owner(
+            session, settings=request.app.state.settings, token=token
+        ),
+    )
     if found is None:
         return None
     user, note_use = found

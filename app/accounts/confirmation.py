@@ -27,7 +27,12 @@ def confirm_again(session: Session, *, settings: Settings, principal: Principal,
     """Her password, or a code from her authenticator app: right, and noted for ten minutes."""
     cleaned = secret.strip()
     good = False
-    if cleaned.isdigit() and len(cleaned) == 6 and twofactor.enabled(session, principal.user_id):
+    if (
+        cleaned.isascii()
+        and cleaned.isdigit()
+        and len(cleaned) == 6
+        and twofactor.enabled(session, principal.user_id)
+    ):
         good = twofactor.verify(session, user_id=principal.user_id, code=cleaned) is not None
     if not good and cleaned:
         good = (

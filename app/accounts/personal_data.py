@@ -28,7 +28,7 @@ from app.accounts.models import UserRole
 from app.db import Base, utcnow
 from app.permissions import Role
 
-SECRETS = frozenset({"password_hash", "token_hash"})
+SECRETS = frozenset({"password_hash", "token_hash", "secret", "code_hash"})  # her 2FA seed stays here
 FORMAT = "civic-space-academy/personal-data/1"
 DELETED = "a deleted account"  # what a label that named her says afterwards (staff pages only)
 

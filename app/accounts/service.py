@@ -6,6 +6,7 @@ caller once (to put in a cookie or a link) and stored only as hashes.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any
@@ -29,7 +30,7 @@ from app.config import Settings
 from app.db import utcnow
 from app.errors import NotFound
 from app.forms import clean_line
-from app.permissions import Role, capabilities_of, is_staff
+from app.permissions import Role, granted, is_staff
 from app.principal import Principal
 from app.security import hash_token, random_token
 from app.web.pagination import Page, paginate
@@ -279,7 +280,9 @@ def find_session(session: Session | sa.Connection, *, settings: Settings, token:
         email=email,
         locale=locale,
         roles=roles,
-        capabilities=capabilities_of(roles),
+        capabilities=granted(
+            roles, second_factor=second is not None, second_factor_required=settings.staff_two_factor
+        ),
         notifications=unread,
         second_factor=second is not None,
     )
@@ -509,7 +512,10 @@ def audit_events(
         statement = statement.where(AuditEvent.action.startswith(wanted.action, autoescape=True))
     if wanted.person:
         ref = session.scalar(sa.select(User.public_id).where(User.email == normalize_email(wanted.person)))
-        statement = statement.where(sa.or_(AuditEvent.actor_ref == ref, AuditEvent.target_ref == ref))
+        if ref is None:
+            statement = statement.where(sa.false())  # no such person: nothing, not every unnamed row
+        else:
+            statement = statement.where(sa.or_(AuditEvent.actor_ref == ref, AuditEvent.target_ref == ref))
     if wanted.since:
         statement = statement.where(AuditEvent.created_at >= _day_start(wanted.since))
     if wanted.until:
@@ -554,7 +560,7 @@ def create_api_token(session: Session, *, user: User, name: str = "") -> tuple[A
     return row, token
 
 
-def api_token_owner(session: Session, *, token: str) -> tuple[Principal, bool] | None:
+def api_token_owner(session: Session, *, settings: Settings, token: str) -> tuple[Principal, bool] | None:
     """The active user a bearer token belongs to, and whether its use is worth noting now (at most every
     few minutes; the caller writes that with `note_api_token_use`, so that a read stays a read)."""
     row = session.scalars(sa.select(ApiToken).where(ApiToken.token_hash == hash_token(token))).one_or_none()
@@ -566,7 +572,13 @@ def api_token_owner(session: Session, *, token: str) -> tuple[Principal, bool] |
         return None
     second = session.scalar(sa.select(TwoFactor.confirmed_at).where(TwoFactor.user_id == user.id))
     worth_noting = row.last_used_at is None or now - row.last_used_at >= TOUCH_EVERY
-    return Principal.of(user, second_factor=second is not None), worth_noting
+    principal = Principal.of(user, second_factor=second is not None)
+    capabilities = granted(
+        principal.roles,
+        second_factor=principal.second_factor,
+        second_factor_required=settings.staff_two_factor,
+    )
+    return dataclasses.replace(principal, capabilities=capabilities), worth_noting
 
 
 def note_api_token_use(session: Session, *, token: str) -> None:

@@ -19,7 +19,7 @@ import segno
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from app.accounts.models import RecoveryCode, SignInChallenge, TwoFactor, User
+from app.accounts.models import ApiToken, RecoveryCode, SignInChallenge, TwoFactor, User, UserSession
 from app.accounts.service import record
 from app.db import utcnow
 from app.security import hash_token, random_token
@@ -77,10 +77,13 @@ def _totp_step(secret: str, code: str, *, now: float) -> int | None:
 
 
 def _clean(code: str) -> str:
-    return "".join(ch for ch in code.lower() if ch.isalnum())
+    """Letters and digits as she typed them (ASCII only: other digits are not a code)."""
+    return "".join(ch for ch in code.lower() if ch.isascii() and ch.isalnum())
 
 
-def confirm(session: Session, *, user: User, code: str, now: float | None = None) -> list[str] | None:
+def confirm(
+    session: Session, *, user: User, code: str, now: float | None = None, keep_session_id: int | None = None
+) -> list[str] | None:
     """Her first code from the app: two-step sign-in is on, and her recovery codes are made (returned
     once, to be shown once). None when the code is wrong."""
     found = of(session, user.id)
@@ -91,8 +94,18 @@ def confirm(session: Session, *, user: User, code: str, now: float | None = None
         return None
     found.confirmed_at, found.last_step = utcnow(), step
     codes = _new_recovery_codes(session, user_id=user.id)
+    # What was opened with the password alone (other sessions, app tokens) must sign in again with it.
+    _end_access(session, user_id=user.id, keep_session_id=keep_session_id)
     record(session, actor=user, action="2fa.enable", target=user)
     return codes
+
+
+def _end_access(session: Session, *, user_id: int, keep_session_id: int | None = None) -> None:
+    statement = sa.delete(UserSession).where(UserSession.user_id == user_id)
+    if keep_session_id is not None:
+        statement = statement.where(UserSession.id != keep_session_id)
+    session.execute(statement)
+    session.execute(sa.delete(ApiToken).where(ApiToken.user_id == user_id))
 
 
 def _new_recovery_codes(session: Session, *, user_id: int) -> list[str]:
@@ -131,11 +144,18 @@ def verify(session: Session, *, user_id: int, code: str, now: float | None = Non
     cleaned = _clean(code)
     if len(cleaned) == 6 and cleaned.isdigit():
         step = _totp_step(found.secret, cleaned, now=now if now is not None else time.time())
-        if step is None or step <= found.last_step:  # wrong, or used already (a replay)
+        if step is None:
             return None
-        found.last_step = step
-        session.flush()
-        return "totp"
+        # Used once: only a later step moves it on, in one statement, so two requests racing with the
+        # same code cannot both pass.
+        moved = session.execute(
+            sa.update(TwoFactor)
+            .where(TwoFactor.user_id == user_id, TwoFactor.last_step < step)
+            .values(last_step=step)
+            .execution_options(synchronize_session=False)
+        )
+        session.expire(found)
+        return "totp" if getattr(moved, "rowcount", 0) == 1 else None
     used = session.execute(
         sa.update(RecoveryCode)
         .where(
@@ -153,6 +173,8 @@ def disable(session: Session, *, actor: User | None, user: User, action: str = "
     session.execute(sa.delete(TwoFactor).where(TwoFactor.user_id == user.id))
     session.execute(sa.delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     session.execute(sa.delete(SignInChallenge).where(SignInChallenge.user_id == user.id))
+    if action == "2fa.reset":  # a lost phone: whatever it had open ends (sessions, app tokens)
+        _end_access(session, user_id=user.id)
     record(session, actor=actor, action=action, target=user)
 
 
@@ -183,8 +205,12 @@ def answer_challenge(session: Session, *, challenge: SignInChallenge, code: str)
     """Her code for the challenge: how it was good ("totp", "recovery"), or None (a failure counted)."""
     how = verify(session, user_id=challenge.user_id, code=code)
     if how is None:
-        challenge.failures += 1
-        session.flush()
+        session.execute(
+            sa.update(SignInChallenge)
+            .where(SignInChallenge.id == challenge.id)
+            .values(failures=SignInChallenge.failures + 1)
+            .execution_options(synchronize_session=False)
+        )
         return None
     session.delete(challenge)
     session.flush()

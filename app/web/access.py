@@ -17,7 +17,7 @@ from fastapi import Depends, Request
 
 from app.errors import DomainError, Forbidden
 from app.i18n import N_
-from app.permissions import LEARNER_CAPABILITIES, Capability, is_staff
+from app.permissions import LEARNER_CAPABILITIES, Capability, capabilities_of, is_staff
 from app.principal import Principal
 from app.web import state
 
@@ -89,10 +89,10 @@ class Require:
             if api:
                 raise ApiLoginRequired()
             raise LoginRequired(request.url.path)
-        if self.capability is not None and not principal.can(self.capability):
-            raise Forbidden()
         if self.capability is not None and _needs_second_factor(request, principal, self.capability):
             raise SecondFactorRequired(api)
+        if self.capability is not None and not principal.can(self.capability):
+            raise Forbidden()
         return principal
 
     def __repr__(self) -> str:
@@ -103,6 +103,7 @@ def _needs_second_factor(request: Request, principal: Principal, capability: Cap
     """A staff capability, asked by staff without two-step sign-in (where the setting requires it)."""
     return (
         capability not in LEARNER_CAPABILITIES
+        and capability in capabilities_of(principal.roles)  # her role grants it, once she has 2FA
         and not principal.second_factor
         and is_staff(principal.roles)
         and state.settings(request).staff_two_factor

@@ -64,6 +64,15 @@ def upgrade() -> None:
         "actor_ref = (SELECT public_id FROM user_account WHERE user_account.id = audit_event.actor_id), "
         "target_ref = (SELECT public_id FROM user_account WHERE user_account.id = audit_event.target_user_id)"
     )
+    # A person deleted before now left NULL behind: name her "deleted" (an id no account has, shown as
+    # "a deleted account"), so that she is not taken for the command line.
+    op.execute(
+        "UPDATE audit_event SET actor_ref = 'deleted' "
+        "WHERE actor_ref IS NULL AND actor_label <> 'command line'"
+    )
+    op.execute(
+        "UPDATE audit_event SET target_ref = 'deleted' WHERE target_ref IS NULL AND target_label IS NOT NULL"
+    )
     with op.batch_alter_table("audit_event") as batch:
         batch.drop_index("ix_audit_event_target_user_id")
         if not sqlite:

@@ -105,3 +105,15 @@ def test_the_page_looks_names_up_filters_and_survives_a_deleted_account(
     assert after[: len(before)] == before
     page = table(action="sessions")
     assert "Гүлнара" not in page and "удалённый аккаунт" in page
+
+
+def test_a_person_filter_with_an_unknown_email_shows_nothing(
+    new_client: Callable[[], TestClient], session: Session, settings: Settings
+) -> None:
+    admin = create_user(session, settings, roles=("learner", "admin"))
+    accounts_service.record(session, actor=None, action="user.create", target=None, detail="from the shell")
+    session.commit()
+    desk = new_client()
+    login(desk, admin.email)
+    page = desk.get("/admin/audit", params={"person": "nobody@example.kg"}).text.partition("<tbody>")[2]
+    assert "user.create" not in page

@@ -278,3 +278,95 @@ def test_every_staff_route_waits_for_two_step_sign_in(
             else:
                 assert answer.status_code == 403, (method, route.path, answer.status_code)
     assert staff_routes > 40
+
+
+@pytest.mark.usefixtures("required")
+def test_without_it_a_staff_account_has_only_a_learners_capabilities_everywhere(
+    client: TestClient, session: Session, settings: Settings
+) -> None:
+    """Pages that work out staff power in their code (a moderator's view of a thread) see a learner too."""
+    from app.accounts import service as accounts_service
+    from app.permissions import Capability
+
+    trainer = create_user(session, settings, roles=("learner", "trainer"))
+    session.commit()
+    login(client, trainer.email)
+    token = client.cookies.get("academy_session") or ""
+    active = accounts_service.find_session(session, settings=settings, token=token)
+    assert active is not None and not active.principal.can(Capability.MODERATE)
+    assert active.principal.can(Capability.LEARN)
+    turn_on(client, session, trainer)
+    token = client.cookies.get("academy_session") or ""
+    active = accounts_service.find_session(session, settings=settings, token=token)
+    assert active is not None and active.principal.can(Capability.MODERATE)
+
+
+def test_turning_it_on_ends_what_the_password_alone_opened(
+    client: TestClient, new_client: object, session: Session, settings: Settings
+) -> None:
+    from app.accounts.models import ApiToken
+
+    user = create_user(session, settings)
+    session.commit()
+    login(client, user.email)
+    elsewhere = new_client()  # type: ignore[operator]
+    login(elsewhere, user.email)
+    body = {"email": user.email, "password": PASSWORD, "name": "phone"}
+    assert client.post("/api/v1/tokens", json=body).status_code == 201
+    turn_on(client, session, user)
+    assert client.get("/account").status_code == 200  # this session goes on
+    assert elsewhere.get("/account").status_code == 303  # the other one must sign in again
+    session.expire_all()
+    assert not session.scalars(sa.select(ApiToken)).all()
+
+
+def test_a_code_in_other_digits_is_refused_not_a_server_error(
+    client: TestClient, new_client: object, session: Session, settings: Settings
+) -> None:
+    user = create_user(session, settings)
+    session.commit()
+    login(client, user.email)
+    assert (
+        post(client, "/account/two-factor", {"code": "١٢٣٤٥٦"}, token_from="/account/two-factor").status_code
+        == 422
+    )  # type: ignore[attr-defined]
+    turn_on(client, session, user)
+    phone = new_client()  # type: ignore[operator]
+    password_step(phone, user)
+    assert code_step(phone, "١٢٣٤٥٦").status_code == 422
+    assert code_step(phone, "²³⁴éü").status_code == 422
+
+
+def test_the_code_limit_holds_across_new_challenges(
+    client: TestClient, new_client: object, session: Session, settings: Settings
+) -> None:
+    """Signing in again with the password gives a new challenge, not new tries."""
+    from app.accounts.routes.twofactor import CODE_PER_USER
+
+    user = create_user(session, settings)
+    session.commit()
+    login(client, user.email)
+    turn_on(client, session, user)
+    tries = 0
+    phone = new_client()  # type: ignore[operator]
+    while tries < CODE_PER_USER.hits:
+        password_step(phone, user)
+        for _ in range(twofactor.CHALLENGE_TRIES):
+            if tries == CODE_PER_USER.hits:
+                break
+            code_step(phone, "zzzzz-zzzzz")
+            tries += 1
+    password_step(phone, user)
+    limited = code_step(phone, "zzzzz-zzzzz")
+    assert limited.status_code == 429  # type: ignore[attr-defined]
+
+
+def test_her_data_download_holds_no_two_step_secret(
+    client: TestClient, session: Session, settings: Settings
+) -> None:
+    user = create_user(session, settings)
+    session.commit()
+    login(client, user.email)
+    turn_on(client, session, user)
+    download = client.get("/account/data").text
+    assert secret_of(session, user) not in download and "code_hash" not in download

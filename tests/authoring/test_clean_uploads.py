@@ -154,3 +154,34 @@ def test_a_failed_write_leaves_no_partial_file(
     monkeypatch.undo()
     media_dir = Path(settings.data_dir) / "media"
     assert not list(media_dir.glob("*.part"))
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        pdf(b"/OpenAction << /S /J#61vaScript /JS (app.alert(1)) >>"),  # a name written with an escape
+        pdf(b"/Encrypt 5 0 R"),
+        b"%PDF-1.5\n2 0 obj\n<< /Filter /ASCIIHexDecode >>\nstream\n3c3c2f532f4a617661536372697074\nendstream\n",
+    ],
+    ids=["escaped-name", "encrypted", "other-filter"],
+)
+def test_what_would_hide_a_script_from_the_check_is_refused(editor: Editor, data: bytes) -> None:
+    assert upload(editor, "handout.pdf", data, "application/pdf").status_code == 422  # type: ignore[attr-defined]
+
+
+def test_a_hostile_pdf_of_many_unfinished_streams_is_checked_at_once() -> None:
+    data = b"%PDF-1.4\n" + b"stream\n" * 250_000  # with a backtracking pattern this took hours
+    cleaning.check_pdf(data)
+
+
+def test_an_image_that_claims_a_huge_size_is_refused_before_decoding(editor: Editor) -> None:
+    import struct
+
+    header = (
+        b"\x89PNG\r\n\x1a\n"
+        + struct.pack(">I", 13)
+        + b"IHDR"
+        + struct.pack(">IIBBBBB", 30000, 30000, 8, 2, 0, 0, 0)
+    )
+    data = header + struct.pack(">I", zlib.crc32(header[12:]) & 0xFFFFFFFF) + b"\x00" * 100
+    assert upload(editor, "huge.png", data, "image/png").status_code == 422  # type: ignore[attr-defined]

@@ -13,10 +13,10 @@ from sqlalchemy.orm import Session
 from app.accounts import service as accounts_service
 from app.accounts import twofactor
 from app.accounts.devices import device_label
-from app.accounts.exceptions import NotHerPassword
+from app.accounts.exceptions import NotHerPassword, RateLimited
 from app.accounts.middleware import session_cookie_header
 from app.accounts.models import User
-from app.accounts.ratelimit import Limit, account_of, address_of, limited
+from app.accounts.ratelimit import LOGIN_PER_ACCOUNT, Limit, account_of, address_of, limited
 from app.accounts.schemas import CodeForm, PasswordForm
 from app.config import Settings
 from app.db import get_session
@@ -37,6 +37,7 @@ router = APIRouter(include_in_schema=False, route_class=Route)
 CHALLENGE_COOKIE = "academy_2fa"
 CODE_PER_ADDRESS = Limit("2fa-address", 30, 300)
 CODE_PER_ACCOUNT = Limit("2fa-account", 10, 300)
+CODE_PER_USER = Limit("2fa-user", 10, 900)  # codes tried for one account, over every challenge
 
 TWO_FACTOR_ON = flash.register("2fa-on", N_("Two-step sign-in is on."))
 TWO_FACTOR_OFF = flash.register("2fa-off", N_("Two-step sign-in is off."), "info")
@@ -126,6 +127,12 @@ def login_code_submit(
 ) -> Response:
     settings = _settings(request)
     challenge = twofactor.challenged(session, token=request.cookies.get(CHALLENGE_COOKIE, ""))
+    if challenge is not None and not request.app.state.rate_limiter.hit(
+        session, CODE_PER_USER, str(challenge.user_id)
+    ):  # one limit per account, however many challenges her password opens
+        errors = FormErrors()
+        errors.add("code", RateLimited.message)
+        return _code_page(request, body.next, errors, RateLimited.status_code)
     if challenge is None:
         response = flash.flash(RedirectResponse("/login", status_code=303), CODE_EXPIRED)
         response.headers.append("set-cookie", challenge_cookie(settings, None))
@@ -201,7 +208,7 @@ def two_factor_confirm(
     session: Session = Depends(get_session),
 ) -> Response:
     user = accounts_service.user_of(session, principal)
-    codes = twofactor.confirm(session, user=user, code=body.code)
+    codes = twofactor.confirm(session, user=user, code=body.code, keep_session_id=principal.session_id)
     if codes is None:
         raise WrongCode()
     return flash.flash(_page(request, session, principal, codes=codes), TWO_FACTOR_ON)
@@ -213,6 +220,7 @@ def two_factor_codes(
     request: Request,
     body: PasswordForm = form(PasswordForm),
     principal: Principal = Depends(require_user),
+    _account: Invalid | None = limited(LOGIN_PER_ACCOUNT, by=account_of),
     session: Session = Depends(get_session),
 ) -> Response:
     """New recovery codes (the old ones stop working): her password first."""
@@ -229,6 +237,7 @@ def two_factor_off(
     request: Request,
     body: PasswordForm = form(PasswordForm),
     principal: Principal = Depends(require_user),
+    _account: Invalid | None = limited(LOGIN_PER_ACCOUNT, by=account_of),
     session: Session = Depends(get_session),
 ) -> Response:
     if is_staff(principal.roles):
