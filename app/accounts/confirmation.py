@@ -9,12 +9,19 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from app.accounts import service, twofactor
+from app.accounts.exceptions import NotHerPassword
 from app.accounts.models import UserSession
 from app.config import Settings
 from app.db import utcnow
 from app.principal import Principal
 
 CONFIRMATION_LASTS = dt.timedelta(minutes=10)
+
+
+def check_password(session: Session, *, settings: Settings, principal: Principal, password: str) -> None:
+    """The signed-in person typed her own password; else NotHerPassword, shown beside the field."""
+    if service.authenticate(session, settings=settings, email=principal.email, password=password) is None:
+        raise NotHerPassword()
 
 
 def confirmed_lately(session: Session, *, principal: Principal) -> bool:

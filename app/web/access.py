@@ -17,7 +17,7 @@ from fastapi import Depends, Request
 
 from app.errors import DomainError, Forbidden
 from app.i18n import N_
-from app.permissions import LEARNER_CAPABILITIES, Capability, capabilities_of, is_staff
+from app.permissions import Capability, capabilities_of
 from app.principal import Principal
 from app.web import state
 
@@ -89,7 +89,7 @@ class Require:
             if api:
                 raise ApiLoginRequired()
             raise LoginRequired(request.url.path)
-        if self.capability is not None and _needs_second_factor(request, principal, self.capability):
+        if self.capability is not None and _needs_second_factor(principal, self.capability):
             raise SecondFactorRequired(api)
         if self.capability is not None and not principal.can(self.capability):
             raise Forbidden()
@@ -99,15 +99,10 @@ class Require:
         return f"Require({self.capability})"
 
 
-def _needs_second_factor(request: Request, principal: Principal, capability: Capability) -> bool:
-    """A staff capability, asked by staff without two-step sign-in (where the setting requires it)."""
-    return (
-        capability not in LEARNER_CAPABILITIES
-        and capability in capabilities_of(principal.roles)  # her role grants it, once she has 2FA
-        and not principal.second_factor
-        and is_staff(principal.roles)
-        and state.settings(request).staff_two_factor
-    )
+def _needs_second_factor(principal: Principal, capability: Capability) -> bool:
+    """Her roles grant it, but she holds it only once she has two-step sign-in (app.permissions.granted
+    leaves a staff member without it a learner's capabilities, where the setting requires it)."""
+    return capability in capabilities_of(principal.roles) and not principal.can(capability)
 
 
 require_user = Require()

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from app.accounts import emails, personal_data, twofactor
+from app.accounts import confirmation, emails, personal_data, twofactor
 from app.accounts import service as accounts_service
 from app.accounts.devices import device_label
 from app.accounts.exceptions import NotHerPassword
@@ -102,16 +102,6 @@ def _email_of(_request: Request, values: dict[str, Any]) -> str:
 def _her_email(request: Request, _values: dict[str, Any]) -> str:
     principal = current_principal(request)
     return principal.email if principal else account_of(request, _values)
-
-
-def _check_her_password(request: Request, session: Session, principal: Principal, password: str) -> None:
-    """The signed-in person typed her password (the attempt counted against the sign-in limit by the
-    route's `limited` dependency); else refused beside the field."""
-    user = accounts_service.authenticate(
-        session, settings=_settings(request), email=principal.email, password=password
-    )
-    if user is None:
-        raise NotHerPassword()
 
 
 def _sign_in(request: Request, response: Response, session: Session, user: Any) -> Response:
@@ -339,7 +329,9 @@ def account_password(
 ) -> Response:
     user = accounts_service.user_of(session, principal)
     try:
-        _check_her_password(request, session, principal, body.current_password)
+        confirmation.check_password(
+            session, settings=_settings(request), principal=principal, password=body.current_password
+        )
     except NotHerPassword:
         raise NotHerPassword(N_("This is not your current password."), field="current_password") from None
     new_password(body.password, body.password_confirm, email=user.email, name=user.display_name)
@@ -420,7 +412,9 @@ def delete_account(
     _limit: Invalid | None = limited(LOGIN_PER_ACCOUNT, by=_her_email),
     session: Session = Depends(get_session),
 ) -> Response:
-    _check_her_password(request, session, principal, body.password)
+    confirmation.check_password(
+        session, settings=_settings(request), principal=principal, password=body.password
+    )
     personal_data.delete_account(session, user_id=principal.user_id)
     response = RedirectResponse("/", status_code=303)
     response.headers.append("set-cookie", session_cookie_header(_settings(request), None))

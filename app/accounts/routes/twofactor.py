@@ -10,10 +10,10 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from app.accounts import confirmation, twofactor
 from app.accounts import service as accounts_service
-from app.accounts import twofactor
 from app.accounts.devices import device_label
-from app.accounts.exceptions import NotHerPassword, RateLimited
+from app.accounts.exceptions import RateLimited
 from app.accounts.middleware import session_cookie_header
 from app.accounts.models import User
 from app.accounts.ratelimit import LOGIN_PER_ACCOUNT, Limit, account_of, address_of, limited
@@ -224,7 +224,9 @@ def two_factor_codes(
     session: Session = Depends(get_session),
 ) -> Response:
     """New recovery codes (the old ones stop working): her password first."""
-    _her_password(request, session, principal, body.password)
+    confirmation.check_password(
+        session, settings=_settings(request), principal=principal, password=body.password
+    )
     if not twofactor.enabled(session, principal.user_id):
         raise NotFound()
     codes = twofactor.new_recovery_codes(session, user=accounts_service.user_of(session, principal))
@@ -242,18 +244,12 @@ def two_factor_off(
 ) -> Response:
     if is_staff(principal.roles):
         raise StaffKeepTwoFactor()
-    _her_password(request, session, principal, body.password)
+    confirmation.check_password(
+        session, settings=_settings(request), principal=principal, password=body.password
+    )
     user = accounts_service.user_of(session, principal)
     twofactor.disable(session, actor=user, user=user)
     return flash.flash(RedirectResponse("/account", status_code=303), TWO_FACTOR_OFF)
-
-
-def _her_password(request: Request, session: Session, principal: Principal, password: str) -> None:
-    user = accounts_service.authenticate(
-        session, settings=_settings(request), email=principal.email, password=password
-    )
-    if user is None:
-        raise NotHerPassword()
 
 
 # An admin's reset, for a lost phone ------------------------------------------------------------------------
