@@ -12,7 +12,7 @@ from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
 from starlette.types import ASGIApp
 
-from app import errors
+from app import errors, refs
 from app.accounts.bearer import token_owner
 from app.accounts.middleware import AuthMiddleware
 from app.accounts.ratelimit import RateLimiter
@@ -85,6 +85,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     settings = settings or get_settings()
     settings.ensure_data_dir()
     secret_key = settings.resolved_secret_key
+    refs.configure(secret_key)  # the public ids in URLs (threads, posts, cohorts' boards)
     # A turn of the worker threads holds at most two connections (the request's session and a short
     # writer beside it) and gives them back before it ends (Database.run), so two per thread never run
     # dry; no overflow, and a wait for one is bounded like a wait for a turn (then 503).

@@ -13,15 +13,16 @@ from sqlalchemy.orm import Session
 from app.accounts import ratelimit
 from app.accounts.ratelimit import account_of, limited
 from app.db import get_session
-from app.discussions import reading
+from app.discussions import links, reading
 from app.discussions import service as discussions
 from app.discussions.schemas import Created, PostIn, PostOut, ThreadIn, ThreadOut
 from app.forms import Invalid
+from app.refs import encode
 from app.routing import Route
 from app.web.access import Discussant
 from app.web.openapi import errors_documented
 from app.web.pages import page_number
-from app.web.params import Id
+from app.web.params import Ref
 
 router = APIRouter(prefix="/api/v1", tags=["discussions"], route_class=Route)
 
@@ -51,13 +52,13 @@ def create_thread(
         body=body.body,
         anonymous=body.anonymous,
     )
-    return Created(id=thread.id, url=f"/threads/{thread.id}")
+    return Created(id=encode(thread.id), url=links.thread_path(thread.id))
 
 
 def _post_out(view: discussions.PostView) -> PostOut:
     return PostOut(
-        id=view.id,
-        parent=view.parent_id,
+        id=encode(view.id),
+        parent=encode(view.parent_id) if view.parent_id else None,
         author=view.author or None,
         mine=view.mine,
         status=view.status,
@@ -68,9 +69,11 @@ def _post_out(view: discussions.PostView) -> PostOut:
     )
 
 
-@router.get("/threads/{thread_id}", response_model=ThreadOut, summary="A thread and one page of its posts")
+@router.get(
+    "/threads/{thread_id:ref}", response_model=ThreadOut, summary="A thread and one page of its posts"
+)
 def get_thread(
-    thread_id: Id,
+    thread_id: Ref,
     principal: Discussant,
     page: int = 1,
     session: Session = Depends(get_session),
@@ -79,12 +82,12 @@ def get_thread(
         session, principal=principal, thread_id=thread_id, page=page_number(page)
     )
     return ThreadOut(
-        id=thread.id,
-        url=f"/threads/{thread.id}",
+        id=encode(thread.id),
+        url=links.thread_path(thread.id),
         scope=thread.scope,
         title=thread.title,
         lesson=thread.lesson_id,
-        cohort=thread.cohort_id,
+        cohort=encode(thread.cohort_id) if thread.cohort_id else None,
         locked=thread.locked_at is not None,
         pinned=thread.pinned_at is not None,
         post_count=thread.post_count,
@@ -95,10 +98,10 @@ def get_thread(
 
 
 @router.post(
-    "/threads/{thread_id}/posts", response_model=Created, status_code=201, summary="Reply in a thread"
+    "/threads/{thread_id:ref}/posts", response_model=Created, status_code=201, summary="Reply in a thread"
 )
 def create_post(
-    thread_id: Id,
+    thread_id: Ref,
     body: PostIn,
     principal: Discussant,
     _limit: Invalid | None = limited(*POSTING_LIMIT, by=account_of),
@@ -112,4 +115,4 @@ def create_post(
         parent_id=body.parent,
         anonymous=body.anonymous,
     )
-    return Created(id=post.id, url=f"/threads/{thread_id}?post={post.id}#post-{post.id}")
+    return Created(id=encode(post.id), url=links.thread_path(thread_id, post.id))

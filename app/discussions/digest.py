@@ -19,7 +19,7 @@ from app import i18n
 from app.accounts.models import User
 from app.config import Settings
 from app.db import Database, utcnow
-from app.discussions import notifications, places
+from app.discussions import links, notifications, places
 from app.discussions.access import viewer_for
 from app.discussions.models import Notification, Thread
 from app.mail import send_mail
@@ -50,7 +50,7 @@ def _lines(
     lines = []
     for notification, thread in rows:
         where = places.in_words(labels.get(thread.id)) if thread else ""
-        url = f"/threads/{thread.id}" if thread else "/notifications"
+        url = links.thread_path(thread.id) if thread else "/notifications"
         count = notification.count
         if notification.kind == "posts":
             text = ngettext(

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from app.courses.models import Course, CourseTranslation, Lesson, LessonTranslation, ModuleTranslation
 from app.courses.service import pick, preference
+from app.discussions import links
 from app.discussions.models import Thread
 from app.i18n import gettext
 from app.learning.models import Cohort
@@ -61,7 +62,7 @@ def describe(session: Session, threads: Iterable[Thread], *, locale: str) -> dic
                 continue
             labels[thread.id] = PlaceLabel(
                 "cohort", cohort.name, courses.get(cohort.course_id, ""), slugs.get(cohort.course_id, ""),
-                f"/discussions/cohorts/{cohort.id}",
+                links.cohort_board_path(cohort.id),
             )  # fmt: skip
             continue
         slug = slugs.get(thread.course_id or 0)

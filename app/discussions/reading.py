@@ -23,6 +23,7 @@ from app.errors import DomainError
 from app.forms import FormErrors
 from app.learning.models import Cohort
 from app.principal import Principal
+from app.refs import encode
 from app.web.pagination import Page
 
 # Boards -----------------------------------------------------------------------------------------------------
@@ -49,7 +50,7 @@ def index_page(session: Session, *, principal: Principal, locale: str) -> dict[s
 
 def _new_url(course: str = "", lesson: str = "", module: str = "", cohort: int | None = None) -> str:
     if cohort is not None:
-        return f"/discussions/new?cohort={cohort}"
+        return f"/discussions/new?cohort={encode(cohort)}"
     query = f"course={course}"
     if lesson:
         query += f"&lesson={lesson}"

@@ -18,9 +18,11 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    WithJsonSchema,
     model_validator,
 )
 
+from app import refs
 from app.discussions.moderation import FLAG_REASONS, MUTE_DAYS_MAX, REASON_MAX
 from app.discussions.notifications import FREQUENCIES
 from app.discussions.service import BODY_MAX, TITLE_MAX
@@ -76,8 +78,8 @@ def _days(value: Any) -> int:
 
 
 def _number(text: str) -> int | None:
-    """A post's id in a hidden field: digits, or nothing (anything else is ignored, as it always was)."""
-    return int(text) if text.isdigit() and len(text) < 12 else None
+    """A post's public id in a hidden field, or nothing (anything else is ignored, as it always was)."""
+    return refs.decode_optional(text)
 
 
 Title = Annotated[Line, AfterValidator(_title)]
@@ -91,12 +93,13 @@ Reason = Annotated[Line, _cut(REASON_MAX)]
 
 class PlaceFields(Form):
     """Where a new thread goes, as the board's link names it: a course (with a lesson or a module), or a
-    cohort (by id). A place that does not exist, or is not hers, is answered 404 by the service."""
+    cohort (by its public id, app/refs.py). A place that does not exist, or is not hers, is answered 404
+    by the service."""
 
     course: Slug = ""
     lesson: Slug = ""
     module: Slug = ""
-    cohort: Annotated[Line, _cut(12)] = ""
+    cohort: Annotated[Line, _cut(refs.LENGTH)] = ""
 
 
 class NewThreadForm(PlaceFields):
@@ -107,7 +110,7 @@ class NewThreadForm(PlaceFields):
 
 class ReplyForm(Form):
     body: Body = ""
-    parent: Annotated[Line, _cut(12)] = ""
+    parent: Annotated[Line, _cut(refs.LENGTH)] = ""
     anonymous: Checkbox = False
     page: Annotated[Line, _cut(6)] = ""
 
@@ -167,6 +170,21 @@ class ShareForm(Form):
 LessonRef = RowId | Annotated[str, StringConstraints(max_length=170)]
 
 
+def _public_id(value: Any) -> int:
+    """A thread's, post's or cohort's public id (app/refs.py), as the API answers it, to its row: 0 (no
+    row: the service answers 404) for a well-formed one that names none."""
+    if not isinstance(value, str) or len(value) != refs.LENGTH:
+        raise ValueError("a public id: twelve letters and digits, as in the ids this API answers")
+    return refs.decode(value)
+
+
+PublicId = Annotated[
+    int,
+    BeforeValidator(_public_id),
+    WithJsonSchema({"type": "string", "pattern": "^[a-z2-7]{12}$", "description": "A public id"}),
+]
+
+
 def _api_line(value: str) -> str:
     return clean_line(value, TITLE_MAX + 1)
 
@@ -186,7 +204,7 @@ class Strict(BaseModel):
 
 class ThreadIn(Strict):
     lesson: LessonRef | None = None
-    cohort: RowId | None = None
+    cohort: PublicId | None = None
     title: ApiTitle
     body: ApiBody
     anonymous: bool = False
@@ -195,25 +213,25 @@ class ThreadIn(Strict):
     def _one_place(self) -> ThreadIn:
         if (self.lesson is None) == (self.cohort is None):
             raise ValueError(
-                "give either lesson (its id, or '<course slug>/<lesson slug>') or cohort (its id)"
+                "give either lesson (its id, or '<course slug>/<lesson slug>') or cohort (its public id)"
             )
         return self
 
 
 class PostIn(Strict):
     body: ApiBody
-    parent: RowId | None = None
+    parent: PublicId | None = None
     anonymous: bool = False
 
 
 class Created(BaseModel):
-    id: int
+    id: str  # its public id (app/refs.py)
     url: str
 
 
 class PostOut(BaseModel):
-    id: int
-    parent: int | None
+    id: str
+    parent: str | None
     author: str | None  # None: hidden from you ("a participant"), or a deleted account
     mine: bool
     status: str
@@ -224,12 +242,12 @@ class PostOut(BaseModel):
 
 
 class ThreadOut(BaseModel):
-    id: int
+    id: str
     url: str
     scope: str
     title: str
     lesson: int | None
-    cohort: int | None
+    cohort: str | None
     locked: bool
     pinned: bool
     post_count: int

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from app import refs
 from app.accounts.models import User
 from app.courses import service as courses_service
 from app.courses.models import Course, Lesson, Module, live
@@ -596,13 +597,14 @@ class PlaceWords:
 def place_named(
     session: Session, *, course: str = "", lesson: str = "", module: str = "", cohort: str = "", locale: str
 ) -> tuple[Place, PlaceWords]:
-    """The place a board's link names (a course with a lesson or a module, or a cohort by id), and its
-    words; no such place, or a draft or archived one, is ThreadNotFound."""
+    """The place a board's link names (a course with a lesson or a module, or a cohort by its public
+    id), and its words; no such place, or a draft or archived one, is ThreadNotFound."""
     if cohort:
-        if not cohort.isdigit():
+        cohort_id = refs.decode(cohort)  # its public id, as its board's link writes it
+        if not cohort_id:
             raise ThreadNotFound()
-        place = place_of(session, cohort_id=int(cohort))
-        return place, PlaceWords(cohort=session.get(Cohort, int(cohort)))
+        place = place_of(session, cohort_id=cohort_id)
+        return place, PlaceWords(cohort=session.get(Cohort, cohort_id))
     outline = courses_service.outline(session, slug=course, locale=locale)
     if lesson:
         item = outline.lesson(lesson)

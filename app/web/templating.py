@@ -21,7 +21,7 @@ from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
-from app import i18n
+from app import i18n, refs
 from app.config import LOCALES, Settings
 from app.staticfiles import StaticAssets
 from app.web import flash
@@ -71,6 +71,7 @@ class Templates:
             number=_number,
             hours=i18n.format_hours,
             size=i18n.format_size,
+            ref=refs.encode,  # a row's public id, for an anchor or a form field (app/refs.py)
         )
         self.env = env
 
@@ -145,18 +146,19 @@ def url_for(app: Any, name: str, /, **params: Any) -> str:
     """Like Starlette's `url_path_for`, from a table made once per app: Starlette's own walks every
     route and raises an exception for each that does not match, which cost a page with 20 links as
     much as all its database queries."""
-    table: dict[str, tuple[str, frozenset[str]]] | None = getattr(app.state, "url_table", None)
+    table: dict[str, tuple[str, dict[str, Any]]] | None = getattr(app.state, "url_table", None)
     if table is None:
         table = {}
         for route in every_route(app.routes):
             name_of, path_format = getattr(route, "name", None), getattr(route, "path_format", None)
             if name_of and path_format and name_of not in table:
-                table[name_of] = (path_format, frozenset(getattr(route, "param_convertors", {})))
+                table[name_of] = (path_format, dict(getattr(route, "param_convertors", {})))
         app.state.url_table = table
     found = table.get(name)
-    if found is None or set(params) != found[1] or any("/" in str(value) for value in params.values()):
+    if found is None or params.keys() != found[1].keys() or any("/" in str(v) for v in params.values()):
         return str(app.url_path_for(name, **params))  # the slow way, which also raises the right errors
-    return found[0].format(**{key: str(value) for key, value in params.items()})
+    convertors = found[1]  # a public id (app/refs.py) is written by its convertor, as Starlette would
+    return found[0].format(**{key: convertors[key].to_string(value) for key, value in params.items()})
 
 
 def every_route(routes: list[Any]) -> Any:

@@ -19,6 +19,7 @@ from app.db import Base
 from app.discussions.models import Post, Thread
 from app.i18n import use_locale
 from app.learning.models import Certificate, Enrolment, ReflectionNote
+from app.refs import encode as ref
 from app.web.templating import NO_PERSON_LABELS, _who
 from tests.discussions.conftest import World, build_world, reply, start, text_of
 from tests.factories import PASSWORD, create_user, csrf_token
@@ -151,7 +152,7 @@ def test_deleting_her_account_removes_her_and_keeps_her_posts_without_her_name(
         deleted.actor_ref
         and session.scalar(sa.select(User).where(User.public_id == deleted.actor_ref)) is None
     )
-    page = text_of(browser_of(world.bermet).get(f"/threads/{thread.id}").text)
+    page = text_of(browser_of(world.bermet).get(f"/threads/{ref(thread.id)}").text)
     assert "Мой вопрос" in page and name not in page
     audit = text_of(browser_of(world.admin).get("/admin/audit").text)  # the admin reads Russian
     assert "удалённый аккаунт" in audit and personal_data.DELETED not in audit and name not in audit

@@ -13,6 +13,7 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from app import refs
 from app.config import Settings
 from app.permissions import Capability, Role, capabilities_of
 from app.web.access import CSRF_EXEMPT_PATHS, Require
@@ -33,7 +34,8 @@ def all_routes(app: FastAPI) -> Iterator[APIRoute]:
 
 
 def concrete(path: str) -> str:
-    return re.sub(r"\{[^}]+\}", "1", path)
+    """The path with every id 1 (a public id's, app/refs.py, where the route takes one)."""
+    return re.sub(r"\{\w+(?::(\w+))?\}", lambda m: refs.encode(1) if m.group(1) == "ref" else "1", path)
 
 
 def requirement(route: APIRoute) -> Require | None:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from app.config import Settings
 from app.discussions.models import Flag, Post
+from app.refs import encode as ref
 from tests.browser.conftest import axe_violations
 from tests.browser.test_learning import sign_in
 from tests.discussions.conftest import World, build_world, fetch, reply, start
@@ -25,17 +26,17 @@ def test_reply_and_flag_in_place_with_htmx(
 ) -> None:
     thread, first = start(session, world.aigul, cohort=world.naryn, title="Встреча", body="Когда собираемся?")
     sign_in(page, live_server, world.bermet.email)
-    page.goto(f"{live_server}/threads/{thread.id}")
+    page.goto(f"{live_server}/threads/{ref(thread.id)}")
     page.fill("#field-body", "В субботу, в 10 утра.")
     page.click("#discussion button.primary")
     page.locator(".post-body", has_text="В субботу, в 10 утра.").wait_for()
-    assert page.url.endswith(f"/threads/{thread.id}")  # no navigation: the list was swapped in place
+    assert page.url.endswith(f"/threads/{ref(thread.id)}")  # no navigation: the list was swapped in place
     assert page.locator("#field-body").input_value() == ""
-    page.locator(f"#post-{first.id} details:has(form[action$='/flag']) summary").click()
-    page.locator(f"#post-{first.id} input[value=spam]").check()
-    page.locator(f"#post-{first.id} form button[type=submit]").click()
-    page.locator(f"#post-{first.id} .notice.ok").wait_for()
-    assert page.url.endswith(f"/threads/{thread.id}")
+    page.locator(f"#post-{ref(first.id)} details:has(form[action$='/flag']) summary").click()
+    page.locator(f"#post-{ref(first.id)} input[value=spam]").check()
+    page.locator(f"#post-{ref(first.id)} form button[type=submit]").click()
+    page.locator(f"#post-{ref(first.id)} .notice.ok").wait_for()
+    assert page.url.endswith(f"/threads/{ref(thread.id)}")
     assert [flag.reason for flag in fetch(session, Flag)] == ["spam"]
 
 
@@ -45,8 +46,8 @@ def test_reply_without_javascript(
     page = page_without_js
     thread, first = start(session, world.aigul, lesson=world.lesson, title="Вопрос")
     sign_in(page, live_server, world.solo.email)
-    page.goto(f"{live_server}/threads/{thread.id}")
-    page.click(f"#post-{first.id} a[href*=reply_to]")
+    page.goto(f"{live_server}/threads/{ref(thread.id)}")
+    page.click(f"#post-{ref(first.id)} a[href*=reply_to]")
     page.fill("#field-body", "Ответ без скриптов")
     page.click("main form[action$='/posts'] button.primary")
     page.wait_for_load_state()
@@ -81,12 +82,12 @@ def test_discussion_pages_are_accessible(
     reply(session, world.aigul, thread, body="Или послезавтра")
     targets = {
         "BOARD": f"/discussions/courses/{world.course.slug}",
-        "COHORT": f"/discussions/cohorts/{world.naryn.id}",
-        "THREAD": f"/threads/{thread.id}",
+        "COHORT": f"/discussions/cohorts/{ref(world.naryn.id)}",
+        "THREAD": f"/threads/{ref(thread.id)}",
         "NEW": f"/discussions/new?cohort={world.naryn.id}",
-        "MUTES": f"/discussions/cohorts/{world.naryn.id}/mutes",
-        "FLAG": f"/posts/{first.id + 1}/flag",
-        "EDIT": f"/posts/{first.id}/edit",
+        "MUTES": f"/discussions/cohorts/{ref(world.naryn.id)}/mutes",
+        "FLAG": f"/posts/{ref(first.id + 1)}/flag",
+        "EDIT": f"/posts/{ref(first.id)}/edit",
     }
     sign_in(page, live_server, world.trainer.email)
     page.goto(live_server + targets.get(path, path))

@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from app.discussions.models import Post, Thread
+from app.refs import encode as ref
 from tests.discussions.conftest import World, fetch
 from tests.learning.test_api import token_for
 
@@ -56,7 +57,7 @@ def test_cohort_threads_and_hidden_names(
     client, headers = bearer(world.aigul)
     created = client.post(
         "/api/v1/threads",
-        json={"cohort": world.naryn.id, "title": "Тихо", "body": "Без имени", "anonymous": True},
+        json={"cohort": ref(world.naryn.id), "title": "Тихо", "body": "Без имени", "anonymous": True},
         headers=headers,
     )
     assert created.status_code == 201
@@ -76,7 +77,7 @@ def test_cohort_threads_and_hidden_names(
     )
     refused = stranger.post(
         "/api/v1/threads",
-        json={"cohort": world.naryn.id, "title": "Чужое", "body": "x"},
+        json={"cohort": ref(world.naryn.id), "title": "Чужое", "body": "x"},
         headers=stranger_headers,
     )
     assert refused.status_code == 403
@@ -87,6 +88,8 @@ def test_cohort_threads_and_hidden_names(
     [
         {"title": "Нет места", "body": "x"},
         {"lesson": 1, "cohort": 1, "title": "Оба", "body": "x"},
+        {"cohort": 3, "title": "Номер вместо id", "body": "x"},
+        {"cohort": "q5v3kzt2m7a", "title": "Короткий id", "body": "x"},
         {"lesson": 1, "title": "Лишнее поле", "body": "x", "extra": 1},
         {"lesson": 1, "title": "", "body": "x"},
         {"lesson": 1, "title": "Пустой", "body": "   "},
@@ -122,7 +125,7 @@ def test_unknown_lessons_are_404(
 
 
 def test_without_a_token_is_401(client: TestClient, world: World) -> None:
-    assert client.get("/api/v1/threads/1").status_code == 401
+    assert client.get(f"/api/v1/threads/{ref(1)}").status_code == 401
     assert client.post("/api/v1/threads", json={"lesson": 1, "title": "x", "body": "y"}).status_code in (
         401,
         403,

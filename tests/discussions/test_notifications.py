@@ -18,6 +18,7 @@ from app.db import Database, utcnow
 from app.discussions import digest, notifications
 from app.discussions.models import DigestSetting, Notification
 from app.learning import service as learning_service
+from app.refs import encode as ref
 from tests.discussions.conftest import World, fetch, form, reply, start
 from tests.factories import mail_text, outbox
 
@@ -41,7 +42,7 @@ def test_followers_get_one_growing_notification_per_thread(
     assert [(n.kind, n.count) for n in bermet_rows] == [("posts", 2)]  # her own post is not news to her
     page = browser_of(world.aigul).get("/discussions")
     assert 'class="badge">1<' in page.text  # the menu shows the count
-    browser_of(world.aigul).get(f"/threads/{thread.id}")
+    browser_of(world.aigul).get(f"/threads/{ref(thread.id)}")
     assert _unread(session, world.aigul) == 0
     assert all(n.read_at for n in fetch(session, Notification, user_id=world.aigul.id))
 
@@ -114,7 +115,7 @@ def test_the_digest_lists_where_and_links_but_never_the_words(
     mails = {message["To"]: mail_text(message) for message in outbox(settings)}
     assert set(mails) == {world.aigul.email, world.solo.email}
     text = mails[world.aigul.email]
-    assert f"/threads/{thread.id}" in text and f"/threads/{lesson_thread.id}" in text
+    assert f"/threads/{ref(thread.id)}" in text and f"/threads/{ref(lesson_thread.id)}" in text
     for words in (
         "Собираемся у акимиата",
         "Секретная мысль",

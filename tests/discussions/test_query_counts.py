@@ -8,6 +8,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
+from app.refs import encode as ref
 from tests.discussions.conftest import World, reply, start
 from tests.learning.test_query_counts import cost, queries  # noqa: F401  (a fixture)
 
@@ -31,11 +32,13 @@ def test_thread_and_board_cost_the_same_with_few_and_many_posts(
     for n in range(25):
         start(session, world.bermet, cohort=world.naryn, title=f"Тема {n}")
     reader = browser_of(world.aigul)
-    assert cost(reader, queries, f"/threads/{small.id}") == cost(reader, queries, f"/threads/{big.id}")
-    assert cost(reader, queries, f"/threads/{big.id}") <= 16
+    assert cost(reader, queries, f"/threads/{ref(small.id)}") == cost(
+        reader, queries, f"/threads/{ref(big.id)}"
+    )
+    assert cost(reader, queries, f"/threads/{ref(big.id)}") <= 16
     start(session, world.cholpon, cohort=world.osh, title="Одна тема")
     admin = browser_of(world.admin)
     one, many = (
-        cost(admin, queries, f"/discussions/cohorts/{cohort.id}") for cohort in (world.osh, world.naryn)
+        cost(admin, queries, f"/discussions/cohorts/{ref(cohort.id)}") for cohort in (world.osh, world.naryn)
     )
     assert one == many <= 16

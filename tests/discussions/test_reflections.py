@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from app.accounts.models import User
 from app.discussions.models import Post, Thread
 from app.learning.models import LessonProgress, ReflectionNote
+from app.refs import encode as ref
 from tests.discussions.conftest import World, fetch, form
 
 
@@ -21,7 +22,7 @@ def test_the_lesson_links_to_its_discussion_and_offers_to_share(
     assert "formaction" in page
     reading = browser_of(world.aigul).get(f"/courses/{world.course.slug}/first-steps").text
     assert f"/discussions/courses/{world.course.slug}?lesson=first-steps" in reading
-    assert f"/discussions/cohorts/{world.naryn.id}" in reading
+    assert f"/discussions/cohorts/{ref(world.naryn.id)}" in reading
 
 
 def test_share_saves_the_note_completes_the_lesson_and_posts_it(
@@ -39,7 +40,7 @@ def test_share_saves_the_note_completes_the_lesson_and_posts_it(
     assert [p.body_md for p in fetch(session, Post)] == ["Урок о том, как считать риски."]
     assert fetch(session, ReflectionNote)[0].text == "Урок о том, как считать риски."
     assert fetch(session, LessonProgress, lesson_id=world.reflection.id)[0].status == "completed"
-    page = aigul.get(f"/threads/{thread.id}").text
+    page = aigul.get(f"/threads/{ref(thread.id)}").text
     assert "Which lesson would help people" in page or "Какой урок" in page  # the prompt heads the thread
     second = form(
         browser_of(world.cholpon), f"/discussions/reflections/{world.reflection.id}", {"note": "Мой ответ"}

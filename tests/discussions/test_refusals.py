@@ -18,6 +18,7 @@ from app import i18n
 from app.accounts.models import AuditEvent, User
 from app.discussions.models import DigestSetting, Flag, Mute, Post, Thread
 from app.learning.models import LessonProgress, ReflectionNote
+from app.refs import encode as ref
 from tests.discussions.conftest import World, fetch, form, start
 from tests.factories import csrf_token
 
@@ -77,7 +78,7 @@ def test_a_refused_reply_keeps_her_text_on_the_thread_page(
 ) -> None:
     thread, _post = start(session, world.aigul, lesson=world.lesson, body="Вопрос")
     long = "Очень длинный ответ. " * 500 + "!"  # over 10 000 characters
-    response = form(browser_of(world.bermet), f"/threads/{thread.id}/posts", {"body": long})
+    response = form(browser_of(world.bermet), f"/threads/{ref(thread.id)}/posts", {"body": long})
     assert response.status_code == 422
     assert beside("body", "A post can be at most %(max)s characters long.", max=10_000) in response.text
     assert kept(long) in response.text and "<html" in response.text
@@ -88,7 +89,7 @@ def test_a_reply_refused_through_htmx_is_the_list_of_posts_with_her_text(
     session: Session, world: World, browser_of: Callable[[User], TestClient]
 ) -> None:
     thread, _post = start(session, world.aigul, lesson=world.lesson, body="Вопрос")
-    response = htmx_post(browser_of(world.bermet), f"/threads/{thread.id}/posts", {"body": " \u202e "})
+    response = htmx_post(browser_of(world.bermet), f"/threads/{ref(thread.id)}/posts", {"body": " \u202e "})
     assert response.status_code == 422
     assert beside("body", "Write something before you post.") in response.text
     assert "<html" not in response.text and 'id="field-body"' in response.text  # only the block
@@ -98,12 +99,14 @@ def test_a_reply_to_a_thread_locked_meanwhile_keeps_her_text(
     session: Session, world: World, browser_of: Callable[[User], TestClient]
 ) -> None:
     thread, _post = start(session, world.aigul, cohort=world.naryn)
-    assert form(browser_of(world.trainer), f"/threads/{thread.id}/lock", {"locked": "1"}).status_code == 303
+    assert (
+        form(browser_of(world.trainer), f"/threads/{ref(thread.id)}/lock", {"locked": "1"}).status_code == 303
+    )
     text = "Я долго писала этот ответ."
     bermet = browser_of(world.bermet)
     for response in (
-        form(bermet, f"/threads/{thread.id}/posts", {"body": text}),
-        htmx_post(bermet, f"/threads/{thread.id}/posts", {"body": text}),
+        form(bermet, f"/threads/{ref(thread.id)}/posts", {"body": text}),
+        htmx_post(bermet, f"/threads/{ref(thread.id)}/posts", {"body": text}),
     ):
         assert response.status_code == 403
         assert beside("body", "This discussion is locked: nobody can post in it.") in response.text
@@ -117,11 +120,11 @@ def test_a_paused_member_keeps_what_she_wrote(
     thread, _post = start(session, world.aigul, cohort=world.naryn)
     muted = form(
         browser_of(world.trainer),
-        f"/discussions/cohorts/{world.naryn.id}/mutes",
+        f"/discussions/cohorts/{ref(world.naryn.id)}/mutes",
         {"user": str(world.bermet.id), "days": "3", "reason": "Остыньте"},
     )
     assert muted.status_code == 303
-    response = form(browser_of(world.bermet), f"/threads/{thread.id}/posts", {"body": "Но я права!"})
+    response = form(browser_of(world.bermet), f"/threads/{ref(thread.id)}/posts", {"body": "Но я права!"})
     assert response.status_code == 403
     assert 'id="error-body"' in response.text and kept("Но я права!") in response.text
     assert len(fetch(session, Post)) == 1
@@ -134,8 +137,8 @@ def test_a_post_over_the_limit_comes_back_with_her_text(
     thread, _post = start(session, world.aigul, lesson=world.lesson)
     bermet = browser_of(world.bermet)
     for n in range(6):
-        assert form(bermet, f"/threads/{thread.id}/posts", {"body": f"Сообщение {n}"}).status_code == 303
-    over = form(bermet, f"/threads/{thread.id}/posts", {"body": "Седьмое сообщение"})
+        assert form(bermet, f"/threads/{ref(thread.id)}/posts", {"body": f"Сообщение {n}"}).status_code == 303
+    over = form(bermet, f"/threads/{ref(thread.id)}/posts", {"body": "Седьмое сообщение"})
     assert over.status_code == 429
     assert said("Too many attempts. Please wait a minute and try again.") in over.text
     assert 'id="error-summary"' in over.text and kept("Седьмое сообщение") in over.text
@@ -152,7 +155,7 @@ def test_the_api_over_the_limit_is_429_json(
     client = new_client()
     headers = token_for(client, world.bermet.email)
     codes = [
-        client.post(f"/api/v1/threads/{thread.id}/posts", json={"body": f"№{n}"}, headers=headers)
+        client.post(f"/api/v1/threads/{ref(thread.id)}/posts", json={"body": f"№{n}"}, headers=headers)
         for n in range(7)
     ]
     assert [code.status_code for code in codes] == [201] * 6 + [429]
@@ -175,7 +178,7 @@ def test_an_edit_after_its_window_comes_back_with_her_edited_text(
     )
     session.commit()
     edited = "Исправленный, но поздно"
-    response = form(browser_of(world.aigul), f"/posts/{post.id}/edit", {"body": edited})
+    response = form(browser_of(world.aigul), f"/posts/{ref(post.id)}/edit", {"body": edited})
     assert response.status_code == 403
     message = "A post can be edited only in the first 30 minutes after it is written."
     assert beside("body", message) in response.text
@@ -187,10 +190,10 @@ def test_an_empty_edit_is_422_on_the_edit_page(
     session: Session, world: World, browser_of: Callable[[User], TestClient]
 ) -> None:
     _thread, post = start(session, world.aigul, lesson=world.lesson, body="Текст")
-    response = form(browser_of(world.aigul), f"/posts/{post.id}/edit", {"body": "   "})
+    response = form(browser_of(world.aigul), f"/posts/{ref(post.id)}/edit", {"body": "   "})
     assert response.status_code == 422
     assert beside("body", "Write something before you post.") in response.text
-    assert f'action="/posts/{post.id}/edit"' in response.text
+    assert f'action="/posts/{ref(post.id)}/edit"' in response.text
 
 
 # Flagging and moderating -------------------------------------------------------------------------------
@@ -201,14 +204,14 @@ def test_a_flag_without_a_reason_keeps_her_note(
 ) -> None:
     _thread, post = start(session, world.aigul, lesson=world.lesson)
     bermet = browser_of(world.bermet)
-    page = form(bermet, f"/posts/{post.id}/flag", {"note": "Там чужой адрес"})
+    page = form(bermet, f"/posts/{ref(post.id)}/flag", {"note": "Там чужой адрес"})
     assert page.status_code == 422
     assert beside("reason", "Choose a reason from the list.") in page.text
     assert 'value="Там чужой адрес"' in page.text and "<h1>" in page.text
-    in_place = htmx_post(bermet, f"/posts/{post.id}/flag", {"note": "Там чужой адрес"})
+    in_place = htmx_post(bermet, f"/posts/{ref(post.id)}/flag", {"note": "Там чужой адрес"})
     assert in_place.status_code == 422
-    assert in_place.text.lstrip().startswith("<article") or f'id="post-{post.id}"' in in_place.text
-    assert beside(f"reason-{post.id}", "Choose a reason from the list.") in in_place.text
+    assert in_place.text.lstrip().startswith("<article") or f'id="post-{ref(post.id)}"' in in_place.text
+    assert beside(f"reason-{ref(post.id)}", "Choose a reason from the list.") in in_place.text
     assert 'value="Там чужой адрес"' in in_place.text and "<details open>" in in_place.text
     assert fetch(session, Flag) == []
 
@@ -218,8 +221,8 @@ def test_a_second_flag_is_409_on_the_flag_page(
 ) -> None:
     _thread, post = start(session, world.aigul, lesson=world.lesson)
     bermet = browser_of(world.bermet)
-    assert form(bermet, f"/posts/{post.id}/flag", {"reason": "spam"}).status_code == 303
-    again = form(bermet, f"/posts/{post.id}/flag", {"reason": "abuse", "note": "ещё раз"})
+    assert form(bermet, f"/posts/{ref(post.id)}/flag", {"reason": "spam"}).status_code == 303
+    again = form(bermet, f"/posts/{ref(post.id)}/flag", {"reason": "abuse", "note": "ещё раз"})
     assert again.status_code == 409
     assert beside("reason", "You have already flagged this post.") in again.text
     assert 'value="ещё раз"' in again.text
@@ -230,16 +233,18 @@ def test_a_decision_without_a_reason_comes_back_where_it_was_made(
     session: Session, world: World, browser_of: Callable[[User], TestClient]
 ) -> None:
     thread, post = start(session, world.aigul, lesson=world.lesson, body="Спорный текст")
-    assert form(browser_of(world.bermet), f"/posts/{post.id}/flag", {"reason": "spam"}).status_code == 303
+    assert (
+        form(browser_of(world.bermet), f"/posts/{ref(post.id)}/flag", {"reason": "spam"}).status_code == 303
+    )
     trainer = browser_of(world.trainer)  # in her queue: flagged once
-    on_thread = form(trainer, f"/posts/{post.id}/hide", {"reason": "  "})
+    on_thread = form(trainer, f"/posts/{ref(post.id)}/hide", {"reason": "  "})
     assert on_thread.status_code == 422
-    assert beside(f"reason-{post.id}", "Give a reason: the author will read it.") in on_thread.text
-    assert f'action="/threads/{thread.id}/posts"' in on_thread.text  # the thread page
-    from_queue = form(trainer, f"/posts/{post.id}/restore", {"reason": "", "next": "/moderation"})
+    assert beside(f"reason-{ref(post.id)}", "Give a reason: the author will read it.") in on_thread.text
+    assert f'action="/threads/{ref(thread.id)}/posts"' in on_thread.text  # the thread page
+    from_queue = form(trainer, f"/posts/{ref(post.id)}/restore", {"reason": "", "next": "/moderation"})
     assert from_queue.status_code == 422
-    assert beside(f"reason-{post.id}", "Give a reason: the author will read it.") in from_queue.text
-    assert f'action="/threads/{thread.id}/posts"' not in from_queue.text  # the queue
+    assert beside(f"reason-{ref(post.id)}", "Give a reason: the author will read it.") in from_queue.text
+    assert f'action="/threads/{ref(thread.id)}/posts"' not in from_queue.text  # the queue
     assert 'name="next" value="/moderation"' in from_queue.text
     assert (fetch(session, Post, id=post.id)[0].flag_count, len(fetch(session, AuditEvent))) == (1, 0)
 
@@ -249,7 +254,7 @@ def test_a_refused_pause_keeps_her_choices(
 ) -> None:
     response = form(
         browser_of(world.trainer),
-        f"/discussions/cohorts/{world.naryn.id}/mutes",
+        f"/discussions/cohorts/{ref(world.naryn.id)}/mutes",
         {"user": str(world.bermet.id), "days": "0", "reason": "Остыньте"},
     )
     assert response.status_code == 422

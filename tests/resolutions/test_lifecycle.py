@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from app.accounts.models import User
 from app.config import LOCALES
 from app.discussions.models import Notification
+from app.refs import encode as ref
 from app.resolutions.drafting import canonical
 from app.resolutions.models import (
     ItemTracker,
@@ -34,9 +35,9 @@ def test_from_a_post_to_a_monitored_resolution(
         session, world.a1, cohort=world.naryn, title="Сели", body="Нужна сирена в каждом селе"
     )
     a1 = browser_of(world.a1)
-    page = a1.get(f"/posts/{post.id}/recommend")
+    page = a1.get(f"/posts/{ref(post.id)}/recommend")
     assert page.status_code == 200 and "Нужна сирена" in page.text
-    made = form(a1, f"/posts/{post.id}/recommend", {
+    made = form(a1, f"/posts/{ref(post.id)}/recommend", {
         "forum": str(world.forum.id), "title": "Сирена в каждом селе", "text": "Нужна сирена в каждом селе и обход домов.",
         "theme": "risk_reduction", "addressee": "local_councils", "credit_public": "1",
     })  # fmt: skip

@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
+from app.refs import encode as ref
 from app.resolutions import drafting
 from app.resolutions import recommendations as recs
 from app.resolutions.models import Forum, ForumCohort, Resolution
@@ -85,7 +86,7 @@ def test_a_suggestion_is_seen_by_its_author_and_staff_only(
         session, world.b1, cohort=world.osh, title="Идея", body="Открытые сессии кенеша для всех"
     )
     trainer = browser_of(world.trainer)
-    suggested = form(trainer, f"/posts/{post.id}/recommend", {
+    suggested = form(trainer, f"/posts/{ref(post.id)}/recommend", {
         "forum": str(world.forum.id), "title": "Открытые сессии кенеша", "text": "Открытые сессии кенеша для всех жителей.",
         "theme": "civic_space", "addressee": "local_councils", "checked": "1",
     })  # fmt: skip
@@ -95,7 +96,7 @@ def test_a_suggestion_is_seen_by_its_author_and_staff_only(
     assert browser_of(world.b1).get(rec_path).status_code == 200
     learner_suggests = form(
         browser_of(world.b2),
-        f"/posts/{post.id}/recommend",
+        f"/posts/{ref(post.id)}/recommend",
         {"forum": str(world.forum.id), "title": "Чужой пост", "text": "Не мой пост, но хочу."},
     )
     assert learner_suggests.status_code in (404, 409)

@@ -18,6 +18,7 @@ from app.config import LOCALES
 from app.discussions import notifications
 from app.discussions.models import Notification
 from app.i18n import gettext, use_locale
+from app.refs import encode as ref
 from app.resolutions.forums import ForumFields, save
 from app.resolutions.models import (
     Amendment,
@@ -139,10 +140,10 @@ def test_a_post_made_a_recommendation_is_refused_on_its_page(
         "theme": "weather",
         "addressee": "government",
     }
-    response = form(browser_of(world.a1), f"/posts/{post.id}/recommend", sent)
+    response = form(browser_of(world.a1), f"/posts/{ref(post.id)}/recommend", sent)
     assert response.status_code == 422
     assert beside(response, "text")
-    assert f'action="/posts/{post.id}/recommend"' in response.text
+    assert f'action="/posts/{ref(post.id)}/recommend"' in response.text
     assert 'value="Сирена в каждом селе"' in response.text
     assert fresh(session, Recommendation) == []
 

@@ -16,7 +16,7 @@ HUGE = [str(MAX_ID + 1), "9" * 30, "-1", "0"]
 
 @pytest.mark.parametrize("number", HUGE)
 @pytest.mark.parametrize(
-    "path", ["/threads/{}", "/cohorts/{}/matrix", "/admin/users/{}", "/forums/{}", "/author/lessons/{}"]
+    "path", ["/cohorts/{}/matrix", "/admin/users/{}", "/forums/{}", "/author/lessons/{}"]
 )
 def test_a_path_id_no_row_can_have_is_refused(
     client: TestClient, session: Session, settings: Settings, path: str, number: str
@@ -33,7 +33,7 @@ def test_a_valid_id_of_nothing_is_404(client: TestClient, session: Session, sett
     user = create_user(session, settings)
     session.commit()
     login(client, user.email)
-    assert client.get(f"/threads/{MAX_ID}").status_code == 404
+    assert client.get(f"/forums/{MAX_ID}").status_code == 404
 
 
 @pytest.mark.parametrize(

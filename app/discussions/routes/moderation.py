@@ -8,7 +8,7 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from app.db import get_session
-from app.discussions import moderation, reading
+from app.discussions import links, moderation, reading
 from app.discussions.pages import post_form
 from app.discussions.schemas import DecisionForm, LockForm, MuteForm, PinForm
 from app.forms import Filled, FormErrors, Refused, form
@@ -19,7 +19,7 @@ from app.web import flash
 from app.web.access import Moderator
 from app.web.htmx import redirect, safe_next
 from app.web.pages import render
-from app.web.params import Id
+from app.web.params import Id, Ref
 
 router = APIRouter(include_in_schema=False, route_class=Route)
 
@@ -65,15 +65,15 @@ def _decision_refused(refused: Refused) -> Response:
 
 def _decided(request: Request, post_id: int, thread_id: int, next_page: str, message: str) -> Response:
     return flash.flash(
-        redirect(request, safe_next(next_page, f"/threads/{thread_id}#post-{post_id}")), message
+        redirect(request, safe_next(next_page, links.thread_path(thread_id, post_id))), message
     )
 
 
-@router.post("/posts/{post_id}/hide", name="post_hide")
+@router.post("/posts/{post_id:ref}/hide", name="post_hide")
 @shows_refusals(_decision_refused)
 def post_hide(
     request: Request,
-    post_id: Id,
+    post_id: Ref,
     principal: Moderator,
     body: DecisionForm = form(DecisionForm),
     session: Session = Depends(get_session),
@@ -84,11 +84,11 @@ def post_hide(
     return _decided(request, post.id, post.thread_id, body.next, HIDDEN)
 
 
-@router.post("/posts/{post_id}/restore", name="post_restore")
+@router.post("/posts/{post_id:ref}/restore", name="post_restore")
 @shows_refusals(_decision_refused)
 def post_restore(
     request: Request,
-    post_id: Id,
+    post_id: Ref,
     principal: Moderator,
     body: DecisionForm = form(DecisionForm),
     session: Session = Depends(get_session),
@@ -102,28 +102,28 @@ def post_restore(
 # Threads ----------------------------------------------------------------------------------------------------
 
 
-@router.post("/threads/{thread_id}/lock", name="thread_lock")
+@router.post("/threads/{thread_id:ref}/lock", name="thread_lock")
 def thread_lock(
     request: Request,
-    thread_id: Id,
+    thread_id: Ref,
     principal: Moderator,
     body: LockForm = form(LockForm),
     session: Session = Depends(get_session),
 ) -> Response:
     moderation.lock_thread(session, principal=principal, thread_id=thread_id, locked=body.locked)
-    return flash.flash(redirect(request, f"/threads/{thread_id}"), LOCKED if body.locked else UNLOCKED)
+    return flash.flash(redirect(request, links.thread_path(thread_id)), LOCKED if body.locked else UNLOCKED)
 
 
-@router.post("/threads/{thread_id}/pin", name="thread_pin")
+@router.post("/threads/{thread_id:ref}/pin", name="thread_pin")
 def thread_pin(
     request: Request,
-    thread_id: Id,
+    thread_id: Ref,
     principal: Moderator,
     body: PinForm = form(PinForm),
     session: Session = Depends(get_session),
 ) -> Response:
     moderation.pin_thread(session, principal=principal, thread_id=thread_id, pinned=body.pinned)
-    return flash.flash(redirect(request, f"/threads/{thread_id}"), PINNED if body.pinned else UNPINNED)
+    return flash.flash(redirect(request, links.thread_path(thread_id)), PINNED if body.pinned else UNPINNED)
 
 
 # Pausing a member -------------------------------------------------------------------------------------------
@@ -149,19 +149,19 @@ def _mute_refused(refused: Refused) -> Response:
     return _mutes_page(refused.request, refused.session, principal, cohort_id, fields, refused.status_code)
 
 
-@router.get("/discussions/cohorts/{cohort_id}/mutes", name="cohort_mutes")
+@router.get("/discussions/cohorts/{cohort_id:ref}/mutes", name="cohort_mutes")
 def mutes_page(
-    request: Request, cohort_id: Id, principal: Moderator, session: Session = Depends(get_session)
+    request: Request, cohort_id: Ref, principal: Moderator, session: Session = Depends(get_session)
 ) -> Response:
     fields = Filled({"user": "", "days": "7", "reason": ""}, FormErrors())
     return _mutes_page(request, session, principal, cohort_id, fields)
 
 
-@router.post("/discussions/cohorts/{cohort_id}/mutes", name="cohort_mute")
+@router.post("/discussions/cohorts/{cohort_id:ref}/mutes", name="cohort_mute")
 @shows_refusals(_mute_refused)
 def mute_member(
     request: Request,
-    cohort_id: Id,
+    cohort_id: Ref,
     principal: Moderator,
     body: MuteForm = form(MuteForm),
     session: Session = Depends(get_session),
@@ -174,16 +174,16 @@ def mute_member(
         days=body.days,
         reason=body.reason,
     )
-    return flash.flash(redirect(request, f"/discussions/cohorts/{cohort_id}/mutes"), MUTED)
+    return flash.flash(redirect(request, links.cohort_board_path(cohort_id) + "/mutes"), MUTED)
 
 
-@router.post("/discussions/cohorts/{cohort_id}/mutes/{mute_id}/lift", name="cohort_unmute")
+@router.post("/discussions/cohorts/{cohort_id:ref}/mutes/{mute_id}/lift", name="cohort_unmute")
 def unmute_member(
     request: Request,
-    cohort_id: Id,
+    cohort_id: Ref,
     mute_id: Id,
     principal: Moderator,
     session: Session = Depends(get_session),
 ) -> Response:
     moderation.lift_mute(session, principal=principal, cohort_id=cohort_id, mute_id=mute_id)
-    return flash.flash(redirect(request, f"/discussions/cohorts/{cohort_id}/mutes"), UNMUTED)
+    return flash.flash(redirect(request, links.cohort_board_path(cohort_id) + "/mutes"), UNMUTED)

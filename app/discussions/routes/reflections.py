@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from app.accounts import ratelimit
 from app.accounts.ratelimit import account_of, limited
 from app.db import get_session
-from app.discussions import reflections
+from app.discussions import links, reflections
 from app.discussions.schemas import ShareForm
 from app.forms import Filled, FormErrors, Invalid, Refused, form
 from app.i18n import N_, get_locale
@@ -38,7 +38,7 @@ def reflection_thread(
     if thread_id is None:  # the first time anyone asks: opened in a write of its own
         opening = functools.partial(reflections.open_thread, principal=principal, lesson_id=lesson_id)
         thread_id = state.database(request).write_aside(opening)
-    return redirect(request, f"/threads/{thread_id}")
+    return redirect(request, links.thread_path(thread_id))
 
 
 def _share_refused(refused: Refused) -> Response:
@@ -76,6 +76,4 @@ def reflection_share(
         today=today(request),
         locale=get_locale(),
     )
-    return flash.flash(
-        redirect(request, f"/threads/{post.thread_id}?post={post.id}#post-{post.id}"), REFLECTION_SHARED
-    )
+    return flash.flash(redirect(request, links.thread_path(post.thread_id, post.id)), REFLECTION_SHARED)

@@ -14,10 +14,11 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
+from app import refs
 from app.accounts import ratelimit
 from app.accounts.ratelimit import account_of, limited
 from app.db import get_session
-from app.discussions import moderation, reading
+from app.discussions import links, moderation, reading
 from app.discussions import service as discussions
 from app.discussions.pages import post_form
 from app.discussions.schemas import EditForm, FlagForm, FollowForm, NewThreadForm, PlaceFields, ReplyForm
@@ -29,7 +30,7 @@ from app.web import flash, state
 from app.web.access import Discussant, SignedIn
 from app.web.htmx import is_partial, redirect
 from app.web.pages import page_number, render
-from app.web.params import Id
+from app.web.params import Ref
 
 router = APIRouter(include_in_schema=False, route_class=Route)
 
@@ -45,10 +46,6 @@ FOLLOWING = flash.register(
 UNFOLLOWED = flash.register("unfollowed", N_("You no longer follow this discussion."), "info")
 
 POSTING_LIMIT = (ratelimit.POST_PER_MINUTE, ratelimit.POST_PER_HOUR)
-
-
-def _post_id(value: str) -> int | None:
-    return int(value) if value.isdigit() and len(value) < 12 else None
 
 
 # Boards -----------------------------------------------------------------------------------------------------
@@ -82,10 +79,10 @@ def course_board(
     return render(request, "discussions/board.html", context)
 
 
-@router.get("/discussions/cohorts/{cohort_id}", name="cohort_discussions")
+@router.get("/discussions/cohorts/{cohort_id:ref}", name="cohort_discussions")
 def cohort_board(
     request: Request,
-    cohort_id: Id,
+    cohort_id: Ref,
     principal: SignedIn,
     page: str = "1",
     session: Session = Depends(get_session),
@@ -165,16 +162,16 @@ def new_thread(
         anonymous=body.anonymous,
         locale=get_locale(),
     )
-    return flash.flash(redirect(request, f"/threads/{thread.id}"), THREAD_STARTED)
+    return flash.flash(redirect(request, links.thread_path(thread.id)), THREAD_STARTED)
 
 
 # A thread ---------------------------------------------------------------------------------------------------
 
 
-@router.get("/threads/{thread_id}", name="thread")
+@router.get("/threads/{thread_id:ref}", name="thread")
 def thread_page(
     request: Request,
-    thread_id: Id,
+    thread_id: Ref,
     principal: SignedIn,
     page: str = "1",
     post: str = "",
@@ -186,8 +183,8 @@ def thread_page(
         principal=principal,
         thread_id=thread_id,
         page=page_number(page),
-        post=_post_id(post),
-        reply_to=_post_id(reply_to),
+        post=refs.decode_optional(post),
+        reply_to=refs.decode_optional(reply_to),
         locale=get_locale(),
     )
     if context["shown_up_to"] > context["read_before"]:  # only when there is something new
@@ -210,7 +207,7 @@ def _reply_refused(refused: Refused) -> Response:
         principal=refused.params["principal"],
         thread_id=refused.params["thread_id"],
         page=page_number(str(filled.page)),
-        reply_to=_post_id(str(filled.parent)),
+        reply_to=refs.decode_optional(str(filled.parent)),
         locale=get_locale(),
     )
     context.update(body=filled.body, anonymous=bool(filled.anonymous), errors=filled.errors)
@@ -223,11 +220,11 @@ def _reply_refused(refused: Refused) -> Response:
     )
 
 
-@router.post("/threads/{thread_id}/posts", name="thread_reply")
+@router.post("/threads/{thread_id:ref}/posts", name="thread_reply")
 @shows_refusals(_reply_refused)
 def thread_reply(
     request: Request,
-    thread_id: Id,
+    thread_id: Ref,
     principal: Discussant,
     body: ReplyForm = form(ReplyForm),
     _limit: Invalid | None = limited(*POSTING_LIMIT, by=account_of),
@@ -246,27 +243,29 @@ def thread_reply(
             session, principal=principal, thread_id=thread_id, post=post.id, locale=get_locale()
         )
         return render(request, "discussions/thread.html", context, block="discussion")
-    return redirect(request, f"/threads/{thread_id}?post={post.id}#post-{post.id}")
+    return redirect(request, links.thread_path(thread_id, post.id))
 
 
-@router.post("/threads/{thread_id}/follow", name="thread_follow")
+@router.post("/threads/{thread_id:ref}/follow", name="thread_follow")
 def thread_follow(
     request: Request,
-    thread_id: Id,
+    thread_id: Ref,
     principal: SignedIn,
     body: FollowForm = form(FollowForm),
     session: Session = Depends(get_session),
 ) -> Response:
     discussions.set_following(session, principal=principal, thread_id=thread_id, following=body.follow)
-    return flash.flash(redirect(request, f"/threads/{thread_id}"), FOLLOWING if body.follow else UNFOLLOWED)
+    return flash.flash(
+        redirect(request, links.thread_path(thread_id)), FOLLOWING if body.follow else UNFOLLOWED
+    )
 
 
 # A post -----------------------------------------------------------------------------------------------------
 
 
-@router.get("/posts/{post_id}/edit", name="post_edit_form")
+@router.get("/posts/{post_id:ref}/edit", name="post_edit_form")
 def post_edit_form(
-    request: Request, post_id: Id, principal: Discussant, session: Session = Depends(get_session)
+    request: Request, post_id: Ref, principal: Discussant, session: Session = Depends(get_session)
 ) -> Response:
     context = reading.edit_page(session, principal=principal, post_id=post_id)
     return render(request, "discussions/edit.html", {**context, "errors": FormErrors()})
@@ -281,30 +280,30 @@ def _edit_refused(refused: Refused) -> Response:
     return render(refused.request, "discussions/edit.html", context, status_code=refused.status_code)
 
 
-@router.post("/posts/{post_id}/edit", name="post_edit")
+@router.post("/posts/{post_id:ref}/edit", name="post_edit")
 @shows_refusals(_edit_refused)
 def post_edit(
     request: Request,
-    post_id: Id,
+    post_id: Ref,
     principal: Discussant,
     body: EditForm = form(EditForm),
     session: Session = Depends(get_session),
 ) -> Response:
     post = discussions.edit_own_post(session, principal=principal, post_id=post_id, body=body.body)
-    return flash.flash(redirect(request, f"/threads/{post.thread_id}#post-{post.id}"), POST_SAVED)
+    return flash.flash(redirect(request, links.thread_path(post.thread_id, post.id)), POST_SAVED)
 
 
-@router.post("/posts/{post_id}/remove", name="post_remove")
+@router.post("/posts/{post_id:ref}/remove", name="post_remove")
 def post_remove(
-    request: Request, post_id: Id, principal: Discussant, session: Session = Depends(get_session)
+    request: Request, post_id: Ref, principal: Discussant, session: Session = Depends(get_session)
 ) -> Response:
     post = discussions.remove_own_post(session, principal=principal, post_id=post_id)
-    return flash.flash(redirect(request, f"/threads/{post.thread_id}#post-{post.id}"), POST_REMOVED)
+    return flash.flash(redirect(request, links.thread_path(post.thread_id, post.id)), POST_REMOVED)
 
 
-@router.get("/posts/{post_id}/flag", name="post_flag_form")
+@router.get("/posts/{post_id:ref}/flag", name="post_flag_form")
 def post_flag_form(
-    request: Request, post_id: Id, principal: Discussant, session: Session = Depends(get_session)
+    request: Request, post_id: Ref, principal: Discussant, session: Session = Depends(get_session)
 ) -> Response:
     context = reading.flag_page(session, principal=principal, post_id=post_id)
     context.update(errors=FormErrors(), reason="", note="")
@@ -327,11 +326,11 @@ def _flag_refused(refused: Refused) -> Response:
     return render(refused.request, template, context, status_code=refused.status_code)
 
 
-@router.post("/posts/{post_id}/flag", name="post_flag")
+@router.post("/posts/{post_id:ref}/flag", name="post_flag")
 @shows_refusals(_flag_refused)
 def post_flag(
     request: Request,
-    post_id: Id,
+    post_id: Ref,
     principal: Discussant,
     body: FlagForm = form(FlagForm),
     _limit: Invalid | None = limited(ratelimit.FLAG_PER_HOUR, by=account_of),
@@ -343,4 +342,4 @@ def post_flag(
     if is_partial(request):
         context = reading.post_fragment(session, principal=principal, post_id=post.id)
         return render(request, "discussions/_post.html", {**context, "flagged_now": True})
-    return flash.flash(redirect(request, f"/threads/{post.thread_id}#post-{post.id}"), FLAGGED)
+    return flash.flash(redirect(request, links.thread_path(post.thread_id, post.id)), FLAGGED)

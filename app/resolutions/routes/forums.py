@@ -36,7 +36,7 @@ from app.web import state as app_state
 from app.web.access import Discussant, ForumManager, Reviewer, SignedIn
 from app.web.htmx import redirect
 from app.web.pages import render
-from app.web.params import Id
+from app.web.params import Id, Ref
 
 router = APIRouter(include_in_schema=False, route_class=Route)
 
@@ -265,9 +265,9 @@ def recommendation_similar(
 # From a post ------------------------------------------------------------------------------------------------
 
 
-@router.get("/posts/{post_id}/recommend", name="post_recommend_form")
+@router.get("/posts/{post_id:ref}/recommend", name="post_recommend_form")
 def post_recommend_form(
-    request: Request, post_id: Id, principal: Discussant, session: Session = Depends(get_session)
+    request: Request, post_id: Ref, principal: Discussant, session: Session = Depends(get_session)
 ) -> Response:
     page = recommending.post_page(session, principal, post_id=post_id)
     if isinstance(page, NoForum):
@@ -275,11 +275,11 @@ def post_recommend_form(
     return _write(request, page)
 
 
-@router.post("/posts/{post_id}/recommend", name="post_recommend")
+@router.post("/posts/{post_id:ref}/recommend", name="post_recommend")
 @shows_refusals(_post_write_refused)
 def post_recommend(
     request: Request,
-    post_id: Id,
+    post_id: Ref,
     principal: Discussant,
     body: RecommendationForm = form(RecommendationForm),
     session: Session = Depends(get_session),
