@@ -41,5 +41,11 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
+def keyed_hash(key: str, text: str) -> str:
+    """An HMAC-SHA256, under the secret key, of what a person could guess if the table leaked without
+    the key (a recovery code has about 50 bits: a plain hash of one can be searched)."""
+    return hmac.new(key.encode("utf-8"), text.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
 def constant_time_equal(a: str, b: str) -> bool:
     return hmac.compare_digest(a.encode("utf-8"), b.encode("utf-8"))

@@ -40,7 +40,9 @@ def confirm_again(session: Session, *, settings: Settings, principal: Principal,
         and len(cleaned) == 6
         and twofactor.enabled(session, principal.user_id)
     ):
-        good = twofactor.verify(session, user_id=principal.user_id, code=cleaned) is not None
+        good = (
+            twofactor.verify(session, settings=settings, user_id=principal.user_id, code=cleaned) is not None
+        )
     if not good and cleaned:
         good = (
             service.authenticate(session, settings=settings, email=principal.email, password=secret)

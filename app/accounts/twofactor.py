@@ -5,6 +5,10 @@ Required for every account with a staff role before a staff page opens (a staff 
 participants away), optional for learners. A code works once: the time step of the last code used is
 kept, and an older or equal one is refused. Recovery codes are shown once and kept as hashes. A lost
 phone goes through an admin (audited) or `academy users reset-2fa EMAIL`.
+
+A recovery code is kept as an HMAC under the secret key of its SHA-256 (`recovery_hash`): a copy of the
+database without the data directory's key cannot be searched for codes (ten characters, about 50 bits,
+would fall to a plain hash). Migration 0014 put the codes made before it under the key the same way.
 """
 
 from __future__ import annotations
@@ -21,8 +25,9 @@ from sqlalchemy.orm import Session
 
 from app.accounts.models import ApiToken, RecoveryCode, SignInChallenge, TwoFactor, User, UserSession
 from app.accounts.service import record
+from app.config import Settings
 from app.db import utcnow
-from app.security import hash_token, random_token
+from app.security import hash_token, keyed_hash, random_token
 
 ISSUER = "Civic Space Academy"
 RECOVERY_CODES = 10
@@ -82,7 +87,13 @@ def _clean(code: str) -> str:
 
 
 def confirm(
-    session: Session, *, user: User, code: str, now: float | None = None, keep_session_id: int | None = None
+    session: Session,
+    *,
+    settings: Settings,
+    user: User,
+    code: str,
+    now: float | None = None,
+    keep_session_id: int | None = None,
 ) -> list[str] | None:
     """Her first code from the app: two-step sign-in is on, and her recovery codes are made (returned
     once, to be shown once). None when the code is wrong."""
@@ -93,7 +104,7 @@ def confirm(
     if step is None:
         return None
     found.confirmed_at, found.last_step = utcnow(), step
-    codes = _new_recovery_codes(session, user_id=user.id)
+    codes = _new_recovery_codes(session, settings=settings, user_id=user.id)
     # What was opened with the password alone (other sessions, app tokens) must sign in again with it.
     _end_access(session, user_id=user.id, keep_session_id=keep_session_id)
     record(session, actor=user, action="2fa.enable", target=user)
@@ -108,19 +119,23 @@ def _end_access(session: Session, *, user_id: int, keep_session_id: int | None =
     session.execute(sa.delete(ApiToken).where(ApiToken.user_id == user_id))
 
 
-def _new_recovery_codes(session: Session, *, user_id: int) -> list[str]:
+def recovery_hash(settings: Settings, code: str) -> str:
+    return keyed_hash(settings.resolved_secret_key, hash_token(code))
+
+
+def _new_recovery_codes(session: Session, *, settings: Settings, user_id: int) -> list[str]:
     session.execute(sa.delete(RecoveryCode).where(RecoveryCode.user_id == user_id))
     codes = []
     for _ in range(RECOVERY_CODES):
         raw = "".join(secrets.choice(_ALPHABET) for _ in range(10))
         codes.append(f"{raw[:5]}-{raw[5:]}")
-        session.add(RecoveryCode(user_id=user_id, code_hash=hash_token(raw)))
+        session.add(RecoveryCode(user_id=user_id, code_hash=recovery_hash(settings, raw)))
     session.flush()
     return codes
 
 
-def new_recovery_codes(session: Session, *, user: User) -> list[str]:
-    codes = _new_recovery_codes(session, user_id=user.id)
+def new_recovery_codes(session: Session, *, settings: Settings, user: User) -> list[str]:
+    codes = _new_recovery_codes(session, settings=settings, user_id=user.id)
     record(session, actor=user, action="2fa.recovery_codes", target=user)
     return codes
 
@@ -136,7 +151,9 @@ def recovery_codes_left(session: Session, *, user_id: int) -> int:
     )
 
 
-def verify(session: Session, *, user_id: int, code: str, now: float | None = None) -> str | None:
+def verify(
+    session: Session, *, settings: Settings, user_id: int, code: str, now: float | None = None
+) -> str | None:
     """Her code: "totp" or "recovery" when it is good (and now used up), None when it is not."""
     found = of(session, user_id)
     if found is None or found.confirmed_at is None:
@@ -160,7 +177,7 @@ def verify(session: Session, *, user_id: int, code: str, now: float | None = Non
         sa.update(RecoveryCode)
         .where(
             RecoveryCode.user_id == user_id,
-            RecoveryCode.code_hash == hash_token(cleaned),
+            RecoveryCode.code_hash == recovery_hash(settings, cleaned),
             RecoveryCode.used_at.is_(None),
         )
         .values(used_at=utcnow())
@@ -201,9 +218,11 @@ def challenged(session: Session, *, token: str) -> SignInChallenge | None:
     return found
 
 
-def answer_challenge(session: Session, *, challenge: SignInChallenge, code: str) -> str | None:
+def answer_challenge(
+    session: Session, *, settings: Settings, challenge: SignInChallenge, code: str
+) -> str | None:
     """Her code for the challenge: how it was good ("totp", "recovery"), or None (a failure counted)."""
-    how = verify(session, user_id=challenge.user_id, code=code)
+    how = verify(session, settings=settings, user_id=challenge.user_id, code=code)
     if how is None:
         session.execute(
             sa.update(SignInChallenge)

@@ -91,20 +91,25 @@ def can_edit(session: Session, principal: Principal, course: Course) -> bool:
 
 def media_is_public(session: Session, principal: Principal | None, *, sha256: str) -> bool:
     """Whether a file may be cached by anyone (True), or is seen by this course staff only (False);
-    NotFound for anyone else. A file from courses/ (in no course's library) or in the library of a
-    published course is public; one only in unpublished courses' libraries belongs to their staff."""
+    NotFound for anyone else. A file in the library of a published course, or uploaded for one, is
+    public, and so is a file from courses/ (public in the repository); one uploaded for or kept in
+    unpublished courses only belongs to their staff, even after it was replaced in the library (in no
+    library then, it is still its course's)."""
+    media = session.scalars(sa.select(Media).where(Media.sha256 == sha256)).one_or_none()
+    if media is None:
+        raise NotFound()  # a file on disk that no row names (an upload whose request failed)
+    in_library = sa.select(CourseMedia.course_id).where(CourseMedia.media_id == media.id)
     courses = list(
         session.scalars(
-            sa.select(Course)
-            .join(CourseMedia, CourseMedia.course_id == Course.id)
-            .join(Media, Media.id == CourseMedia.media_id)
-            .where(Media.sha256 == sha256)
+            sa.select(Course).where(sa.or_(Course.id.in_(in_library), Course.id == media.uploaded_for_id))
         )
     )
-    if not courses or any(course.published_at is not None for course in courses):
+    if any(course.published_at is not None for course in courses):
         return True
     if principal is not None and any(can_edit(session, principal, course) for course in courses):
         return False
+    if not courses and not media.uploaded:
+        return True
     raise NotFound()
 
 
@@ -754,7 +759,9 @@ def upload(session: Session, course: Course, *, filename: str, data: bytes, medi
             partial.unlink(missing_ok=True)  # a full disk leaves no half-written file behind
             raise
     if media is None:
-        media = Media(sha256=sha, content_type=content_type, size=len(data))
+        media = Media(
+            sha256=sha, content_type=content_type, size=len(data), uploaded=True, uploaded_for_id=course.id
+        )
         session.add(media)
         session.flush()
     existing = session.scalars(

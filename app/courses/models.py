@@ -140,7 +140,11 @@ class LessonTranslation(Base):
 
 
 class Media(Base):
-    """An image or PDF used by lessons, stored in <data dir>/media under its SHA-256."""
+    """An image or PDF used by lessons, stored in <data dir>/media under its SHA-256.
+
+    `uploaded` marks a file that came through the browser (a file from courses/ is public in the
+    repository already), and `uploaded_for_id` the course it came for: a file replaced in an unpublished
+    course's library stays its staff's (app.authoring.service.media_is_public)."""
 
     __tablename__ = "media"
 
@@ -149,6 +153,9 @@ class Media(Base):
     content_type: Mapped[str] = mapped_column(sa.String(60))
     size: Mapped[int]
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    uploaded: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # No foreign key: a deleted course's uploads stay unreachable instead of becoming public.
+    uploaded_for_id: Mapped[int | None] = mapped_column(nullable=True)
 
 
 class Revision(Base):

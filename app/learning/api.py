@@ -97,7 +97,9 @@ def create_token(
     user = accounts_service.authenticate(session, settings=settings, email=email, password=body.password)
     if user is None:
         raise BadCredentials()
-    if twofactor.enabled(session, user.id) and not twofactor.verify(session, user_id=user.id, code=body.code):
+    if twofactor.enabled(session, user.id) and not twofactor.verify(
+        session, settings=settings, user_id=user.id, code=body.code
+    ):
         raise BadCredentials()  # the same answer as a wrong password: nothing to learn from it
     row, token = accounts_service.create_api_token(session, user=user, name=clean_line(body.name, 80))
     return TokenOut(token=token, expires_at=row.expires_at)

@@ -140,6 +140,35 @@ def test_an_unpublished_courses_media_are_for_its_staff_only(
     assert other.get(url).status_code == 200  # published: everyone's
 
 
+def test_a_file_replaced_in_an_unpublished_library_stays_its_staffs(
+    editor: Editor, session: Session, settings: Settings, new_client: Callable[[], TestClient]
+) -> None:
+    """Replaced under the same name, the first file is in no library: still its course's staff's only,
+    not public (the review's finding); a file that no row names is served to nobody."""
+    principal = Principal.of(editor.user)
+    authoring.create_course(session, principal, slug="draft-course", title="Черновик", locale="ru")
+    session.commit()
+    for colour in ((10, 20, 30), (200, 100, 50)):
+        image = Image.new("RGB", (60, 40), colour)
+        buffer = io.BytesIO()
+        image.save(buffer, "PNG")
+        sent = editor.client.post(
+            "/author/courses/draft-course/media",
+            data={"csrf_token": csrf_token(editor.client, "/author/")},
+            files={"file": ("map.png", buffer.getvalue(), "image/png")},
+        )
+        assert sent.status_code == 303
+    session.expire_all()
+    first, second = session.scalars(sa.select(Media).order_by(Media.id.desc()).limit(2)).all()[::-1]
+    for media in (first, second):
+        url = f"/media/{media.sha256}.png"
+        assert editor.client.get(url).headers["cache-control"] == "private, no-store"
+        assert new_client().get(url).status_code == 404
+    stray = Path(settings.data_dir) / "media" / f"{'ab' * 32}.png"
+    stray.write_bytes((Path(settings.data_dir) / "media" / f"{first.sha256}.png").read_bytes())
+    assert editor.client.get(stray.name.join(["/media/", ""])).status_code == 404
+
+
 def test_a_failed_write_leaves_no_partial_file(
     editor: Editor, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:

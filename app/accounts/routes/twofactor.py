@@ -137,7 +137,7 @@ def login_code_submit(
         response = flash.flash(RedirectResponse("/login", status_code=303), CODE_EXPIRED)
         response.headers.append("set-cookie", challenge_cookie(settings, None))
         return response
-    how = twofactor.answer_challenge(session, challenge=challenge, code=body.code)
+    how = twofactor.answer_challenge(session, settings=settings, challenge=challenge, code=body.code)
     if how is None:  # not raised: the failure is counted in this request's own work
         errors = FormErrors()
         errors.add("code", WrongCode.message)
@@ -208,7 +208,9 @@ def two_factor_confirm(
     session: Session = Depends(get_session),
 ) -> Response:
     user = accounts_service.user_of(session, principal)
-    codes = twofactor.confirm(session, user=user, code=body.code, keep_session_id=principal.session_id)
+    codes = twofactor.confirm(
+        session, settings=_settings(request), user=user, code=body.code, keep_session_id=principal.session_id
+    )
     if codes is None:
         raise WrongCode()
     return flash.flash(_page(request, session, principal, codes=codes), TWO_FACTOR_ON)
@@ -229,7 +231,9 @@ def two_factor_codes(
     )
     if not twofactor.enabled(session, principal.user_id):
         raise NotFound()
-    codes = twofactor.new_recovery_codes(session, user=accounts_service.user_of(session, principal))
+    codes = twofactor.new_recovery_codes(
+        session, settings=_settings(request), user=accounts_service.user_of(session, principal)
+    )
     return _page(request, session, principal, codes=codes)
 
 
