@@ -14,8 +14,9 @@ convertor; `|ref` writes one in an anchor (`#post-...`) or a form field; `encode
 A name that decodes to no possible row is 0, which names no row either: its route answers 404, like an
 id that is gone.
 
-The key comes from the secret key (`configure`, called by `create_app`), so every host of one
-installation names a row alike. Rotating the secret key renames every row: old links then find nothing.
+The key comes from the secret key (`configure`, called by `create_app`; a command that runs without
+the app, such as the digest, gets it from the settings on first use), so every host of one installation
+names a row alike. Rotating the secret key renames every row: old links then find nothing.
 """
 
 from __future__ import annotations
@@ -34,38 +35,50 @@ ALPHABET = "abcdefghijklmnopqrstuvwxyz234567"
 PATTERN = "[a-zA-Z2-7]{12}"
 MAX_ROW = 2_147_483_647  # the largest id a row can have (PostgreSQL's integer)
 
-_key = b"not configured: create_app sets the key from the secret key"
+_key: bytes | None = None
 
 
 def configure(secret_key: str) -> None:
     global _key
-    key = hmac.new(secret_key.encode(), b"academy public ids v1", hashlib.sha256).digest()
-    if key != _key:
-        _key = key
-        encode.cache_clear()
+    _key = hmac.new(secret_key.encode(), b"academy public ids v1", hashlib.sha256).digest()
 
 
-def _round(number: int, half: int) -> int:
-    digest = hashlib.blake2b(bytes((number,)) + half.to_bytes(4, "big"), key=_key, digest_size=4).digest()
+def _current_key() -> bytes:
+    """The key, read once per call (a call never mixes two keys)."""
+    if _key is None:
+        from app.config import get_settings
+
+        configure(get_settings().resolved_secret_key)
+    assert _key is not None
+    return _key
+
+
+def _round(key: bytes, number: int, half: int) -> int:
+    digest = hashlib.blake2b(bytes((number,)) + half.to_bytes(4, "big"), key=key, digest_size=4).digest()
     return int.from_bytes(digest, "big") & MASK
 
 
-@functools.lru_cache(maxsize=16_384)
 def encode(row_id: int) -> str:
     """The public id of row `row_id` (1 to MAX_ROW)."""
-    if not 0 <= row_id <= MAX_ROW:
+    return _encode(_current_key(), row_id)
+
+
+@functools.lru_cache(maxsize=16_384)
+def _encode(key: bytes, row_id: int) -> str:
+    if not 1 <= row_id <= MAX_ROW:
         raise ValueError(f"not a row id: {row_id}")
     left, right = row_id >> HALF, row_id & MASK
     for number in range(ROUNDS):
-        left, right = right, left ^ _round(number, right)
+        left, right = right, left ^ _round(key, number, right)
     value = left << HALF | right
     return "".join(ALPHABET[(value >> shift) & 31] for shift in range(5 * (LENGTH - 1), -1, -5))
 
 
 def decode(text: str) -> int:
     """The row a public id names, or 0 (names no row) for text that is not one."""
-    if len(text) != LENGTH:
+    if len(text) != LENGTH or not text.isascii():
         return 0
+    key = _current_key()
     value = 0
     for char in text.lower():
         index = ALPHABET.find(char)
@@ -74,7 +87,7 @@ def decode(text: str) -> int:
         value = value << 5 | index
     left, right = value >> HALF, value & MASK
     for number in reversed(range(ROUNDS)):
-        left, right = right ^ _round(number, left), left
+        left, right = right ^ _round(key, number, left), left
     row_id = left << HALF | right
     return row_id if 1 <= row_id <= MAX_ROW else 0
 

@@ -19,7 +19,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from app import migrate
+from app import migrate, refs
 from app.accounts import audit
 from app.accounts.models import User
 from app.config import Settings
@@ -68,7 +68,7 @@ def settings(tmp_path_factory: pytest.TempPathFactory, database_url: str) -> Set
         _env_file=None,  # type: ignore[call-arg]
         data_dir=tmp_path_factory.mktemp("data"),
         database_url=database_url,
-        secret_key="test-secret-key-that-is-long-enough-to-be-accepted",
+        secret_key=TEST_SECRET_KEY,
         default_locale="ru",
         # Staff pages want two-step sign-in; the tests that are about it turn it on (tests/accounts/
         # test_two_factor.py); the rest sign staff in with a password, as before.
@@ -126,6 +126,16 @@ def browser_of(new_client: Callable[[], TestClient]) -> Callable[[User], TestCli
         return client
 
     return make
+
+
+TEST_SECRET_KEY = "test-secret-key-that-is-long-enough-to-be-accepted"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _public_ids() -> None:
+    """Public ids (app/refs.py) under the test settings' key, as the test app names rows, also in a test
+    that builds a URL before (or without) the app."""
+    refs.configure(TEST_SECRET_KEY)
 
 
 @pytest.fixture(autouse=True)

@@ -7,7 +7,9 @@ columns says in the schema: her own records go with her (ON DELETE CASCADE: enro
 notes, sessions, endorsements, subscriptions, ...), and what she gave to others stays without her name
 (ON DELETE SET NULL: posts and threads read "a former participant", recommendations, revisions). Her
 certificates go too, since they print her name, and every label that copied her display name (the audit
-log, revision histories) is overwritten. tests/accounts/test_personal_data.py checks that no column
+log, revision histories) is overwritten. In the export, threads, posts and cohorts are named by their
+public ids (app/refs.py) as her pages name them, she by her public id, and other people (a moderator,
+a trainer who suggested) not at all. tests/accounts/test_personal_data.py checks that no column
 pointing at a person lacks an ON DELETE rule and that every copied name is listed below.
 """
 
@@ -22,12 +24,14 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from app import refs
 from app.accounts import service as accounts_service
 from app.accounts.exceptions import LastAdmin
 from app.accounts.models import UserRole
 from app.db import Base, utcnow
 from app.permissions import Role
 
+PUBLIC_ID_TABLES = frozenset({"thread", "post", "cohort"})  # named by public ids in URLs (app/refs.py)
 SECRETS = frozenset({"password_hash", "token_hash", "secret", "code_hash"})  # her 2FA seed stays here
 FORMAT = "civic-space-academy/personal-data/1"
 DELETED = "a deleted account"  # what a label that named her says afterwards (staff pages only)
@@ -55,11 +59,13 @@ def export(session: Session, *, user_id: int) -> dict[str, Any]:
     """Everything kept about her: her account, and each row of every table that points at her."""
     people = Base.metadata.tables["user_account"]
     account = session.execute(sa.select(people).where(people.c.id == user_id)).mappings().one()
+    me = Naming(user_id, account["public_id"])
     tables: dict[str, list[dict[str, Any]]] = {}
     for table, columns in sorted(person_columns().items(), key=lambda item: item[0].name):
         statement = sa.select(table).where(sa.or_(*(column == user_id for column in columns)))
         statement = statement.order_by(*table.primary_key.columns)
-        rows = [_plain(row) for row in session.execute(statement).mappings()]
+        kinds = _kinds(table)
+        rows = [me.named(_plain(row), kinds) for row in session.execute(statement).mappings()]
         if rows:
             tables[table.name] = rows
     # The audit log names her by her pseudonymous id, not by a foreign key: what was done by her or to her.
@@ -73,9 +79,42 @@ def export(session: Session, *, user_id: int) -> dict[str, Any]:
     return {
         "format": FORMAT,
         "exported_at": utcnow().isoformat(timespec="seconds"),
-        "account": _plain(account),
+        "account": {key: value for key, value in _plain(account).items() if key != "id"},
         "records": tables,
     }
+
+
+def _kinds(table: sa.Table) -> dict[str, str]:
+    """Its columns that name a thread, post or cohort ("ref") or a person ("person")."""
+    kinds = {}
+    for column in table.columns:
+        if column.primary_key and table.name in PUBLIC_ID_TABLES:
+            kinds[column.name] = "ref"
+        for key in column.foreign_keys:
+            target = key.column.table.name
+            if target in PUBLIC_ID_TABLES:
+                kinds[column.name] = "ref"
+            elif target == "user_account":
+                kinds[column.name] = "person"
+    return kinds
+
+
+class Naming:
+    """Row numbers as her pages show them: public ids; she by hers; others by no one's."""
+
+    def __init__(self, user_id: int, public_id: str | None) -> None:
+        self.user_id, self.public_id = user_id, public_id
+
+    def named(self, row: dict[str, Any], kinds: dict[str, str]) -> dict[str, Any]:
+        for name, kind in kinds.items():
+            value = row.get(name)
+            if value is None:
+                continue
+            if kind == "ref":
+                row[name] = refs.encode(value)
+            else:
+                row[name] = self.public_id if value == self.user_id else None
+        return row
 
 
 def _plain(row: Any) -> dict[str, Any]:

@@ -98,6 +98,8 @@ def media_is_public(session: Session, principal: Principal | None, *, sha256: st
     media = session.scalars(sa.select(Media).where(Media.sha256 == sha256)).one_or_none()
     if media is None:
         raise NotFound()  # a file on disk that no row names (an upload whose request failed)
+    if not media.uploaded:
+        return True  # from courses/: public in the repository
     in_library = sa.select(CourseMedia.course_id).where(CourseMedia.media_id == media.id)
     courses = list(
         session.scalars(
@@ -108,8 +110,6 @@ def media_is_public(session: Session, principal: Principal | None, *, sha256: st
         return True
     if principal is not None and any(can_edit(session, principal, course) for course in courses):
         return False
-    if not courses and not media.uploaded:
-        return True
     raise NotFound()
 
 
@@ -763,6 +763,8 @@ def upload(session: Session, course: Course, *, filename: str, data: bytes, medi
             sha256=sha, content_type=content_type, size=len(data), uploaded=True, uploaded_for_id=course.id
         )
         session.add(media)
+    elif media.uploaded and course.published_at is not None:
+        media.uploaded_for_id = course.id  # a published course's file stays public once replaced there
         session.flush()
     existing = session.scalars(
         sa.select(CourseMedia).where(CourseMedia.course_id == course.id, CourseMedia.name == name)

@@ -333,7 +333,9 @@ def _store_file(session: Session, media: MediaFile, media_dir: Path) -> None:
         temporary = target.with_suffix(target.suffix + ".part")
         shutil.copyfile(media.path, temporary)
         temporary.replace(target)
-    exists = session.scalar(sa.select(Media.id).where(Media.sha256 == media.sha256))
+    exists = session.execute(sa.select(Media.id, Media.uploaded).where(Media.sha256 == media.sha256)).first()
     if exists is None:
         session.add(Media(sha256=media.sha256, content_type=media.content_type, size=media.size))
         session.flush()
+    elif exists.uploaded:  # also in courses/, public in the repository: here too, whoever uploaded it
+        session.execute(sa.update(Media).where(Media.id == exists.id).values(uploaded=False))

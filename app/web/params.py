@@ -11,18 +11,17 @@ from typing import Annotated
 from fastapi import Path
 
 from app.forms import MAX_ID
+from app.refs import PATTERN
 
 Id = Annotated[int, Path(ge=1, le=MAX_ID)]
 
-# A public id (app/refs.py) in a path `{name:ref}`, decoded by its convertor before the route runs: 0 for
-# one that names no row, which the route looks up and answers 404, as for a row that is gone. Documented
-# as the string it is in the URL.
+# A public id (app/refs.py, which registers the `ref` convertor on import) in a path `{name:ref}`,
+# decoded by its convertor before the route runs: 0 for one that names no row, which the route looks up
+# and answers 404, as for a row that is gone. Documented as the string it is in the URL.
 Ref = Annotated[
     int,
     Path(
-        ge=0,
-        le=MAX_ID,
         description="A public id: twelve letters and digits, as in the `url` the API answers",
-        json_schema_extra={"type": "string", "pattern": "^[a-z2-7]{12}$"},
+        json_schema_extra={"type": "string", "pattern": f"^{PATTERN}$"},
     ),
 ]

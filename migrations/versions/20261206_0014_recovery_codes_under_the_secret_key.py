@@ -30,15 +30,24 @@ codes = sa.table("recovery_code", sa.column("id", sa.Integer), sa.column("code_h
 
 
 def _secret_key() -> str:
+    """The app's key, never a new one: codes put under a key the app does not use would all be lost."""
     given = context.config.attributes.get("secret_key")
     if given:
         return str(given)
-    from app.config import get_settings
+    from app.config import SECRET_KEY_FILE, get_settings
 
-    return get_settings().resolved_secret_key
+    settings = get_settings()
+    if settings.secret_key or (settings.data_dir / SECRET_KEY_FILE).is_file():
+        return settings.resolved_secret_key
+    raise RuntimeError(
+        "migration 0014 puts recovery codes under the app's secret key, and none is here: set "
+        "ACADEMY_SECRET_KEY, or run `academy migrate` where ACADEMY_DATA_DIR holds the app's secret_key."
+    )
 
 
 def upgrade() -> None:
+    if context.is_offline_mode():
+        raise RuntimeError("migration 0014 rewrites stored hashes with the secret key: run it online.")
     connection = op.get_bind()
     rows = connection.execute(sa.select(codes.c.id, codes.c.code_hash)).all()
     if not rows:

@@ -103,8 +103,13 @@ def test_she_downloads_her_records_and_nobody_elses(
             assert all(world.aigul.public_id in (row["actor_ref"], row["target_ref"]) for row in rows)
             continue
         columns = [c.name for c in personal_data.person_columns()[Base.metadata.tables[name]]]
-        for row in rows:
-            assert world.aigul.id in [row[column] for column in columns], name
+        for row in rows:  # she by her public id; nobody else by any id
+            assert world.aigul.public_id in [row[column] for column in columns], name
+            assert {row[column] for column in columns} <= {world.aigul.public_id, None}, name
+    assert "id" not in document["account"]
+    for row in records["post"] + records["thread"]:  # named as her pages name them
+        assert isinstance(row["id"], str) and len(row["id"]) == 12, row
+        assert isinstance(row["thread_id" if "thread_id" in row else "id"], str)
 
 
 def test_the_download_needs_signing_in(client: TestClient) -> None:

@@ -14,6 +14,7 @@ from app import refs
 from app.accounts.models import User
 from app.discussions import links
 from app.forms import MAX_ID
+from tests.conftest import TEST_SECRET_KEY
 from tests.discussions.conftest import World, form, start
 
 
@@ -24,6 +25,7 @@ def test_every_row_id_has_one_public_id_and_back() -> None:
     assert all(re.fullmatch(refs.PATTERN, name) for name in names)
     assert [refs.decode(name) for name in names] == ids
     assert refs.decode(names[41].upper()) == 42  # typed from paper, in capitals
+    assert refs.decode(names[41].replace("k", "\u212a")) in (0, 42) and refs.decode("\u212a" * 12) == 0
 
 
 def test_consecutive_rows_get_unrelated_names() -> None:
@@ -60,7 +62,6 @@ def test_the_key_comes_from_the_secret_key() -> None:
         assert refs.decode(before) != 7
     finally:
         refs._key = key
-        refs.encode.cache_clear()
 
 
 def test_no_row_number_on_her_discussion_pages_or_in_the_api(
@@ -101,3 +102,18 @@ def test_a_row_number_in_place_of_a_public_id_finds_nothing(
     for number in {thread.id, first.id, world.naryn.id}:
         assert client.get(path.format(number)).status_code == 404
     assert client.get(path.format("aaaaaaaaaaaa")).status_code == 404  # well formed, names no row
+
+
+def test_a_command_without_the_app_names_rows_as_the_app_does(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The digest runs without create_app: its links use the settings' key, never a built-in one."""
+    from app import config
+
+    expected = refs.encode(42)
+    key = refs._key
+    settings = config.Settings(_env_file=None, secret_key=TEST_SECRET_KEY)  # type: ignore[call-arg]
+    monkeypatch.setattr(config, "get_settings", lambda: settings)
+    refs._key = None
+    try:
+        assert links.thread_path(42) == f"/threads/{expected}"
+    finally:
+        refs._key = key
