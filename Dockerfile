@@ -25,8 +25,12 @@ ENV PATH=/opt/venv/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
     ACADEMY_DATA_DIR=/data \
     ACADEMY_WORKERS=2
-RUN useradd --system --uid 10001 --user-group --home-dir /app --shell /usr/sbin/nologin academy \
- && mkdir /data && chown academy:academy /data
+# pg_dump and pg_restore for `academy backup` and `restore` on PostgreSQL (docs/operations.md).
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends postgresql-client-15=15.* \
+ && rm -rf /var/lib/apt/lists/* \
+ && useradd --system --uid 10001 --user-group --home-dir /app --shell /usr/sbin/nologin academy \
+ && mkdir -m 0700 /data && chown academy:academy /data
 COPY --from=build /opt/venv /opt/venv
 COPY --from=build /app /app
 WORKDIR /app

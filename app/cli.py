@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import logging
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from app.config import ConfigError, get_settings
+from app.config import ConfigError, Settings, get_settings
 
 cli = typer.Typer(
     help="Civic Space Academy: run the server and manage its database and content.",
@@ -46,6 +47,50 @@ def _plain_logging() -> None:
         handler.addFilter(lambda record: not record.getMessage().startswith(_QUIET))
 
 
+def _warn_if_exposed(settings: Settings) -> None:
+    """Once, at start: what in the data directory another account on this machine could read."""
+    from app.db import parse_database_url, sqlite_file
+    from app.files import exposed
+
+    found = exposed(settings.data_dir, sqlite_file(parse_database_url(settings.resolved_database_url)))
+    if found:
+        typer.echo(
+            "warning: other accounts on this machine can read "
+            + ", ".join(str(path) for path in found[:6])
+            + (" and more" if len(found) > 6 else "")
+            + f"; they hold participants' data or secrets. Fix: chmod -R go-rwx {settings.data_dir}",
+            err=True,
+        )
+
+
+@cli.command()
+def backup(
+    path: Annotated[Path, typer.Argument(help="The new backup file (never overwritten).")],
+) -> None:
+    """Back up the database while the app runs: SQLite's online backup, or pg_dump (custom format)."""
+    from app import backup as backups
+
+    done = backups.backup(get_settings().resolved_database_url, path)  # a BackupError: one clear line
+    typer.echo(f"Backed up to {done.path} ({done.size:,} bytes, schema revision {done.revision}, mode 0600).")
+
+
+@cli.command()
+def restore(
+    path: Annotated[Path, typer.Argument(help="A file made by `academy backup`.")],
+    force: Annotated[
+        bool, typer.Option(help="Replace a database that holds data (stop the app first).")
+    ] = False,
+) -> None:
+    """Restore a backup into the configured database, and check it."""
+    from app import backup as backups
+
+    settings = get_settings()
+    settings.ensure_data_dir()
+    done = backups.restore(settings.resolved_database_url, path, force=force)
+    typer.echo(f"Restored {done.path} (schema revision {done.revision}); the checks passed.")
+    typer.echo("If this version of the academy is newer than the backup, run `academy migrate` now.")
+
+
 @cli.command()
 def migrate(
     revision: Annotated[str, typer.Argument(help="Target revision; 'head' is the newest.")] = "head",
@@ -78,6 +123,7 @@ def serve(
     settings = get_settings()
     settings.ensure_data_dir()
     settings.resolved_secret_key  # noqa: B018  (created now, before several workers race for it)
+    _warn_if_exposed(settings)
     engine = create_engine(settings.resolved_database_url)
     try:
         migrations.ensure_at_head(engine)

@@ -15,6 +15,8 @@ from typing import Literal
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from app.files import private_dir
+
 LOCALES = ("ky", "ru", "en")
 Locale = Literal["ky", "ru", "en"]
 SECRET_KEY_FILE = "secret_key"
@@ -87,7 +89,7 @@ class Settings(BaseSettings):
                 "create it or set ACADEMY_DATA_DIR to an existing directory."
             )
         try:
-            path.mkdir()
+            private_dir(path)  # 0700: the database, the secret key and the outbox live here
         except OSError as exc:
             raise ConfigError(
                 f"cannot create ACADEMY_DATA_DIR={path} ({exc.strerror}); "

@@ -13,6 +13,7 @@ import datetime as dt
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, TypeVar
 
 import anyio
@@ -28,6 +29,7 @@ from sqlalchemy.pool import SingletonThreadPool
 
 from app.config import ConfigError
 from app.errors import Busy
+from app.files import create_private
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -95,6 +97,9 @@ def create_engine(raw_url: str, **kwargs: Any) -> Engine:
     url = parse_database_url(raw_url)
     try:
         if url.get_backend_name() == "sqlite":
+            database_file = sqlite_file(url)
+            if database_file is not None and database_file.parent.is_dir():
+                create_private(database_file)  # 0600 before SQLite makes it; its WAL takes the same mode
             engine = sa.create_engine(url, connect_args={"check_same_thread": False}, **kwargs)
             _configure_sqlite(engine)
         else:
@@ -107,6 +112,13 @@ def create_engine(raw_url: str, **kwargs: Any) -> Engine:
             "use postgresql+psycopg:// for PostgreSQL."
         ) from None
     return engine
+
+
+def sqlite_file(url: URL) -> Path | None:
+    """The file of an SQLite URL; None for one in memory (or another engine's URL)."""
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return None
+    return Path(url.database)
 
 
 def _configure_sqlite(engine: Engine) -> None:

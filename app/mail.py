@@ -16,6 +16,7 @@ from pathlib import Path
 
 from app.config import Settings
 from app.db import utcnow
+from app.files import private_dir
 
 log = logging.getLogger("academy.mail")
 
@@ -50,8 +51,7 @@ def _send_smtp(settings: Settings, message: EmailMessage) -> None:
 
 
 def _write_outbox(settings: Settings, message: EmailMessage) -> None:
-    folder = outbox_dir(settings)
-    folder.mkdir(exist_ok=True)
+    folder = private_dir(outbox_dir(settings))  # sign-in links: for the app's account only
     stamp = utcnow().strftime("%Y%m%dT%H%M%S%f")
     path = folder / f"{stamp}-{os.urandom(4).hex()}.eml"
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

@@ -50,6 +50,12 @@ def head_revisions() -> set[str]:
     return revisions - parents
 
 
+def known_revisions() -> set[str]:
+    """Every revision this code has a file for."""
+    found = (_REVISION.search(path.read_text(encoding="utf-8")) for path in VERSIONS.glob("*.py"))
+    return {match.group(1) for match in found if match}
+
+
 def current_revisions(engine: Engine) -> set[str]:
     try:
         with engine.connect() as connection:
