@@ -7,6 +7,7 @@ and its page never shows a stack trace.
 
 from __future__ import annotations
 
+import errno
 import logging
 from html import escape
 from typing import Any
@@ -87,15 +88,56 @@ class Busy(DomainError):
     headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
 
 
-def as_busy(exc: BaseException) -> Busy | None:
-    """The overload that `exc` stands for, if it is one: our own queue's timeout, the connection pool's,
-    or SQLite's busy timeout (another process held the write lock too long)."""
-    if isinstance(exc, Busy):
+class DatabaseDown(DomainError):
+    """The database cannot be reached (a restart, a network cut, a file that cannot be opened). Nothing
+    of the request was saved; the pool replaces its connections when the database is back."""
+
+    status_code = 503
+    message = N_(
+        "The academy cannot reach its database just now, so nothing you sent was saved. What you saved "
+        "before is safe. Please try again in a minute."
+    )
+    headers = {"Retry-After": "30"}
+
+
+class DiskFull(DomainError):
+    """No space left for a write: nothing of it was kept (the transaction rolled back, a file removed)."""
+
+    status_code = 507
+    refusable = True  # a form's page shows it with what she wrote kept (app.routing)
+    message = N_(
+        "The server has no space left to save this, so nothing you sent was saved. What you saved before "
+        "is safe, and you can keep reading. Please try again later."
+    )
+    headers = {"Retry-After": "300"}
+
+
+_SQLITE_DOWN = ("unable to open database file", "disk i/o error", "database disk image is malformed")
+
+
+def as_unavailable(exc: BaseException) -> DomainError | None:
+    """The outage `exc` stands for, if it is one: overload (our queue's timeout, the pool's, SQLite's
+    write lock held too long), a database that cannot be reached, or a full disk. Any other database
+    error is a bug, and None."""
+    if isinstance(exc, Busy | DatabaseDown | DiskFull):
         return exc
     if isinstance(exc, sa_exc.TimeoutError):
         return Busy()
-    if isinstance(exc, sa_exc.OperationalError) and "database is locked" in str(exc.orig):
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return DiskFull()
+    if not isinstance(exc, sa_exc.DBAPIError):
+        return None
+    text = str(exc.orig).lower()
+    if "database is locked" in text:
         return Busy()
+    if "database or disk is full" in text or getattr(exc.orig, "sqlstate", None) == "53100":
+        return DiskFull()
+    if exc.connection_invalidated:
+        return DatabaseDown()
+    if isinstance(exc, sa_exc.OperationalError | sa_exc.InterfaceError):
+        sqlite = type(exc.orig).__module__.startswith("sqlite3")
+        if not sqlite or any(sign in text for sign in _SQLITE_DOWN):
+            return DatabaseDown()  # PostgreSQL's OperationalError is a connection's; SQLite's, only these
     return None
 
 
@@ -111,6 +153,7 @@ TITLES = {
     429: N_("Too many attempts"),
     500: N_("Something went wrong"),
     503: N_("Temporarily unavailable"),
+    507: N_("Not enough space"),
 }
 
 DEFAULT_MESSAGES = {
@@ -124,6 +167,7 @@ DEFAULT_MESSAGES = {
     429: N_("Too many attempts. Please wait a minute and try again."),
     500: N_("An error on our side stopped this page. It has been logged; please try again later."),
     503: N_("The service is temporarily unavailable. Please try again in a few minutes."),
+    507: DiskFull.message,
 }
 
 
@@ -165,11 +209,11 @@ async def _domain_error(request: Request, exc: Exception) -> Response:
 
 
 async def _overload(request: Request, exc: Exception) -> Response:
-    busy = as_busy(exc)
-    if busy is None:
+    outage = as_unavailable(exc)
+    if outage is None:
         raise exc  # any other database error is a bug: the 500 page (app.middleware)
-    log.warning("overloaded: %s", type(exc).__name__)
-    return await _domain_error(request, busy)
+    log.warning("unavailable: %s (%s)", type(outage).__name__, type(exc).__name__)
+    return await _domain_error(request, outage)
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
@@ -197,6 +241,7 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
 def install(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(sa_exc.TimeoutError, _overload)
-    app.add_exception_handler(sa_exc.OperationalError, _overload)
+    app.add_exception_handler(sa_exc.DBAPIError, _overload)
+    app.add_exception_handler(OSError, _overload)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)

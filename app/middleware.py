@@ -16,7 +16,7 @@ from starlette.requests import Request, cookie_parser
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import i18n
-from app.errors import as_busy, error_response
+from app.errors import as_unavailable, error_response
 from app.logs import request_id_var
 from app.security import SECURITY_HEADERS
 
@@ -54,9 +54,11 @@ class RequestContextMiddleware:
         try:
             await self.app(scope, receive, send_wrapper)
         except Exception as exc:
-            busy = as_busy(exc)
-            if busy is not None and not response_started:
-                response = error_response(Request(scope), 503, busy.translated(), headers=busy.headers)
+            outage = as_unavailable(exc)  # also raised outside the routes (the session's lookup)
+            if outage is not None and not response_started:
+                response = error_response(
+                    Request(scope), outage.status_code, outage.translated(), headers=outage.headers
+                )
                 await response(scope, receive, send_wrapper)
                 log.warning("request", extra=_fields(scope, status, started))
                 return

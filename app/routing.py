@@ -26,12 +26,13 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from fastapi.routing import APIRoute
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from starlette.requests import Request
 from starlette.responses import Response
 
 from app.db import commit
-from app.errors import DomainError
+from app.errors import DomainError, as_unavailable
 from app.forms import FormErrors, Invalid, Refused
 
 T = TypeVar("T")
@@ -102,16 +103,20 @@ def unit_of_work(function: Callable[..., T], kwargs: dict[str, Any], request: Re
                 return _refused(page, request, sessions, kwargs, invalid.errors, invalid.status_code)
             try:
                 result = function(**kwargs)
-            except DomainError as exc:
-                if page is None or not refusable(exc):
+                for session in sessions:
+                    commit(session)
+            except (DomainError, DBAPIError, OSError) as raised:
+                # A full disk refuses the write like a rule does: her form again, with what she wrote.
+                exc = raised if isinstance(raised, DomainError) else as_unavailable(raised)
+                if page is None or not isinstance(exc, DomainError) or not refusable(exc):
                     raise
                 for session in sessions:
                     session.rollback()
                 errors = FormErrors()
                 errors.add(exc.field or "", exc.message, **exc.params)
-                return _refused(page, request, sessions, kwargs, errors, exc.status_code)
-            for session in sessions:
-                commit(session)
+                response = _refused(page, request, sessions, kwargs, errors, exc.status_code)
+                response.headers.update(exc.headers or {})  # Retry-After, where the refusal has one
+                return response
             return result
         finally:
             for session in sessions:

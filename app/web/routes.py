@@ -20,11 +20,18 @@ log = logging.getLogger("academy.health")
 
 @router.api_route("/healthz", methods=["GET", "HEAD"], name="healthz", include_in_schema=False)
 def healthz(request: Request) -> Response:
+    """The readiness probe a load balancer asks: 200 when this process can reach its database, 503 with
+    the reason when not (take it out of rotation; it comes back by itself when the database does)."""
     try:
         request.app.state.database.ping()
     except SQLAlchemyError as exc:
         log.warning("database unreachable", extra={"error": exc.__class__.__name__})
-        return JSONResponse({"status": "unavailable", "database": "unreachable"}, status_code=503)
+        reason = f"the database did not answer ({exc.__class__.__name__})"
+        return JSONResponse(
+            {"status": "unavailable", "database": "unreachable", "reason": reason},
+            status_code=503,
+            headers={"Cache-Control": "no-store", "Retry-After": "10"},
+        )
     return JSONResponse({"status": "ok", "database": "ok"}, headers={"Cache-Control": "no-store"})
 
 
