@@ -187,3 +187,20 @@ class SignInChallenge(Base):
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
     expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     failures: Mapped[int] = mapped_column(default=0)
+
+
+class FormSubmission(Base):
+    """A form that creates something, sent once: its one-time id (a hidden field made with the page),
+    whose it is, and where its result is. A second send of the same id (two tabs, a double tap, a form
+    sent again after a dropped connection) is answered with that result and creates nothing
+    (app/accounts/submissions.py). Kept for a week."""
+
+    __tablename__ = "form_submission"
+    __table_args__ = (sa.UniqueConstraint("user_id", "submission_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id", ondelete="CASCADE"))
+    submission_id: Mapped[str] = mapped_column(sa.String(64))
+    form: Mapped[str] = mapped_column(sa.String(40))
+    location: Mapped[str | None] = mapped_column(sa.String(500))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)

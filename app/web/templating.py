@@ -26,6 +26,7 @@ from app.config import LOCALES, Settings
 from app.staticfiles import StaticAssets
 from app.web import flash
 from app.web.htmx import is_partial
+from app.web.once import once_field
 
 TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "templates"
 
@@ -51,6 +52,7 @@ class Templates:
         )
         env.globals.update(
             csrf_field=_csrf_field,
+            once_field=once_field,  # a form that creates something: its one-time id (app/web/once.py)
             who=_who,
             static_url=static.url,
             locales=LOCALES,

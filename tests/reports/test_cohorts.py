@@ -270,3 +270,27 @@ class TestManaging:
             sa.select(AuditEvent.action).where(AuditEvent.action.like("cohort.%")).order_by(AuditEvent.id)
         ).all()
         assert actions == ["cohort.move", "cohort.withdraw"]
+
+
+@pytest.mark.parametrize("together", [False, True], ids=["in-sequence", "at-once"])
+def test_a_cohort_or_an_invitation_sent_twice_is_made_once(
+    world: World, browser_of: Make, session: Session, together: bool
+) -> None:
+    from app.learning.models import Cohort, Invite
+    from tests.double_sends import twice
+
+    coordinator = [browser_of(world.coordinator), browser_of(world.coordinator)]
+    cohorts_before = session.scalar(sa.select(sa.func.count()).select_from(Cohort))
+    made = twice(coordinator, "/cohorts/", {"name": "Талас", "course_id": str(world.course.id)},
+                 together=together, token_from="/cohorts/new")  # fmt: skip
+    assert [answer.status_code for answer in made] == [303, 303]  # type: ignore[attr-defined]
+    assert len({answer.headers["location"] for answer in made}) == 1  # type: ignore[attr-defined]
+    session.expire_all()
+    assert session.scalar(sa.select(sa.func.count()).select_from(Cohort)) == cohorts_before + 1
+    invited = twice(coordinator, f"/cohorts/{world.first.id}/invites", {"days": "7", "max_uses": "3"},
+                    together=together, token_from=f"/cohorts/{world.first.id}/settings")  # fmt: skip
+    assert sorted(answer.status_code for answer in invited) == [200, 303]  # type: ignore[attr-defined]
+    shown = next(answer for answer in invited if answer.status_code == 200)  # type: ignore[attr-defined]
+    assert "/invite/" in shown.text  # type: ignore[attr-defined]  # the link, shown once
+    session.expire_all()
+    assert session.scalar(sa.select(sa.func.count()).select_from(Invite)) == 1

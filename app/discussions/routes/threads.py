@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from app import refs
 from app.accounts import ratelimit
 from app.accounts.ratelimit import account_of, limited
+from app.accounts.submissions import Once, once
 from app.db import get_session
 from app.discussions import links, moderation, reading
 from app.discussions import service as discussions
@@ -148,8 +149,11 @@ def new_thread(
     principal: Discussant,
     body: NewThreadForm = form(NewThreadForm),
     _limit: Invalid | None = limited(*POSTING_LIMIT, by=account_of),
+    sent: Once = once("thread"),
     session: Session = Depends(get_session),
 ) -> Response:
+    if earlier := sent.earlier(session):  # sent twice: the thread the first send started
+        return redirect(request, earlier)
     thread = discussions.start_thread_named(
         session,
         principal=principal,
@@ -162,7 +166,7 @@ def new_thread(
         anonymous=body.anonymous,
         locale=get_locale(),
     )
-    return flash.flash(redirect(request, links.thread_path(thread.id)), THREAD_STARTED)
+    return flash.flash(redirect(request, sent.done(session, links.thread_path(thread.id))), THREAD_STARTED)
 
 
 # A thread ---------------------------------------------------------------------------------------------------
@@ -228,8 +232,11 @@ def thread_reply(
     principal: Discussant,
     body: ReplyForm = form(ReplyForm),
     _limit: Invalid | None = limited(*POSTING_LIMIT, by=account_of),
+    sent: Once = once("reply"),
     session: Session = Depends(get_session),
 ) -> Response:
+    if earlier := sent.earlier(session):  # sent twice: her post is there once
+        return redirect(request, earlier)
     post = discussions.reply_in(
         session,
         principal=principal,
@@ -238,12 +245,13 @@ def thread_reply(
         parent_id=body.parent_id,
         anonymous=body.anonymous,
     )
+    location = sent.done(session, links.thread_path(thread_id, post.id))
     if is_partial(request):
         context = reading.thread_page(
             session, principal=principal, thread_id=thread_id, post=post.id, locale=get_locale()
         )
         return render(request, "discussions/thread.html", context, block="discussion")
-    return redirect(request, links.thread_path(thread_id, post.id))
+    return redirect(request, location)
 
 
 @router.post("/threads/{thread_id:ref}/follow", name="thread_follow")

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, File, Request, UploadFile
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
+from app.accounts.submissions import Once, once
 from app.db import after_commit, get_session
 from app.forms import Filled, Refused, form
 from app.i18n import N_, get_locale
@@ -32,6 +33,11 @@ router = APIRouter(prefix="/cohorts", include_in_schema=False, route_class=Route
 COHORT_SAVED = flash.register("cohort-saved", N_("The cohort is saved."))
 CODE_CHANGED = flash.register(
     "code-changed", N_("A new enrolment code is ready; the old one no longer works."), "info"
+)
+INVITE_SHOWN_ONCE = flash.register(
+    "invite-shown-once",
+    N_("That link was made already, and shown once when it was made. It is in the list of links."),
+    "info",
 )
 INVITE_REVOKED = flash.register("invite-revoked", N_("The invitation link no longer works."), "info")
 STAFF_ADDED = flash.register("cohort-staff-added", N_("Added to the cohort's staff."))
@@ -81,10 +87,13 @@ def cohort_create(
     request: Request,
     principal: CohortRunner,
     body: CohortForm = form(CohortForm),
+    sent: Once = once("cohort"),
     session: Session = Depends(get_session),
 ) -> Response:
+    if earlier := sent.earlier(session):  # sent twice: the cohort the first send made
+        return redirect(request, earlier)
     cohort = cohorts.create(session, principal=principal, fields=_fields(body))
-    return flash.flash(redirect(request, f"/cohorts/{cohort.id}/settings"), COHORT_SAVED)
+    return flash.flash(redirect(request, sent.done(session, f"/cohorts/{cohort.id}/settings")), COHORT_SAVED)
 
 
 # A cohort's settings: its fields, its code, invitation links, staff -----------------------------------
@@ -175,8 +184,12 @@ def invite_create(
     cohort_id: Id,
     principal: CohortRunner,
     body: InviteForm = form(InviteForm),
+    sent: Once = once("invitation"),
     session: Session = Depends(get_session),
 ) -> Response:
+    if earlier := sent.earlier(session):  # sent twice: one link (shown when it was made)
+        return flash.flash(redirect(request, earlier), INVITE_SHOWN_ONCE)
+    sent.done(session, f"/cohorts/{cohort_id}/settings#invites")
     token = cohorts.invite(
         session, principal=principal, cohort_id=cohort_id, days=body.days, max_uses=body.max_uses
     )

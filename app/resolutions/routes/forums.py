@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
+from app.accounts.submissions import Once, once
 from app.db import get_session
 from app.forms import Filled, FormErrors, Refused, form
 from app.i18n import N_, get_locale, gettext
@@ -96,10 +97,13 @@ def forum_create(
     request: Request,
     principal: ForumManager,
     body: ForumForm = form(ForumForm),
+    sent: Once = once("forum"),
     session: Session = Depends(get_session),
 ) -> Response:
+    if earlier := sent.earlier(session):
+        return redirect(request, earlier)
     saved = forums.save_settings(session, principal, forum_id=None, fields=body.fields())
-    return flash.flash(redirect(request, f"/forums/{saved.id}"), FORUM_SAVED)
+    return flash.flash(redirect(request, sent.done(session, f"/forums/{saved.id}")), FORUM_SAVED)
 
 
 @router.get("/forums/{forum_id}/settings", name="forum_settings")
@@ -212,13 +216,14 @@ def _post_write_refused(refused: Refused) -> Response:
     return _write(refused.request, page, draft=filled, errors=refused.errors, status_code=refused.status_code)
 
 
-def _written(request: Request, written: recommending.Written) -> Response:
+def _written(request: Request, written: recommending.Written, sent: Once, session: Session) -> Response:
     """To the new recommendation; or, the first time, the form again with the look-alikes to consider."""
     if written.rec is None:
         assert written.page is not None
+        sent.release(session)  # nothing made yet: the form she sends next has an id of its own
         return _write(request, written.page)
     message = REC_SUGGESTED if written.suggested else REC_SAVED
-    return flash.flash(redirect(request, f"/recommendations/{written.rec.id}"), message)
+    return flash.flash(redirect(request, sent.done(session, f"/recommendations/{written.rec.id}")), message)
 
 
 @router.get("/forums/{forum_id}/recommendations/new", name="recommendation_new")
@@ -235,8 +240,11 @@ def recommendation_create(
     forum_id: Id,
     principal: Discussant,
     body: RecommendationForm = form(RecommendationForm),
+    sent: Once = once("recommendation"),
     session: Session = Depends(get_session),
 ) -> Response:
+    if earlier := sent.earlier(session):
+        return redirect(request, earlier)
     written = recommending.write(
         session,
         principal,
@@ -246,7 +254,7 @@ def recommendation_create(
         checked=body.checked,
         locale=get_locale(),
     )
-    return _written(request, written)
+    return _written(request, written, sent, session)
 
 
 @router.post("/forums/{forum_id}/similar", name="recommendation_similar")
@@ -282,8 +290,11 @@ def post_recommend(
     post_id: Ref,
     principal: Discussant,
     body: RecommendationForm = form(RecommendationForm),
+    sent: Once = once("recommendation"),
     session: Session = Depends(get_session),
 ) -> Response:
+    if earlier := sent.earlier(session):
+        return redirect(request, earlier)
     written = recommending.write_from_post(
         session,
         principal,
@@ -294,7 +305,7 @@ def post_recommend(
         checked=body.checked,
         locale=get_locale(),
     )
-    return _written(request, written)
+    return _written(request, written, sent, session)
 
 
 # A recommendation -------------------------------------------------------------------------------------------
@@ -410,9 +421,13 @@ def recommendation_endorse(
     rec_id: Id,
     principal: Discussant,
     body: EndorseForm = form(EndorseForm),
+    sent: Once = once("endorsement"),
     session: Session = Depends(get_session),
 ) -> Response:
+    if earlier := sent.earlier(session):
+        return redirect(request, earlier)
     recommending.endorse(session, principal, rec_id=rec_id, endorse=body.endorses)
+    sent.done(session, f"/recommendations/{rec_id}")
     return _back(request, rec_id, ENDORSED if body.endorses else UNENDORSED)
 
 
@@ -454,8 +469,12 @@ def amendment_create(
     rec_id: Id,
     principal: Discussant,
     body: AmendmentForm = form(AmendmentForm),
+    sent: Once = once("amendment"),
     session: Session = Depends(get_session),
 ) -> Response:
+    if earlier := sent.earlier(session):
+        return redirect(request, earlier)
+    sent.done(session, f"/recommendations/{rec_id}")
     recommending.propose(session, principal, rec_id=rec_id, title=body.title, text=body.text, note=body.note)
     return _back(request, rec_id, AMENDMENT_SENT)
 

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
+from app.accounts.submissions import Once, once
 from app.config import LOCALES
 from app.db import get_session
 from app.forms import Filled, FormErrors, Refused, form
@@ -126,10 +127,14 @@ def item_comment(
     item_id: Id,
     principal: Discussant,
     body: CommentForm = form(CommentForm),
+    sent: Once = once("comment"),
     session: Session = Depends(get_session),
 ) -> Response:
+    if earlier := sent.earlier(session):
+        return redirect(request, earlier)
     resolving.comment(session, principal, forum_id=forum_id, item_id=item_id, body=body.body)
-    return flash.flash(redirect(request, f"/forums/{forum_id}/resolution#item-{item_id}"), COMMENTED)
+    location = sent.done(session, f"/forums/{forum_id}/resolution#item-{item_id}")
+    return flash.flash(redirect(request, location), COMMENTED)
 
 
 # The editor -------------------------------------------------------------------------------------------------
@@ -415,8 +420,12 @@ def item_update(
     item_id: Id,
     principal: ForumManager,
     body: UpdateForm = form(UpdateForm),
+    sent: Once = once("update"),
     session: Session = Depends(get_session),
 ) -> Response:
+    if earlier := sent.earlier(session):  # sent twice: one update, with its evidence, once
+        return redirect(request, earlier)
+    sent.done(session, f"/forums/{forum_id}/monitoring#item-{item_id}")
     resolving.add_update(
         session,
         principal,
