@@ -58,6 +58,15 @@ class NotNow(Conflict):
     message = N_("This recommendation can no longer be changed that way.")
 
 
+class ConflictOfInterest(Conflict):
+    """A trainer does not answer a recommendation she wrote, suggested or endorsed: another does."""
+
+    field = "decision"
+    message = N_(
+        "You wrote, suggested or endorsed this recommendation, so another trainer of the forum answers it."
+    )
+
+
 class ForumClosed(Conflict):
     """The forum's window for new recommendations and endorsements is closed."""
 

@@ -25,6 +25,7 @@ from app.learning.models import Enrolment
 from app.resolutions.access import ForumRole, cohorts_of
 from app.resolutions.exceptions import (
     AuthorNotInForum,
+    ConflictOfInterest,
     EndorsementRefused,
     ForumClosed,
     NotNow,
@@ -310,6 +311,11 @@ def has_endorsed(session: Session, rec: Recommendation, user_id: int) -> bool:
     return session.get(Endorsement, (rec.id, user_id)) is not None
 
 
+def has_interest(session: Session, rec: Recommendation, user_id: int) -> bool:
+    """Whether she wrote, suggested or endorsed it: then she does not review it (a conflict of interest)."""
+    return user_id in (rec.author_id, rec.suggested_by_id) or has_endorsed(session, rec, user_id)
+
+
 def _lock(session: Session, rec: Recommendation) -> None:
     """Take the recommendation's row, so that endorsements of it are counted one after another."""
     session.execute(sa.select(Recommendation.id).where(Recommendation.id == rec.id).with_for_update())
@@ -521,11 +527,13 @@ DECISIONS = ("accepted", "needs_work", "declined")
 def review(
     session: Session, role: ForumRole, rec: Recommendation, *, decision: str, reason: str = "", note: str = ""
 ) -> None:
-    """A trainer's public answer to a qualified recommendation."""
+    """A trainer's public answer to a qualified recommendation (never to one of her own making or support)."""
     if not role.can_review:
         raise Forbidden()
     if rec.status != "qualified":
         raise NotNow()
+    if has_interest(session, rec, role.user_id):
+        raise ConflictOfInterest()
     if decision not in DECISIONS:
         raise RecommendationInvalid("decision", N_("Choose a decision."))
     if decision == "needs_work" and not note:

@@ -243,6 +243,7 @@ class RecommendationPage:
     merged_from: list[Recommendation]
     merge_targets: list[Recommendation]  # for a reviewer: the live ones it could be merged into
     endorsed: bool
+    conflicted: bool  # a reviewer who wrote, suggested or endorsed it: another trainer answers it
     used: int  # her endorsements counted against the cap
     endorsers: list[str]  # for the staff only
     events: list[RecommendationEvent]
@@ -312,6 +313,7 @@ def recommendation_page(session: Session, principal: Principal, *, rec_id: int) 
         ),
         merge_targets=_merge_targets(session, role, rec),
         endorsed=recs.has_endorsed(session, rec, principal.user_id),
+        conflicted=role.can_review and recs.has_interest(session, rec, principal.user_id),
         used=recs.used_endorsements(session, forum_id=rec.forum_id, user_id=principal.user_id),
         endorsers=recs.endorser_names(session, rec) if role.staff else [],
         events=list(

@@ -202,3 +202,29 @@ def test_review_needs_a_note_or_a_reason(
     rec = fresh(session, Recommendation, id=rec.id)[0]
     assert (rec.status, rec.decline_reason) == ("declined", "not_actionable")
     assert "Слишком общо" in browser_of(world.b1).get(f"/recommendations/{rec.id}").text
+
+
+@pytest.mark.parametrize("interest", ["endorsed", "wrote", "suggested"])
+def test_a_trainer_does_not_review_what_she_wrote_suggested_or_endorsed(
+    session: Session, world: World, browser_of: Callable[[User], TestClient], interest: str
+) -> None:
+    rec = write(session, world, world.a1)
+    endorse(session, world, rec, world.a2, world.b1, world.b2)
+    if interest == "endorsed":
+        session.add(Endorsement(recommendation_id=rec.id, user_id=world.trainer.id, cohort_id=world.naryn.id))
+    elif interest == "wrote":
+        rec.author_id = world.trainer.id
+    else:
+        rec.suggested_by_id = world.trainer.id
+    session.commit()
+    trainer = browser_of(world.trainer)
+    page = trainer.get(f"/recommendations/{rec.id}").text
+    assert "another trainer of the forum answers it" in page or "другой тренер форума" in page
+    assert f'action="/recommendations/{rec.id}/review"' not in page
+    refused = form(trainer, f"/recommendations/{rec.id}/review", {"decision": "accepted", "note": "Моё"})
+    assert refused.status_code == 409  # type: ignore[attr-defined]
+    assert fresh(session, Recommendation, id=rec.id)[0].status == "qualified"
+    other = browser_of(world.admin)  # another reviewer of the forum answers it
+    assert f'action="/recommendations/{rec.id}/review"' in other.get(f"/recommendations/{rec.id}").text
+    answered = form(other, f"/recommendations/{rec.id}/review", {"decision": "accepted", "note": "Берём"})
+    assert answered.status_code == 303  # type: ignore[attr-defined]

@@ -347,6 +347,7 @@ def _recommendation(
         "merged_from": page.merged_from,
         "merge_targets": page.merge_targets,
         "endorsed": page.endorsed,
+        "conflicted": page.conflicted,
         "used": page.used,
         "endorsers": page.endorsers,
         "events": page.events,
