@@ -55,6 +55,12 @@ class NoSuchTrainer(DomainError):
     field = "email"
 
 
+class RestoreRefused(DomainError):
+    status_code = 422
+    message = N_("This revision has no texts in that language. Choose another, or all languages.")
+    field = "language"
+
+
 class FieldTooLong(DomainError):
     """One of a quiz's or scenario's texts (fields named after its questions or steps) is too long."""
 

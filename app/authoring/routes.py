@@ -27,10 +27,12 @@ from app.authoring.schemas import (
     NewLessonForm,
     NewModuleForm,
     PublishForm,
+    RestoreForm,
     StaffForm,
     opened_version,
     typed_texts,
 )
+from app.config import LOCALES
 from app.courses.service import TOPIC_LABELS
 from app.db import get_session
 from app.forms import Filled, FormErrors, Refused, form
@@ -371,6 +373,8 @@ def _lesson_page(
         "library": editor.library,
         "revisions": editor.revisions,
         "diffs": editor.diffs,
+        "losses": editor.losses,
+        "restore_language": editor.restore_language or editor.source_language,
         "general_error": errors.get(""),
         "errors": FormErrors({field: message for field, message in errors.items() if field}),
         "preview_errors": FormErrors(),
@@ -386,9 +390,12 @@ def lesson_page(
     lesson_id: Id,
     principal: Author,
     tab: str = "",
+    came_from: str = "",
     session: Session = Depends(get_session),
 ) -> Response:
-    return _lesson_page(request, authoring.lesson_editor(session, principal, lesson_id=lesson_id, tab=tab))
+    editor = authoring.lesson_editor(session, principal, lesson_id=lesson_id, tab=tab)
+    editor.restore_language = came_from if came_from in LOCALES else editor.source_language
+    return _lesson_page(request, editor)
 
 
 def _texts_refused(refused: Refused) -> Response:
@@ -562,9 +569,11 @@ def _history_refused(refused: Refused) -> Response:
 def revision_restore(
     request: Request,
     lesson_id: Id,
-    number: int,
+    number: Id,
     principal: Author,
+    body: RestoreForm = form(RestoreForm),
     session: Session = Depends(get_session),
 ) -> Response:
-    authoring.restore_revision(session, principal, lesson_id=lesson_id, number=number)
-    return flash.flash(redirect(request, f"/author/lessons/{lesson_id}"), RESTORED)
+    authoring.restore_revision(session, principal, lesson_id=lesson_id, number=number, language=body.language)
+    tab = body.language if body.language in LOCALES else ""
+    return flash.flash(redirect(request, f"/author/lessons/{lesson_id}?tab={tab}"), RESTORED)

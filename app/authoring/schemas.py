@@ -197,6 +197,12 @@ class LessonTextsForm(Form):
         return {**typed_texts(self.model_extra or {}), **own}
 
 
+class RestoreForm(Form):
+    """Which texts of an old revision to make the draft's: one language (`ky`, `ru`, `en`) or `all`."""
+
+    language: Annotated[Line, Field(max_length=8)] = ""
+
+
 class LessonSettingsForm(Form):
     version: Version = 0
     estimated_minutes: Annotated[int, BeforeValidator(_whole(1, 300, MINUTES)), Message(MINUTES)]

@@ -12,6 +12,7 @@ request's unit of work does (app/routing.py), or rolls everything back when one 
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import datetime as dt
 import hashlib
@@ -39,6 +40,7 @@ from app.authoring.exceptions import (
     NoSuchTrainer,
     NotYourCourse,
     PublishProblems,
+    RestoreRefused,
     SlugTaken,
     StructureProblems,
     UploadRefused,
@@ -684,11 +686,34 @@ def revision(session: Session, lesson: Lesson, number: int) -> Revision:
     return found
 
 
-def restore(session: Session, lesson: Lesson, *, user: User, number: int) -> int:
-    """Make an old revision the draft (publish it to make it live again); returns the draft version."""
+ALL_LANGUAGES = "all"
+
+
+def restore(session: Session, lesson: Lesson, *, user: User, number: int, language: str) -> int:
+    """Make an old revision's texts in `language` the draft's, keeping the other languages' current texts
+    and the settings; or (`language` "all") the whole old revision: every language and the settings.
+    Publish it to make it live again. Returns the draft version."""
     old = revision(session, lesson, number)
     current = draft_of(session, lesson)
-    return save_draft(session, lesson, user=user, expected_version=current.version, data=old.data)
+    if language == ALL_LANGUAGES:
+        data = old.data
+    else:
+        old_texts = old.data.get("translations", {}).get(language)
+        if language not in LOCALES or not old_texts:
+            raise RestoreRefused()
+        data = copy.deepcopy(current.data)
+        data.setdefault("translations", {})[language] = copy.deepcopy(old_texts)
+    return save_draft(session, lesson, user=user, expected_version=current.version, data=data)
+
+
+def restore_losses(current: dict[str, Any], old: dict[str, Any]) -> list[str]:
+    """What restoring every language of `old` would replace in the current draft: the languages whose
+    texts differ ("ky", "ru", "en") and "settings" when the settings or the structure do."""
+    now, then = current.get("translations", {}), old.get("translations", {})
+    lost = [code for code in LOCALES if code in now and now.get(code) != then.get(code)]
+    if any(current.get(name) != old.get(name) for name in ("structure", "estimated_minutes", "required")):
+        lost.append("settings")
+    return lost
 
 
 # Diffs --------------------------------------------------------------------------------------------------
@@ -1028,6 +1053,8 @@ class LessonEditor:
     library: list[tuple[CourseMedia, Media]] = field(default_factory=list)
     revisions: list[Revision] = field(default_factory=list)
     diffs: dict[int, list[FieldDiff]] = field(default_factory=dict)
+    losses: dict[int, list[str]] = field(default_factory=dict)  # what restoring all of a revision replaces
+    restore_language: str = ""  # the language a restore offers first: the tab she came from
     structure_yaml: str = ""
     preview: str | None = None  # the body as learners will see it
     problems: list[str] = field(default_factory=list)  # why it cannot be published
@@ -1094,6 +1121,7 @@ def _tab_contents(session: Session, editor: LessonEditor) -> None:
         for index, revision in enumerate(revisions):
             older = revisions[index + 1].data if index + 1 < len(revisions) else None
             editor.diffs[revision.number] = diff(older, revision.data)
+            editor.losses[revision.number] = restore_losses(editor.draft.data, revision.data)
 
 
 def _with_typed(
@@ -1204,6 +1232,9 @@ def discard_lesson_draft(session: Session, principal: Principal, *, lesson_id: i
         discard_draft(session, lesson)
 
 
-def restore_revision(session: Session, principal: Principal, *, lesson_id: int, number: int) -> int:
+def restore_revision(
+    session: Session, principal: Principal, *, lesson_id: int, number: int, language: str
+) -> int:
     _course, lesson = lesson_for_editing(session, principal, lesson_id)
-    return restore(session, lesson, user=accounts_service.user_of(session, principal), number=number)
+    user = accounts_service.user_of(session, principal)
+    return restore(session, lesson, user=user, number=number, language=language)

@@ -107,13 +107,56 @@ def test_history_diff_and_restore(editor: Editor, session: Session) -> None:
     assert "<ins>" in history and "<del>" in history and ("Revision 2" in history or "Версия 2" in history)
     restore = editor.client.post(
         f"/author/lessons/{lesson.id}/revisions/1/restore",
-        data={"csrf_token": csrf_token(editor.client, "/author/")},
+        data={"csrf_token": csrf_token(editor.client, "/author/"), "language": "en"},
     )
-    assert restore.status_code == 303
+    assert restore.status_code == 303 and restore.headers["location"].endswith("?tab=en")
     assert editor.publish(lesson, note="back").status_code == 303
     session.expire_all()
     assert session.get(LessonTranslation, (lesson.id, "en")).body_md == original  # type: ignore[union-attr]
     assert session.scalar(sa.select(sa.func.max(Revision.number)).where(Revision.lesson_id == lesson.id)) == 3
+
+
+def _texts(session: Session, lesson_id: int) -> dict[str, str]:
+    session.expire_all()
+    rows = session.scalars(sa.select(LessonTranslation).where(LessonTranslation.lesson_id == lesson_id))
+    return {row.locale: row.body_md for row in rows}
+
+
+def test_restoring_one_language_keeps_the_others(editor: Editor, session: Session) -> None:
+    """Issue 25: restoring an old revision restores the language she chose (the tab she came from) and
+    keeps the other languages' current texts; all languages is a choice of its own, which names what it
+    would replace."""
+    lesson = reading(session, editor)
+    before = _texts(session, lesson.id)
+    ky_body = "**Бул сабактан кийин сиз** …\n\n## Булактар\n- x"
+    editor.save(lesson, title="First steps", summary="s", body=BODY)  # English changes
+    editor.save(lesson, tab="ky", title="Алгачкы кадамдар", summary="к", body=ky_body)  # and Kyrgyz
+    editor.publish(lesson)
+    history = editor.client.get(f"/author/lessons/{lesson.id}?tab=history&came_from=en").text
+    assert '<option value="en" selected>' in history  # the tab she came from is offered first
+    assert "English" in history.split("restore-hint-1")[1].split("</p>")[0]  # what "all" would replace
+    answer = editor.client.post(
+        f"/author/lessons/{lesson.id}/revisions/1/restore",
+        data={"csrf_token": csrf_token(editor.client, "/author/"), "language": "en"},
+    )
+    assert answer.status_code == 303
+    editor.publish(lesson, note="English back")
+    after = _texts(session, lesson.id)
+    assert after["en"] == before["en"]  # restored
+    assert after["ky"] == ky_body  # kept: she did not ask to lose it
+    assert after["ru"] == before["ru"]
+    every = editor.client.post(
+        f"/author/lessons/{lesson.id}/revisions/1/restore",
+        data={"csrf_token": csrf_token(editor.client, "/author/"), "language": "all"},
+    )
+    assert every.status_code == 303
+    editor.publish(lesson, note="all back")
+    assert _texts(session, lesson.id)["ky"] == before["ky"]  # all languages, as asked
+    refused = editor.client.post(
+        f"/author/lessons/{lesson.id}/revisions/1/restore",
+        data={"csrf_token": csrf_token(editor.client, "/author/"), "language": "xx"},
+    )
+    assert refused.status_code == 422
 
 
 def test_word_diff() -> None:
