@@ -94,6 +94,14 @@ class EditConflict(Conflict):
         self.by = by
 
 
+class CourseProblems(DomainError):
+    """The course, written out as files, does not pass `academy courses check`: what to fix."""
+
+    status_code = 422
+    refusable = True
+    message = N_("The course cannot be published yet. Fix these first: %(problems)s")
+
+
 class PublishProblems(DomainError):
     """The draft does not pass the course checker; `problems` says what to fix, line by line."""
 

@@ -206,10 +206,11 @@ def course_settings(
 
 
 @router.post("/courses/{slug}/publish", name="author_course_publish")
+@shows_refusals(_course_refused("publish"))
 def course_publish(
     request: Request, slug: str, principal: Author, session: Session = Depends(get_session)
 ) -> Response:
-    authoring.publish_course(session, principal, slug=slug)
+    authoring.publish_course(session, principal, slug=slug, media_dir=_media_dir(request))
     return flash.flash(redirect(request, f"/author/courses/{slug}"), COURSE_PUBLISHED)
 
 

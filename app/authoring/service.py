@@ -36,6 +36,7 @@ from app.authoring.exceptions import (
     BadKind,
     BadSlug,
     BrokenLink,
+    CourseProblems,
     EditConflict,
     NoSuchTrainer,
     NotYourCourse,
@@ -957,10 +958,24 @@ def save_course_settings(
     session.flush()
 
 
-def publish_course(session: Session, principal: Principal, *, slug: str) -> None:
+def publish_course(session: Session, principal: Principal, *, slug: str, media_dir: Path) -> None:
+    """Publish the course if it passes exactly the checks `academy courses check` runs on its files (a
+    course without a topic, a lesson with a broken link: refused, with what to fix)."""
     course = course_for_editing(session, principal, slug)
+    problems = course_problems(session, course, media_dir=media_dir)
+    if problems:
+        raise CourseProblems(problems="; ".join(problems))
     course.published_at = course.published_at or utcnow()
     session.flush()
+
+
+def course_problems(session: Session, course: Course, *, media_dir: Path) -> list[str]:
+    """The errors `academy courses check` finds in the course written out as files (paths from the
+    course's folder)."""
+    with tempfile.TemporaryDirectory() as folder:
+        written = export.export_course(session, slug=course.slug, target=Path(folder), media_dir=media_dir)
+        _specs, report = loader.load(written)
+        return [str(problem).replace(str(written), course.slug) for problem in report.errors]
 
 
 def add_trainer(session: Session, principal: Principal, *, slug: str, email: str) -> None:
@@ -980,6 +995,8 @@ def add_trainer(session: Session, principal: Principal, *, slug: str, email: str
 
 
 def export_zip(session: Session, principal: Principal, *, slug: str, media_dir: Path) -> bytes:
+    """The course as files, zipped (each lesson says what it was exported from: syncing them back, edited
+    or not, needs no --force; syncing older files still keeps a browser edit)."""
     return course_zip(session, course_for_editing(session, principal, slug), media_dir=media_dir)
 
 

@@ -122,8 +122,12 @@ def export_command(
 ) -> None:
     """Write a course from the database back into the course format, as PATH/SLUG/."""
     settings = get_settings()
-    if not path.is_dir():
-        fail(f"{path} is not a folder.")
+    if path.exists() and not path.is_dir():
+        fail(f"{path} is a file, not a folder.")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        fail(f"cannot create the folder {path} ({exc.strerror}).")
     with database_session(settings) as session:
         folder = export.export_course(
             session, slug=slug, target=path, media_dir=settings.ensure_data_dir() / "media"

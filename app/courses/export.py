@@ -95,6 +95,7 @@ def export_course(session: Session, *, slug: str, target: Path, media_dir: Path)
         for lesson in (lesson for lesson in lessons if lesson.module_id == module.id):
             spec = lesson_spec(lesson, media_dir)
             spec.stamps = stamps_of(lesson, course.source_language)
+            spec.exported_from = lesson.content_hash[:12]  # a sync point: see app/courses/sync.py
             write_lesson_files(spec, module_dir)
     return folder
 
@@ -161,6 +162,8 @@ def write_lesson_files(spec: LessonSpec, module_dir: Path) -> list[Path]:
                 front["prompt"] = spec.prompt[locale]
             if spec.stamps.get(locale):
                 front["translated_from"] = spec.stamps[locale]
+            if spec.exported_from:
+                front["exported_from"] = spec.exported_from
             body = spec.body.get(locale, "").strip("\n")
             path = module_dir / f"{prefix}.{locale}.md"
             path.write_text(
@@ -186,6 +189,8 @@ def structured_file(spec: LessonSpec) -> dict[str, Any]:
         "estimated_minutes": spec.estimated_minutes,
         "required": spec.required,
     }
+    if spec.exported_from:
+        data["exported_from"] = spec.exported_from
     if spec.kind == "quiz":
         if spec.intro:
             data["intro"] = _ordered(spec.intro)

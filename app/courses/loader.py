@@ -480,6 +480,7 @@ def load_markdown_lesson(
             for locale, (meta, *_rest) in parsed.items()
             if meta.translated_from and locale != source
         },
+        exported_from=first.exported_from or "",
     )
     if first.translated_from:
         report.add(parsed[source][3], "translated_from belongs in a translation, not in the source file", 2)
@@ -536,6 +537,7 @@ def load_structured_lesson(
         title=as_text(meta.title),
         summary=as_text(meta.summary),
         files=[path],
+        exported_from=meta.exported_from or "",
     )
     texts: dict[str, Text] = {"title": lesson.title, "summary": lesson.summary}
     if isinstance(meta, schema.QuizFile):

@@ -19,6 +19,9 @@ Topic = Literal[TOPICS]  # type: ignore[valid-type]
 Minutes = Annotated[int, Field(ge=1, le=300)]
 
 
+ExportStamp = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{12}$")] | None
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=False)
 
@@ -53,6 +56,9 @@ class FrontMatter(Strict):
     # In a translation: the source it was made from (`academy courses stamp`); when the source changes
     # after that, the translation is stale.
     translated_from: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{12}$")] | None = None
+    # Written by `academy courses export`: the lesson's content hash in the database the files were made
+    # from. A sync of files that carry the lesson's current one needs no --force (app/courses/sync.py).
+    exported_from: ExportStamp = None
 
 
 class OptionModel(Strict):
@@ -79,6 +85,7 @@ class QuizFile(Strict):
     summary: LocalText
     estimated_minutes: Minutes
     required: bool = True
+    exported_from: ExportStamp = None
     intro: LocalText = Field(default_factory=dict)
     questions: list[QuestionModel] = Field(min_length=1)
 
@@ -101,5 +108,6 @@ class ScenarioFile(Strict):
     summary: LocalText
     estimated_minutes: Minutes
     required: bool = True
+    exported_from: ExportStamp = None
     start: Slug
     steps: dict[Slug, StepModel] = Field(min_length=2)

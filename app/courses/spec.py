@@ -87,6 +87,8 @@ class LessonSpec:
     files: list[Path] = field(default_factory=list)
     # Reading and reflection translations: the source hash each was made from (translated_from).
     stamps: dict[str, str] = field(default_factory=dict)
+    # Files written by an export: the database's content hash they were made from (12 hex digits).
+    exported_from: str = ""
 
 
 @dataclass

@@ -229,8 +229,16 @@ def _sync_lesson(
         if name not in result.created and name not in result.restored:
             result.unchanged += 1
         return
-    if lesson.id is not None and lesson.content_hash != lesson.synced_hash and not force:
-        result.kept_browser_edits.append(name)  # edited in the browser after the last sync: keep it
+    # Edited in the browser after the last sync: kept, unless the files were exported from this very
+    # content (their `exported_from`), which makes them a sync point of their own.
+    exported_here = bool(spec.exported_from) and lesson.content_hash.startswith(spec.exported_from)
+    if (
+        lesson.id is not None
+        and lesson.content_hash != lesson.synced_hash
+        and not force
+        and not exported_here
+    ):
+        result.kept_browser_edits.append(name)
         return
     if name not in result.created:
         result.updated.append(name)

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from app.authoring.models import CourseMedia, LessonDraft
 from app.config import Settings
 from app.courses import loader
-from app.courses.models import Lesson, LessonTranslation, Media
+from app.courses.models import Course, Lesson, LessonTranslation, Media
 from tests.accounts.test_security import all_routes, concrete
 from tests.authoring.conftest import Editor, reading
 from tests.courses.test_export import comparable
@@ -92,8 +92,17 @@ class TestWhoMayAuthor:
         assert response.status_code == 303
         visitor = new_client()
         assert visitor.get("/courses/budget").status_code == 404
-        assert client.post("/author/courses/budget/publish", data={"csrf_token": token}).status_code == 303
-        assert visitor.get("/courses/budget").status_code == 200
+        refused = client.post("/author/courses/budget/publish", data={"csrf_token": token})
+        assert refused.status_code == 422, refused.text  # what `academy courses check` would say of it
+        assert "topic" in refused.text.partition("error-summary")[2], refused.text.partition("error-summary")[
+            2
+        ][:2000]
+        assert visitor.get("/courses/budget").status_code == 404
+        session.execute(sa.update(Course).where(Course.slug == "budget").values(topics=["advocacy"]))
+        session.commit()
+        still = client.post("/author/courses/budget/publish", data={"csrf_token": token})
+        assert still.status_code == 422 and "no modules" in still.text
+        assert visitor.get("/courses/budget").status_code == 404  # a course that passes: test_round_trip.py
         taken = client.post("/author/courses", data={"csrf_token": token, "title": "x", "slug": "budget"})
         assert taken.status_code == 422 and 'id="error-slug"' in taken.text
         bad = client.post("/author/courses", data={"csrf_token": token, "title": "x", "slug": "Not A Slug!"})
