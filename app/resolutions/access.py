@@ -15,25 +15,32 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from app.learning.models import CohortMember, Enrolment
+from app.learning.models import Cohort, CohortMember, Enrolment
 from app.permissions import Capability
 from app.principal import Principal
 from app.resolutions.exceptions import ForumNotFound, NotForumStaff, NotManager
-from app.resolutions.models import Forum, ForumCohort
+from app.resolutions.models import Forum, ForumCohort, ForumEndorser
 
 
 @dataclass(frozen=True)
 class ForumRole:
     forum: Forum
     user_id: int
-    cohort_id: int | None  # the forum cohort she is a learner in
+    cohort_id: int | None  # the forum cohort her endorsements count for (one of `cohorts`)
     staff: bool
     can_review: bool
     can_manage: bool
+    cohorts: tuple[int, ...] = ()  # every forum cohort she is an active learner in, first enrolled first
+    chosen: bool = False  # she chose `cohort_id` (ForumEndorser); with one cohort, there is nothing to choose
 
     @property
     def participant(self) -> bool:
         return self.cohort_id is not None
+
+    @property
+    def must_choose(self) -> bool:
+        """She learns in several of the forum's cohorts and has not said which her endorsements count for."""
+        return len(self.cohorts) > 1 and not self.chosen
 
     @property
     def member(self) -> bool:
@@ -44,18 +51,39 @@ def cohorts_of(session: Session, forum_id: int) -> list[int]:
     return list(session.scalars(sa.select(ForumCohort.cohort_id).where(ForumCohort.forum_id == forum_id)))
 
 
+def cohort_names(session: Session, role: ForumRole) -> list[tuple[int, str]]:
+    """Her cohorts in the forum, as she may choose between them (empty with only one)."""
+    if len(role.cohorts) < 2:
+        return []
+    names = dict(session.execute(sa.select(Cohort.id, Cohort.name).where(Cohort.id.in_(role.cohorts))).all())
+    return [(cohort_id, names.get(cohort_id, "")) for cohort_id in role.cohorts]
+
+
 def role_in(session: Session, principal: Principal, forum: Forum) -> ForumRole:
     cohorts = cohorts_of(session, forum.id)
-    learner_in = session.scalar(
-        sa.select(Enrolment.cohort_id)
-        .where(
-            Enrolment.user_id == principal.user_id,
-            Enrolment.status == "active",
-            Enrolment.cohort_id.in_(cohorts),
+    learner_in = tuple(
+        cohort_id
+        for cohort_id in session.scalars(
+            sa.select(Enrolment.cohort_id)
+            .where(
+                Enrolment.user_id == principal.user_id,
+                Enrolment.status == "active",
+                Enrolment.cohort_id.in_(cohorts),
+            )
+            .order_by(Enrolment.enrolled_at, Enrolment.id)
         )
-        .order_by(Enrolment.enrolled_at)
-        .limit(1)
+        if cohort_id is not None
     )
+    choice = (
+        session.scalar(
+            sa.select(ForumEndorser.cohort_id).where(
+                ForumEndorser.forum_id == forum.id, ForumEndorser.user_id == principal.user_id
+            )
+        )
+        if len(learner_in) > 1
+        else None
+    )
+    chosen = choice in learner_in
     admin = principal.can(Capability.SEE_ALL_COHORTS)
     staff = (
         admin
@@ -71,10 +99,12 @@ def role_in(session: Session, principal: Principal, forum: Forum) -> ForumRole:
     return ForumRole(
         forum=forum,
         user_id=principal.user_id,
-        cohort_id=learner_in,
+        cohort_id=choice if chosen else (learner_in[0] if learner_in else None),
         staff=staff,
         can_review=staff and principal.can(Capability.REVIEW_RECOMMENDATIONS),
         can_manage=staff and principal.can(Capability.MANAGE_FORUMS),
+        cohorts=learner_in,
+        chosen=chosen,
     )
 
 

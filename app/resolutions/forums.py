@@ -18,7 +18,7 @@ from app.learning.cohorts import cohorts_for
 from app.learning.models import Cohort
 from app.permissions import Capability
 from app.principal import Principal
-from app.resolutions.access import ForumRole, cohorts_of, forum_for, manager_of
+from app.resolutions.access import ForumRole, cohort_names, cohorts_of, forum_for, manager_of
 from app.resolutions.exceptions import ForumInvalid
 from app.resolutions.models import (
     STATES,
@@ -138,6 +138,7 @@ class ForumPage:
     used: int  # her endorsements counted against the cap
     resolution: Resolution | None
     theme: str
+    my_cohorts: list[tuple[int, str]]  # learning in several of its cohorts: hers, to choose from
     state: str
     sort: str
 
@@ -177,6 +178,7 @@ def forum_page(
             sa.select(Resolution).where(Resolution.forum_id == forum_id)
         ).one_or_none(),
         theme=theme,
+        my_cohorts=cohort_names(session, role),
         state=state,
         sort=sort,
     )

@@ -266,3 +266,17 @@ class ImplementationUpdate(Base):
     happened_on: Mapped[dt.date] = mapped_column(sa.Date)
     author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id", ondelete="SET NULL"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ForumEndorser(Base):
+    """The cohort a participant's endorsements in a forum count for, when she learns in several of its
+    cohorts: asked at her first endorsement, changeable; one person is one cohort of "from N cohorts"."""
+
+    __tablename__ = "forum_endorser"
+
+    forum_id: Mapped[int] = mapped_column(sa.ForeignKey("forum.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True
+    )
+    cohort_id: Mapped[int] = mapped_column(sa.ForeignKey("cohort.id", ondelete="CASCADE"))
+    chosen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -9,6 +9,7 @@ open when its author revises it.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -16,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from app.accounts import service as accounts_service
 from app.accounts.models import User
-from app.db import utcnow
+from app.db import dialect_insert, utcnow
 from app.discussions import notifications
 from app.discussions.models import Post, Thread
 from app.errors import Forbidden
@@ -39,6 +40,7 @@ from app.resolutions.models import (
     Amendment,
     Endorsement,
     Forum,
+    ForumEndorser,
     Recommendation,
     RecommendationEvent,
     RecommendationSource,
@@ -322,11 +324,17 @@ def _lock(session: Session, rec: Recommendation) -> None:
     session.refresh(rec)
 
 
-def endorse(session: Session, role: ForumRole, rec: Recommendation) -> None:
+def endorse(session: Session, role: ForumRole, rec: Recommendation, *, cohort_id: int | None = None) -> None:
+    """Her endorsement, counted for the cohort she chose (asked once when she learns in several of the
+    forum's cohorts: `cohort_id`, then remembered)."""
     forum = role.forum
     _require_open(forum)
     if not role.participant:
         raise EndorsementRefused(N_("Only participants of the forum's cohorts can endorse."))
+    if role.must_choose:
+        if cohort_id not in role.cohorts:
+            raise EndorsementRefused(N_("Choose the cohort your endorsements in this forum count for."))
+        role = choose_cohort(session, role, cohort_id=cohort_id)
     if rec.status not in ("open", "qualified", "needs_work", "accepted"):
         raise EndorsementRefused(N_("This recommendation cannot be endorsed now."))
     if rec.author_id == role.user_id:
@@ -346,6 +354,43 @@ def endorse(session: Session, role: ForumRole, rec: Recommendation) -> None:
     session.flush()
     recount(session, rec)
     requalify(session, rec, forum)
+
+
+def choose_cohort(session: Session, role: ForumRole, *, cohort_id: int | None) -> ForumRole:
+    """The cohort her endorsements in this forum count for, from now on and for those she gave: each
+    moves, and its recommendation is counted again. One person is always one cohort of "from N"."""
+    if cohort_id is None or cohort_id not in role.cohorts:
+        raise EndorsementRefused(N_("Choose one of your cohorts in this forum."))
+    insert = dialect_insert(session)
+    session.execute(
+        insert(ForumEndorser)
+        .values(forum_id=role.forum.id, user_id=role.user_id, cohort_id=cohort_id, chosen_at=utcnow())
+        .on_conflict_do_update(
+            index_elements=["forum_id", "user_id"], set_={"cohort_id": cohort_id, "chosen_at": utcnow()}
+        )
+    )
+    given = sa.select(Recommendation.id).where(Recommendation.forum_id == role.forum.id)
+    moved = list(
+        session.scalars(
+            sa.select(Recommendation)
+            .join(Endorsement, Endorsement.recommendation_id == Recommendation.id)
+            .where(
+                Endorsement.user_id == role.user_id,
+                Endorsement.recommendation_id.in_(given),
+                Endorsement.cohort_id.is_distinct_from(cohort_id),
+            )
+        )
+    )
+    session.execute(
+        sa.update(Endorsement)
+        .where(Endorsement.user_id == role.user_id, Endorsement.recommendation_id.in_([r.id for r in moved]))
+        .values(cohort_id=cohort_id)
+        .execution_options(synchronize_session=False)
+    )
+    for rec in moved:
+        recount(session, rec)
+        requalify(session, rec, role.forum)
+    return dataclasses.replace(role, cohort_id=cohort_id, chosen=True)
 
 
 def withdraw(session: Session, role: ForumRole, rec: Recommendation) -> None:

@@ -23,7 +23,7 @@ from app.errors import NotFound
 from app.learning.models import Enrolment
 from app.principal import Principal
 from app.resolutions import recommendations as recs
-from app.resolutions.access import ForumRole, forum_for, role_in
+from app.resolutions.access import ForumRole, cohort_names, forum_for, role_in
 from app.resolutions.exceptions import RecommendationNotFound
 from app.resolutions.models import (
     Amendment,
@@ -243,6 +243,7 @@ class RecommendationPage:
     merged_from: list[Recommendation]
     merge_targets: list[Recommendation]  # for a reviewer: the live ones it could be merged into
     endorsed: bool
+    my_cohorts: list[tuple[int, str]]  # learning in several of the forum's cohorts: hers, to choose from
     conflicted: bool  # a reviewer who wrote, suggested or endorsed it: another trainer answers it
     used: int  # her endorsements counted against the cap
     endorsers: list[str]  # for the staff only
@@ -313,6 +314,7 @@ def recommendation_page(session: Session, principal: Principal, *, rec_id: int) 
         ),
         merge_targets=_merge_targets(session, role, rec),
         endorsed=recs.has_endorsed(session, rec, principal.user_id),
+        my_cohorts=cohort_names(session, role),
         conflicted=role.can_review and recs.has_interest(session, rec, principal.user_id),
         used=recs.used_endorsements(session, forum_id=rec.forum_id, user_id=principal.user_id),
         endorsers=recs.endorser_names(session, rec) if role.staff else [],
@@ -357,13 +359,20 @@ def mark_read(session: Session, *, user_id: int, rec_id: int) -> None:
 # What she does on it ----------------------------------------------------------------------------------------
 
 
-def endorse(session: Session, principal: Principal, *, rec_id: int, endorse: bool) -> None:
-    """Her endorsement given (within the forum's cap), or withdrawn."""
+def endorse(
+    session: Session, principal: Principal, *, rec_id: int, endorse: bool, cohort_id: int | None = None
+) -> None:
+    """Her endorsement given (within the forum's cap; counted for the cohort she chose), or withdrawn."""
     role, rec = open_as(session, principal, rec_id)
     if endorse:
-        recs.endorse(session, role, rec)
+        recs.endorse(session, role, rec, cohort_id=cohort_id)
     else:
         recs.withdraw(session, role, rec)
+
+
+def choose_cohort(session: Session, principal: Principal, *, forum_id: int, cohort_id: int | None) -> None:
+    """The cohort her endorsements in the forum count for, changed: those she gave move with it."""
+    recs.choose_cohort(session, forum_for(session, principal, forum_id), cohort_id=cohort_id)
 
 
 def answer_suggestion(

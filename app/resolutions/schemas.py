@@ -167,10 +167,23 @@ class RecommendationForm(Form):
 
 class EndorseForm(Form):
     endorse: Line = "1"  # "0": withdraw her endorsement
+    cohort: Line = ""  # learning in several of the forum's cohorts: the one her endorsements count for
 
     @property
     def endorses(self) -> bool:
         return self.endorse == "1"
+
+    @property
+    def cohort_id(self) -> int | None:
+        return int(self.cohort) if self.cohort.isdigit() and len(self.cohort) < 10 else None
+
+
+class CohortChoiceForm(Form):
+    cohort: Line = ""
+
+    @property
+    def cohort_id(self) -> int | None:
+        return int(self.cohort) if self.cohort.isdigit() and len(self.cohort) < 10 else None
 
 
 class ConfirmForm(Form):

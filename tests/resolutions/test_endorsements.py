@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from app.accounts.models import AuditEvent, User
+from app.config import Settings
 from app.discussions.models import Notification
 from app.resolutions import recommendations as recs
 from app.resolutions.exceptions import EndorsementRefused
@@ -228,3 +229,44 @@ def test_a_trainer_does_not_review_what_she_wrote_suggested_or_endorsed(
     assert f'action="/recommendations/{rec.id}/review"' in other.get(f"/recommendations/{rec.id}").text
     answered = form(other, f"/recommendations/{rec.id}/review", {"decision": "accepted", "note": "Берём"})
     assert answered.status_code == 303  # type: ignore[attr-defined]
+
+
+def test_a_participant_of_two_cohorts_chooses_which_one_her_endorsements_count_for(
+    session: Session, world: World, browser_of: Callable[[User], TestClient], settings: Settings
+) -> None:
+    """Issue 25: asked once, changeable; one person never supplies two of "from N cohorts"."""
+    from app.authoring import service as authoring
+    from app.principal import Principal
+    from app.resolutions.models import ForumCohort
+    from tests.factories import create_cohort, enrol
+
+    trainer = Principal.of(world.trainer)
+    second = authoring.create_course(session, trainer, slug="second-course", title="Второй курс", locale="ru")
+    kara_kol = create_cohort(session, second, name="Каракол")
+    session.add(ForumCohort(forum_id=world.forum.id, cohort_id=kara_kol.id))
+    enrol(session, world.b1, second, kara_kol)  # b1: Osh and Karakol
+    session.commit()
+    rec = write(session, world, world.a1)
+    b1 = browser_of(world.b1)
+    page = b1.get(f"/recommendations/{rec.id}").text
+    assert 'name="cohort"' in page and "Каракол" in page and "Ош" in page  # asked
+    unanswered = form(b1, f"/recommendations/{rec.id}/endorse", {"endorse": "1"})
+    assert unanswered.status_code == 409  # type: ignore[attr-defined]
+    assert fresh(session, Endorsement, recommendation_id=rec.id) == []
+    chosen = form(b1, f"/recommendations/{rec.id}/endorse", {"endorse": "1", "cohort": str(kara_kol.id)})
+    assert chosen.status_code == 303  # type: ignore[attr-defined]
+    assert [e.cohort_id for e in fresh(session, Endorsement, recommendation_id=rec.id)] == [kara_kol.id]
+    other = write(session, world, world.a2, title="Школьные учения раз в год")
+    assert 'name="cohort"' not in b1.get(f"/recommendations/{other.id}").text  # asked once
+    assert form(b1, f"/recommendations/{other.id}/endorse", {"endorse": "1"}).status_code == 303  # type: ignore[attr-defined]
+    assert [e.cohort_id for e in fresh(session, Endorsement, recommendation_id=other.id)] == [kara_kol.id]
+    forum_page = b1.get(f"/forums/{world.forum.id}").text
+    assert 'action="/forums/' in forum_page and "endorsing" in forum_page
+    changed = form(b1, f"/forums/{world.forum.id}/endorsing", {"cohort": str(world.osh.id)})
+    assert changed.status_code == 303  # type: ignore[attr-defined]
+    assert {e.cohort_id for e in fresh(session, Endorsement, user_id=world.b1.id)} == {world.osh.id}
+    endorse(session, world, rec, world.b2)  # another from Osh: still one cohort
+    counted = fresh(session, Recommendation, id=rec.id)[0]
+    assert (counted.endorsement_count, counted.cohort_count) == (2, 1)
+    refused = form(b1, f"/forums/{world.forum.id}/endorsing", {"cohort": str(world.talas.id)})
+    assert refused.status_code == 409  # type: ignore[attr-defined]  # not one of hers

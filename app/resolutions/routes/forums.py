@@ -21,6 +21,7 @@ from app.resolutions.access import forums_for
 from app.resolutions.recommending import NoForum, RecommendationPage, WritePage
 from app.resolutions.schemas import (
     AmendmentForm,
+    CohortChoiceForm,
     ConfirmForm,
     DecisionForm,
     EndorseForm,
@@ -41,6 +42,9 @@ from app.web.params import Id, Ref
 
 router = APIRouter(include_in_schema=False, route_class=Route)
 
+COHORT_CHOSEN = flash.register(
+    "endorsing-cohort", N_("Your endorsements in this forum now count for the cohort you chose.")
+)
 FORUM_SAVED = flash.register("forum-saved", N_("The forum is saved."))
 REC_SAVED = flash.register(
     "recommendation-saved", N_("Your recommendation is saved. Others can now endorse it.")
@@ -106,6 +110,19 @@ def forum_create(
     return flash.flash(redirect(request, sent.done(session, f"/forums/{saved.id}")), FORUM_SAVED)
 
 
+@router.post("/forums/{forum_id}/endorsing", name="forum_endorsing")
+def forum_endorsing(
+    request: Request,
+    forum_id: Id,
+    principal: Discussant,
+    body: CohortChoiceForm = form(CohortChoiceForm),
+    session: Session = Depends(get_session),
+) -> Response:
+    """Which of her cohorts her endorsements in this forum count for (those she gave move with it)."""
+    recommending.choose_cohort(session, principal, forum_id=forum_id, cohort_id=body.cohort_id)
+    return flash.flash(redirect(request, f"/forums/{forum_id}"), COHORT_CHOSEN)
+
+
 @router.get("/forums/{forum_id}/settings", name="forum_settings")
 def forum_settings(
     request: Request, forum_id: Id, principal: ForumManager, session: Session = Depends(get_session)
@@ -147,6 +164,7 @@ def forum_page(
             "recommendations": page.recommendations,
             "endorsed": page.endorsed,
             "used": page.used,
+            "my_cohorts": page.my_cohorts,
             "theme": page.theme,
             "state": page.state,
             "sort": page.sort,
@@ -347,6 +365,7 @@ def _recommendation(
         "merged_from": page.merged_from,
         "merge_targets": page.merge_targets,
         "endorsed": page.endorsed,
+        "my_cohorts": page.my_cohorts,
         "conflicted": page.conflicted,
         "used": page.used,
         "endorsers": page.endorsers,
@@ -427,7 +446,7 @@ def recommendation_endorse(
 ) -> Response:
     if earlier := sent.earlier(session):
         return redirect(request, earlier)
-    recommending.endorse(session, principal, rec_id=rec_id, endorse=body.endorses)
+    recommending.endorse(session, principal, rec_id=rec_id, endorse=body.endorses, cohort_id=body.cohort_id)
     sent.done(session, f"/recommendations/{rec_id}")
     return _back(request, rec_id, ENDORSED if body.endorses else UNENDORSED)
 
