@@ -28,15 +28,29 @@ def import_roster(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Show what would happen; write nothing.")
     ] = False,
+    encoding: Annotated[
+        str, typer.Option(help="utf-8, cp1251 or utf-16; found by itself when not given.")
+    ] = "",
+    delimiter: Annotated[str, typer.Option(help="',', ';' or 'tab'; found by itself when not given.")] = "",
 ) -> None:
     """Create or find an account for every line and put it in the cohort: all lines, or none.
 
     Invitations (with a link to set a password, for new accounts) go to the outbox or SMTP."""
     settings = get_settings()
+    delimiter = "\t" if delimiter == "tab" else delimiter
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        fail(f"cannot read {path} as UTF-8 text ({exc.__class__.__name__}).")
+        data = path.read_bytes()
+    except OSError as exc:
+        fail(f"cannot read {path} ({exc.strerror}).")
+    with use_locale("en"):
+        try:
+            text, encoding = roster.decode(data, encoding)
+        except roster.RosterUnreadable as exc:
+            fail(f"{path}: {exc.reason}")
+    mark = delimiter if delimiter in roster.DELIMITERS else roster.delimiter_of(text)
+    typer.echo(
+        f"{path}: read as {roster.ENCODINGS[encoding]}, columns separated by {roster.DELIMITERS[mark]}."
+    )
     with use_locale("en"), database_session(settings) as session:
         found = session.scalars(
             sa.select(Cohort).where(
@@ -49,7 +63,7 @@ def import_roster(
         if found is None:
             fail(f"no cohort has the code or number {cohort}.")
         try:
-            rows = roster.plan(session, found, text, default_language=settings.default_locale)
+            rows = roster.plan(session, found, text, default_language=settings.default_locale, delimiter=mark)
         except roster.RosterUnreadable as exc:
             fail(f"{path}: {exc.reason}")
         labels = {"new": "new account", "existing": "existing account", "already": "already in the cohort"}

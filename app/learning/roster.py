@@ -8,12 +8,14 @@ password (valid a week); nobody's password ever passes through a coordinator.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import io
 from dataclasses import dataclass
 from functools import lru_cache
 
+import charset_normalizer
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
@@ -37,11 +39,76 @@ MAX_ROWS = 2000
 MAX_BYTES = 1024 * 1024
 INVITE_DAYS = 7
 HEADERS = {
-    "name": "name", "display_name": "name", "имя": "name", "аты": "name", "аты-жөнү": "name", "фио": "name",
-    "email": "email", "e-mail": "email", "почта": "email", "электронная почта": "email",
-    "region": "region", "регион": "region", "область": "region", "аймак": "region",
-    "language": "language", "lang": "language", "язык": "language", "тил": "language",
-}  # fmt: skip
+    "name": "name",
+    "displayname": "name",
+    "fullname": "name",
+    "имя": "name",
+    "аты": "name",
+    "атыжөнү": "name",
+    "фио": "name",
+    "имяфамилия": "name",
+    "фамилияимя": "name",
+    "email": "email",
+    "mail": "email",
+    "почта": "email",
+    "электроннаяпочта": "email",
+    "элпочта": "email",
+    "электрондукпочта": "email",
+    "emailaddress": "email",
+    "region": "region",
+    "регион": "region",
+    "область": "region",
+    "аймак": "region",
+    "облус": "region",
+    "language": "language",
+    "lang": "language",
+    "язык": "language",
+    "тил": "language",
+}  # fmt: skip  (a header is compared without case, spaces, dots, hyphens or underscores)
+# How Excel saves a table: "CSV UTF-8" (with a BOM), plain "CSV" (Windows-1251 on a Russian Windows),
+# "Unicode text" (UTF-16 with a BOM, tab-separated).
+ENCODINGS = {"utf-8": "UTF-8", "cp1251": "Windows-1251", "utf-16": "UTF-16"}
+DELIMITERS = {",": N_("comma"), ";": N_("semicolon"), "\t": N_("tab")}
+
+
+def _header_key(cell: str) -> str:
+    return "".join(char for char in cell.strip().lower().lstrip("\ufeff") if char not in " ._-")
+
+
+def decode(data: bytes, encoding: str = "") -> tuple[str, str]:
+    """The file's text and its encoding: the one she chose, or the one found (a BOM, valid UTF-8, else
+    what charset-normalizer finds among the encodings Excel uses); raises RosterUnreadable."""
+    if encoding and encoding not in ENCODINGS:
+        raise RosterUnreadable(gettext(N_("Choose UTF-8, Windows-1251 or UTF-16.")))
+    if not encoding:
+        if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            encoding = "utf-16"
+        elif data.startswith(codecs.BOM_UTF8):
+            encoding = "utf-8"
+        else:
+            try:
+                data.decode("utf-8")
+                encoding = "utf-8"
+            except UnicodeDecodeError:
+                best = charset_normalizer.from_bytes(data, cp_isolation=["cp1251", "utf_16"]).best()
+                encoding = "utf-16" if best is not None and best.encoding.startswith("utf_16") else "cp1251"
+    try:
+        text = data.decode("utf-8-sig" if encoding == "utf-8" else encoding)
+    except UnicodeDecodeError:
+        raise RosterUnreadable(
+            gettext(N_("The file cannot be read as %(encoding)s. Save it as “CSV UTF-8” and try again."))
+            % {"encoding": ENCODINGS[encoding]}
+        ) from None
+    return text.lstrip("\ufeff"), encoding
+
+
+def delimiter_of(text: str) -> str:
+    """The separator of the file's columns: comma, semicolon or tab (Excel's choice depends on the
+    computer's language: a Russian Windows writes semicolons)."""
+    first = text.lstrip("\ufeff").splitlines()[0] if text.strip() else ""
+    counts = {mark: first.count(mark) for mark in DELIMITERS}
+    mark = max(counts, key=lambda key: counts[key])
+    return mark if counts[mark] else ","
 
 
 @dataclass
@@ -61,38 +128,80 @@ class RosterUnreadable(Exception):
         super().__init__(reason)
 
 
+# Words around a region's name that do not name it ("г. Бишкек", "Ошская обл.", "Нарын облусу").
+_CITY = (" г.", " г ", " город ", " city of ", " city ", " шаары ", " ш.")
+_AROUND = (" область", " обл.", " обл ", " облусу", " region", " oblast", "ская ", "ский ")
+# Spellings in the Latin alphabet that the three languages' names do not give.
+ALIASES = {
+    "bishkek": "KG-GB", "frunze": "KG-GB", "batken": "KG-B", "chui": "KG-C", "chuy": "KG-C", "chu": "KG-C",
+    "jalalabad": "KG-J", "djalalabad": "KG-J", "zhalalabad": "KG-J", "naryn": "KG-N", "osh": "KG-O",
+    "talas": "KG-T", "issykkul": "KG-Y", "ysykkol": "KG-Y", "issykul": "KG-Y", "иссыккуль": "KG-Y",
+    "джалалабад": "KG-J", "жалалабад": "KG-J", "чуй": "KG-C", "чүй": "KG-C", "ысыккөл": "KG-Y",
+}  # fmt: skip
+
+
+def _plain(value: str) -> str:
+    """A region as written, reduced to what names it: lower case, no "город", "область", "облусу",
+    spaces, hyphens or dots."""
+    text = f" {value.strip().lower().replace('ё', 'е')} "
+    for word in _CITY + _AROUND:
+        text = text.replace(word, " ")
+    return "".join(char for char in text if char.isalnum())
+
+
+def _is_city(value: str) -> bool:
+    text = f" {value.strip().lower()} "
+    return any(word in text for word in _CITY)
+
+
 @lru_cache(maxsize=1)
 def _region_names() -> dict[str, str]:
-    """Every name a region is known by (its code, and its name in each language) -> its code."""
-    names: dict[str, str] = {}
+    """Every name a region is known by (its code, its name in each language, reduced by `_plain`, and
+    the Latin spellings people use) -> its code. A city's bare name is its region ("Ош": Osh region);
+    written as a city ("г. Ош", "Ош шаары"), the city."""
+    names: dict[str, str] = dict(ALIASES)
     for code, label in REGIONS.items():
-        names[code.lower()] = code
+        names[code.lower().replace("-", "")] = code
         for locale in LOCALES:
             with use_locale(locale):
-                names[gettext(label).lower()] = code
+                if not code.endswith(("GB", "GO")):
+                    names[_plain(gettext(label))] = code
+    names["бишкек"] = "KG-GB"
     return names
 
 
 def _region(value: str) -> str | None | bool:
-    """An ISO code, or a region's name in any of our languages; None if empty, False if unknown."""
+    """The region a roster names (an ISO code, or a name in any of our languages or in Latin letters, as
+    people write it); None if empty, False if unknown."""
     if not value.strip():
         return None
-    return _region_names().get(value.strip().lower(), False)
+    plain = _plain(value)
+    found = _region_names().get(plain, False)
+    if found == "KG-O" and _is_city(value):
+        return "KG-GO"
+    return found
 
 
-def read(text: str) -> list[dict[str, str]]:
-    """The CSV's rows as dicts keyed by our column names; raises RosterUnreadable."""
+def accepted_regions() -> str:
+    """The names an unknown region's message lists, in her language."""
+    return ", ".join(gettext(label) for label in REGIONS.values())
+
+
+def read(text: str, delimiter: str = "") -> list[dict[str, str]]:
+    """The CSV's rows as dicts keyed by our column names (headers in Kyrgyz, Russian or English, in any
+    order; blank lines skipped; quoted fields with Windows line ends); raises RosterUnreadable."""
     if len(text.encode("utf-8")) > MAX_BYTES:
         raise RosterUnreadable(gettext(N_("The file is larger than 1 MB.")))
     text = text.lstrip("\ufeff")
-    try:
-        dialect = csv.Sniffer().sniff(text[:2048], delimiters=",;\t") if text.strip() else csv.excel
-    except csv.Error:
-        dialect = csv.excel
-    rows = list(csv.reader(io.StringIO(text), dialect))
+    mark = delimiter if delimiter in DELIMITERS else delimiter_of(text)
+    rows = [
+        row
+        for row in csv.reader(io.StringIO(text, newline=""), delimiter=mark)
+        if any(c.strip() for c in row)
+    ]
     if not rows:
         raise RosterUnreadable(gettext(N_("The file is empty.")))
-    header = [HEADERS.get(cell.strip().lower(), "") for cell in rows[0]]
+    header = [HEADERS.get(_header_key(cell), "") for cell in rows[0]]
     if "name" not in header or "email" not in header:
         raise RosterUnreadable(
             gettext(N_("The first line must name the columns: name, email, region, language."))
@@ -105,8 +214,10 @@ def read(text: str) -> list[dict[str, str]]:
     ]
 
 
-def plan(session: Session, cohort: Cohort, text: str, default_language: str) -> list[Row]:
-    records = read(text)
+def plan(
+    session: Session, cohort: Cohort, text: str, default_language: str, delimiter: str = ""
+) -> list[Row]:
+    records = read(text, delimiter)
     emails = [clean_line(record.get("email"), 254).lower() for record in records]
     known = {
         user.email: user
@@ -135,8 +246,15 @@ def plan(session: Session, cohort: Cohort, text: str, default_language: str) -> 
             reason = gettext(N_("the name is missing"))
         elif language not in LOCALES:
             reason = gettext(N_("the language must be ky, ru or en"))
+        elif "?" in name:
+            reason = gettext(
+                N_(
+                    "the name has “?” where letters were: Excel saved the file without ң, ө and ү. "
+                    "Save it as “CSV UTF-8” and check it again"
+                )
+            )
         elif region is False:
-            reason = gettext(N_("unknown region"))
+            reason = gettext(N_("unknown region; use one of: %(regions)s")) % {"regions": accepted_regions()}
         seen.add(email)
         user = known.get(email)
         if reason:
@@ -159,6 +277,8 @@ class DryRun:
     rows: list[Row] | None
     text: str
     problem: str | None  # why the file cannot be read at all
+    encoding: str = ""  # as it was read: "utf-8", "cp1251", "utf-16" (found, or chosen)
+    delimiter: str = ""  # ",", ";" or "\t"
 
     @property
     def importable(self) -> bool:
@@ -175,24 +295,41 @@ class DryRun:
         return 422 if wrong else 200
 
 
-def dry_run(session: Session, cohort: Cohort, text: str, default_language: str) -> DryRun:
+def dry_run(
+    session: Session,
+    cohort: Cohort,
+    text: str,
+    default_language: str,
+    delimiter: str = "",
+    encoding: str = "",
+) -> DryRun:
+    mark = delimiter if delimiter in DELIMITERS else delimiter_of(text)
     try:
-        return DryRun(cohort, plan(session, cohort, text, default_language), text, None)
+        rows = plan(session, cohort, text, default_language, mark)
+        return DryRun(cohort, rows, text, None, encoding, mark)
     except RosterUnreadable as exc:
-        return DryRun(cohort, None, text, exc.reason)
+        return DryRun(cohort, None, text, exc.reason, encoding, mark)
 
 
 def check(
-    session: Session, *, principal: Principal, cohort_id: int, data: bytes | str, locale: str
+    session: Session,
+    *,
+    principal: Principal,
+    cohort_id: int,
+    data: bytes | str,
+    locale: str,
+    encoding: str = "",
+    delimiter: str = "",
 ) -> DryRun:
-    """The dry run of a file (or of its text, sent back): nothing is written."""
+    """The dry run of a file (or of its text, sent back): nothing is written. The encoding and the
+    separator are found (or taken as she chose them), and said on the page."""
     cohort = managed(session, principal, cohort_id)
     if isinstance(data, bytes):
         try:
-            data = data.decode("utf-8")
-        except UnicodeDecodeError:
-            return DryRun(cohort, None, "", N_("Save the file as CSV in UTF-8 and try again."))
-    return dry_run(session, cohort, data, locale)
+            data, encoding = decode(data, encoding)
+        except RosterUnreadable as exc:
+            return DryRun(cohort, None, "", exc.reason, encoding)
+    return dry_run(session, cohort, data, locale, delimiter, encoding)
 
 
 @dataclass(frozen=True)
@@ -203,12 +340,19 @@ class Imported:
 
 
 def import_roster(
-    session: Session, *, principal: Principal, cohort_id: int, text: str, settings: Settings, locale: str
+    session: Session,
+    *,
+    principal: Principal,
+    cohort_id: int,
+    text: str,
+    settings: Settings,
+    locale: str,
+    delimiter: str = "",
 ) -> Imported:
     """The import itself: checked again, then every line or none (RosterRefused). The caller sends the
     invitations once the import is committed."""
     cohort = managed(session, principal, cohort_id)
-    checked = dry_run(session, cohort, text, locale)
+    checked = dry_run(session, cohort, text, locale, delimiter)
     if not checked.importable:
         raise RosterRefused()
     actor = accounts_service.user_of(session, principal)

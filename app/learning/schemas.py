@@ -173,6 +173,14 @@ class RosterForm(Form):
     """The CSV she checked, sent back as it was to be imported (roster.read checks it again)."""
 
     csv: str = ""
+    delimiter: Annotated[str, Field(max_length=2)] = ""
+
+
+class RosterCheckForm(Form):
+    """How to read the file she uploads: empty for "find out" (the page says what was found)."""
+
+    encoding: Annotated[str, Field(max_length=10)] = ""
+    delimiter: Annotated[str, Field(max_length=2)] = ""
 
 
 F = TypeVar("F", bound=Form)

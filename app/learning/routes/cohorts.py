@@ -19,7 +19,7 @@ from app.db import after_commit, get_session
 from app.forms import Filled, Refused, form
 from app.i18n import N_, get_locale
 from app.learning import cohorts, roster
-from app.learning.schemas import CohortForm, InviteForm, MoveForm, RosterForm, StaffForm
+from app.learning.schemas import CohortForm, InviteForm, MoveForm, RosterCheckForm, RosterForm, StaffForm
 from app.principal import Principal
 from app.routing import Route, shows_refusals
 from app.web import flash, state
@@ -264,6 +264,10 @@ def _roster_page(request: Request, checked: roster.DryRun, status_code: int) -> 
         "rows": checked.rows,
         "text": checked.text,
         "problem": checked.problem,
+        "encoding": checked.encoding,
+        "delimiter": checked.delimiter,
+        "encodings": roster.ENCODINGS,
+        "delimiters": roster.DELIMITERS,
     }
     return render(request, "learning/roster.html", context, status_code=status_code)
 
@@ -282,11 +286,20 @@ def roster_check(
     cohort_id: Id,
     principal: CohortRunner,
     file: UploadFile | None = File(None),
+    body: RosterCheckForm = form(RosterCheckForm),
     session: Session = Depends(get_session),
 ) -> Response:
     """The dry run: every row's outcome, and nothing written."""
     data = file.file.read(roster.MAX_BYTES + 1) if file is not None else b""
-    checked = roster.check(session, principal=principal, cohort_id=cohort_id, data=data, locale=get_locale())
+    checked = roster.check(
+        session,
+        principal=principal,
+        cohort_id=cohort_id,
+        data=data,
+        locale=get_locale(),
+        encoding=body.encoding,
+        delimiter=body.delimiter,
+    )
     return _roster_page(request, checked, checked.status_code)
 
 
@@ -299,6 +312,7 @@ def _import_refused(refused: Refused) -> Response:
         cohort_id=refused.params["cohort_id"],
         data=str(refused.values.get("csv", "")),
         locale=get_locale(),
+        delimiter=str(refused.values.get("delimiter", "")),
     )
     return _roster_page(refused.request, checked, refused.status_code)
 
@@ -322,6 +336,7 @@ def roster_import(
         text=body.csv,
         settings=settings,
         locale=get_locale(),
+        delimiter=body.delimiter,
     )
     after_commit(
         session,
