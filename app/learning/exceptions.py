@@ -119,6 +119,12 @@ class RosterRefused(DomainError):
     message = N_("Some of what you entered could not be accepted.")
 
 
+class RosterCheckGone(RosterRefused):
+    """The dry run she confirms is not kept any more (an hour passed, or it was imported already)."""
+
+    message = N_("This check is more than an hour old, or was imported already. Check the file again.")
+
+
 # The API --------------------------------------------------------------------------------------------------
 
 

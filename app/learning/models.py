@@ -150,3 +150,19 @@ class Certificate(Base):
     issued_on: Mapped[dt.date] = mapped_column(sa.Date)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     revoked_reason: Mapped[str] = mapped_column(sa.String(300), default="")
+
+
+class RosterCheck(Base):
+    """A roster file as its dry run read it, kept on the server for the import that confirms it (never
+    sent back through the page, where a browser changes its line ends). Hers and the cohort's only; gone
+    after an hour or at the import."""
+
+    __tablename__ = "roster_check"
+
+    id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    cohort_id: Mapped[int] = mapped_column(sa.ForeignKey("cohort.id", ondelete="CASCADE"))
+    text: Mapped[str] = mapped_column(sa.Text)
+    encoding: Mapped[str] = mapped_column(sa.String(10), default="")
+    delimiter: Mapped[str] = mapped_column(sa.String(2), default="")
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import dataclasses
 import datetime as dt
 import io
 from dataclasses import dataclass
@@ -29,8 +30,8 @@ from app.db import utcnow
 from app.forms import clean_line, is_email
 from app.i18n import N_, gettext, use_locale
 from app.learning.cohorts import course_titles, enrol_learner, managed
-from app.learning.exceptions import RosterRefused
-from app.learning.models import Cohort, Enrolment
+from app.learning.exceptions import RosterCheckGone, RosterRefused
+from app.learning.models import Cohort, Enrolment, RosterCheck
 from app.principal import Principal
 from app.security import hash_token, random_token
 from app.web.templating import Templates
@@ -38,6 +39,7 @@ from app.web.templating import Templates
 MAX_ROWS = 2000
 MAX_BYTES = 1024 * 1024
 INVITE_DAYS = 7
+CHECK_KEPT = dt.timedelta(hours=1)  # a dry run's file, kept for the import that confirms it
 HEADERS = {
     "name": "name",
     "displayname": "name",
@@ -279,6 +281,7 @@ class DryRun:
     problem: str | None  # why the file cannot be read at all
     encoding: str = ""  # as it was read: "utf-8", "cp1251", "utf-16" (found, or chosen)
     delimiter: str = ""  # ",", ";" or "\t"
+    check_id: str = ""  # the file kept on the server for the import that confirms it (RosterCheck)
 
     @property
     def importable(self) -> bool:
@@ -329,7 +332,43 @@ def check(
             data, encoding = decode(data, encoding)
         except RosterUnreadable as exc:
             return DryRun(cohort, None, "", exc.reason, encoding)
-    return dry_run(session, cohort, data, locale, delimiter, encoding)
+    checked = dry_run(session, cohort, data, locale, delimiter, encoding)
+    if not checked.importable:
+        return checked
+    now = utcnow()
+    session.execute(sa.delete(RosterCheck).where(RosterCheck.expires_at <= now))
+    kept = RosterCheck(
+        id=random_token(),
+        user_id=principal.user_id,
+        cohort_id=cohort.id,
+        text=checked.text,
+        encoding=checked.encoding,
+        delimiter=checked.delimiter,
+        expires_at=now + CHECK_KEPT,
+    )
+    session.add(kept)
+    session.flush()
+    return dataclasses.replace(checked, check_id=kept.id)
+
+
+def recheck(session: Session, *, principal: Principal, cohort_id: int, check_id: str, locale: str) -> DryRun:
+    """The dry run she is confirming, read again from what the server kept (for the refusal page)."""
+    cohort = managed(session, principal, cohort_id)
+    kept = _kept(session, principal, cohort, check_id)
+    if kept is None:
+        return DryRun(cohort, None, "", RosterCheckGone.message)
+    return dry_run(session, cohort, kept.text, locale, kept.delimiter, kept.encoding)
+
+
+def _kept(session: Session, principal: Principal, cohort: Cohort, check_id: str) -> RosterCheck | None:
+    return session.scalars(
+        sa.select(RosterCheck).where(
+            RosterCheck.id == check_id,
+            RosterCheck.user_id == principal.user_id,
+            RosterCheck.cohort_id == cohort.id,
+            RosterCheck.expires_at > utcnow(),
+        )
+    ).one_or_none()
 
 
 @dataclass(frozen=True)
@@ -344,17 +383,21 @@ def import_roster(
     *,
     principal: Principal,
     cohort_id: int,
-    text: str,
+    check_id: str,
     settings: Settings,
     locale: str,
-    delimiter: str = "",
 ) -> Imported:
-    """The import itself: checked again, then every line or none (RosterRefused). The caller sends the
-    invitations once the import is committed."""
+    """The import of the file her dry run read, as the server kept it: checked again (the accounts may
+    have changed meanwhile), then every line or none (RosterRefused). The caller sends the invitations
+    once the import is committed."""
     cohort = managed(session, principal, cohort_id)
-    checked = dry_run(session, cohort, text, locale, delimiter)
+    kept = _kept(session, principal, cohort, check_id)
+    if kept is None:
+        raise RosterCheckGone()
+    checked = dry_run(session, cohort, kept.text, locale, kept.delimiter, kept.encoding)
     if not checked.importable:
         raise RosterRefused()
+    session.delete(kept)
     actor = accounts_service.user_of(session, principal)
     invitations = apply(session, cohort, checked.rows or [], settings=settings, actor=actor)
     accounts_service.record(

@@ -170,10 +170,9 @@ class MoveForm(Form):
 
 
 class RosterForm(Form):
-    """The CSV she checked, sent back as it was to be imported (roster.read checks it again)."""
+    """The dry run she confirms: the id of the file the server kept (roster.RosterCheck)."""
 
-    csv: str = ""
-    delimiter: Annotated[str, Field(max_length=2)] = ""
+    check_id: Annotated[str, Field(max_length=64)] = ""
 
 
 class RosterCheckForm(Form):

@@ -283,14 +283,22 @@ class TestCohortForms:
     def test_a_roster_with_wrong_lines_comes_back_line_by_line(self, staff: Staff, session: Session) -> None:
         text = "name,email\nЖаңыл,janyl@example.kg\nNo email,not-an-address\nАнна,anna@example.kg\n"
         before = count(session, User)
-        response = post(
-            staff.client,
-            f"/cohorts/{staff.cohort.id}/roster/import",
-            {"csv": text},
-            token_from=f"/cohorts/{staff.cohort.id}/roster",
+        response = staff.client.post(
+            f"/cohorts/{staff.cohort.id}/roster",
+            data={"csrf_token": csrf_token(staff.client, f"/cohorts/{staff.cohort.id}/roster")},
+            files={"file": ("roster.csv", text.encode(), "text/csv")},
         )
-        assert response.status_code == 422  # type: ignore[attr-defined]
-        page = response.text  # type: ignore[attr-defined]
+        assert response.status_code == 422
+        page = response.text
         assert page.count('class="new"') == 2 and page.count('class="error"') == 1
         assert "not an email address" in page and "not-an-address" in page
+        assert 'name="check_id"' not in page  # nothing to confirm: no id kept
+        forced = post(
+            staff.client,
+            f"/cohorts/{staff.cohort.id}/roster/import",
+            {"check_id": "made-up"},
+            token_from=f"/cohorts/{staff.cohort.id}/roster",
+        )
+        assert forced.status_code == 422  # type: ignore[attr-defined]
+        assert "Check the file again" in forced.text  # type: ignore[attr-defined]
         assert count(session, User) == before and count(session, Enrolment) == 0

@@ -17,10 +17,10 @@ from app.authoring import service as authoring
 from app.config import Settings
 from app.learning import cohorts
 from app.principal import Principal
-from tests.factories import create_user, login, post
+from tests.factories import create_user, login
 from tests.reports.conftest import World
 from tests.reports.test_cohorts import export_matrix
-from tests.reports.test_roster import GOOD
+from tests.reports.test_roster import GOOD, confirm
 
 
 def logged(session: Session, action: str) -> list[AuditEvent]:
@@ -40,12 +40,7 @@ def test_a_coordinators_reading_and_exporting_is_logged(
     assert export_matrix(client, world.first.id).status_code == 200
     [exported] = logged(session, "export.cohort")
     assert "matrix.csv" in exported.detail and "3 rows" in exported.detail and "columns:" in exported.detail
-    assert (
-        post(
-            client, f"/cohorts/{world.first.id}/roster/import", {"csv": GOOD}, token_from="/cohorts/"
-        ).status_code
-        == 303
-    )  # type: ignore[attr-defined]
+    assert confirm(client, world.first.id, GOOD).status_code == 303  # type: ignore[attr-defined]
     [imported] = logged(session, "roster.import")
     assert imported.actor_ref == world.coordinator.public_id and "rows" in imported.detail
 

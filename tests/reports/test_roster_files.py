@@ -112,3 +112,43 @@ def test_the_command_reads_what_excel_writes(
     dry = academy("cohorts", "import", world.first.enrolment_code, str(path), "--dry-run", env=env)
     assert dry.returncode == 0, dry.stdout + dry.stderr
     assert "read as UTF-16, columns separated by tab" in dry.stdout and "new account" in dry.stdout
+
+
+def test_the_import_uses_the_file_the_server_kept(
+    world: World, browser_of: Make, session: Session, settings: Settings
+) -> None:
+    """The dry run's file is kept on the server under an id: the import reads exactly what the check
+    read (Windows line ends and quoted fields included), once, and only for her and this cohort."""
+    import re
+
+    import sqlalchemy as sa
+
+    from app.accounts.models import User
+    from tests.factories import create_user, post
+
+    data = 'name,email,region\r\n"Асанова, Айгүл",aigul-q@example.kg,"г. Бишкек"\r\n'.encode()
+    client = browser_of(world.coordinator)
+    page = check(client, world.first.id, data)
+    assert page.status_code == 200 and 'name="csv"' not in page.text  # nothing re-sent through the page
+    check_id = re.search(r'name="check_id" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+    other = create_user(session, settings, roles=("coordinator",))
+    from app.learning.models import CohortMember
+
+    session.add(CohortMember(cohort_id=world.first.id, user_id=other.id, role="coordinator"))
+    session.commit()
+    stranger = browser_of(other)
+    stolen = post(
+        stranger, f"/cohorts/{world.first.id}/roster/import", {"check_id": check_id}, token_from="/cohorts/"
+    )
+    assert stolen.status_code == 422  # type: ignore[attr-defined]
+    done = post(
+        client, f"/cohorts/{world.first.id}/roster/import", {"check_id": check_id}, token_from="/cohorts/"
+    )
+    assert done.status_code == 303  # type: ignore[attr-defined]
+    session.expire_all()
+    made = session.scalars(sa.select(User).where(User.email == "aigul-q@example.kg")).one()
+    assert (made.display_name, made.region) == ("Асанова, Айгүл", "KG-GB")
+    again = post(
+        client, f"/cohorts/{world.first.id}/roster/import", {"check_id": check_id}, token_from="/cohorts/"
+    )
+    assert again.status_code == 422  # type: ignore[attr-defined]  # imported already: check it again

@@ -266,6 +266,7 @@ def _roster_page(request: Request, checked: roster.DryRun, status_code: int) -> 
         "problem": checked.problem,
         "encoding": checked.encoding,
         "delimiter": checked.delimiter,
+        "check_id": checked.check_id,
         "encodings": roster.ENCODINGS,
         "delimiters": roster.DELIMITERS,
     }
@@ -306,18 +307,17 @@ def roster_check(
 def _import_refused(refused: Refused) -> Response:
     """The file she confirmed cannot be imported as it is (it changed, or was never right): every line
     again, with what is wrong."""
-    checked = roster.check(
+    checked = roster.recheck(
         refused.session,
         principal=refused.params["principal"],
         cohort_id=refused.params["cohort_id"],
-        data=str(refused.values.get("csv", "")),
+        check_id=str(refused.values.get("check_id", "")),
         locale=get_locale(),
-        delimiter=str(refused.values.get("delimiter", "")),
     )
     return _roster_page(refused.request, checked, refused.status_code)
 
 
-@router.post("/{cohort_id}/roster/import", name="cohort_roster_import", max_body_size=2 * roster.MAX_BYTES)
+@router.post("/{cohort_id}/roster/import", name="cohort_roster_import")
 @shows_refusals(_import_refused)
 def roster_import(
     request: Request,
@@ -333,10 +333,9 @@ def roster_import(
         session,
         principal=principal,
         cohort_id=cohort_id,
-        text=body.csv,
+        check_id=body.check_id,
         settings=settings,
         locale=get_locale(),
-        delimiter=body.delimiter,
     )
     after_commit(
         session,
