@@ -77,11 +77,6 @@ def _days(value: Any) -> int:
     return int(text)
 
 
-def _number(text: str) -> int | None:
-    """A post's public id in a hidden field, or nothing (anything else is ignored, as it always was)."""
-    return refs.decode_optional(text)
-
-
 Title = Annotated[Line, AfterValidator(_title)]
 Body = Annotated[Text, AfterValidator(_body)]
 Slug = Annotated[Line, _cut(80)]
@@ -116,7 +111,7 @@ class ReplyForm(Form):
 
     @property
     def parent_id(self) -> int | None:
-        return _number(self.parent)
+        return refs.decode_optional(self.parent)  # her reply's parent: a post's public id, or nothing
 
 
 class EditForm(Form):

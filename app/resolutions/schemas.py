@@ -165,25 +165,22 @@ class RecommendationForm(Form):
         return Draft(self.title, self.text, self.theme, self.addressee)
 
 
-class EndorseForm(Form):
-    endorse: Line = "1"  # "0": withdraw her endorsement
-    cohort: Line = ""  # learning in several of the forum's cohorts: the one her endorsements count for
-
-    @property
-    def endorses(self) -> bool:
-        return self.endorse == "1"
-
-    @property
-    def cohort_id(self) -> int | None:
-        return int(self.cohort) if self.cohort.isdigit() and len(self.cohort) < 10 else None
-
-
 class CohortChoiceForm(Form):
+    """Learning in several of a forum's cohorts: the one her endorsements count for."""
+
     cohort: Line = ""
 
     @property
     def cohort_id(self) -> int | None:
-        return int(self.cohort) if self.cohort.isdigit() and len(self.cohort) < 10 else None
+        return _digits(self.cohort, None)
+
+
+class EndorseForm(CohortChoiceForm):
+    endorse: Line = "1"  # "0": withdraw her endorsement
+
+    @property
+    def endorses(self) -> bool:
+        return self.endorse == "1"
 
 
 class ConfirmForm(Form):
