@@ -32,14 +32,19 @@ PERIODS = {"daily": dt.timedelta(hours=20), "weekly": dt.timedelta(days=6, hours
 KINDS = ("posts", "reply", "hidden", "restored", "muted")
 # Kinds that point elsewhere with `link` (sent by the resolutions domain): a trainer suggested her post
 # as a recommendation; someone proposed an amendment to hers; hers was reviewed; one she supported was
-# merged (confirm your endorsement there); an item from one she supported was adopted, or its status
-# changed; an item is due for review (to its forum's coordinators).
+# merged (confirm your endorsement there); the text of one she endorsed changed (confirm it again); an
+# item from one she supported was adopted, or its status changed; an item is due for review (to its
+# forum's coordinators).
 LINK_TEXTS = {
     "suggested": N_("A trainer suggests your post as a recommendation. Confirm it, or say no."),
     "amendment": N_("Someone proposed an amendment to your recommendation."),
     "reviewed": N_("Your recommendation has an answer from a trainer."),
     "endorse_merged": N_(
         "A recommendation you supported was merged into another. Endorse that one if you agree."
+    ),
+    "text_changed": N_(
+        "A recommendation you endorsed has a new text. See what changed, and confirm your endorsement if you"
+        " still agree."
     ),
     "item_adopted": N_("A resolution item built from a recommendation you supported was adopted."),
     "item_status": N_("The implementation of a resolution item you supported has a new status."),

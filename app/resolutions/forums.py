@@ -134,7 +134,7 @@ def save_settings(
 class ForumPage:
     role: ForumRole
     recommendations: list[Recommendation]
-    endorsed: set[int]  # those she endorses
+    endorsed: dict[int, bool]  # those she endorses: whether she endorses their current version
     used: int  # her endorsements counted against the cap
     resolution: Resolution | None
     theme: str
@@ -161,14 +161,15 @@ def forum_page(
     sort = "newest" if sort == "newest" else "endorsements"
     order = Recommendation.created_at if sort == "newest" else Recommendation.endorsement_count
     listing = list(session.scalars(statement.order_by(order.desc(), Recommendation.id.desc())))
-    endorsed = set(
-        session.scalars(
-            sa.select(Endorsement.recommendation_id).where(
-                Endorsement.user_id == principal.user_id,
-                Endorsement.recommendation_id.in_([rec.id for rec in listing]),
+    versions = {rec.id: rec.version for rec in listing}
+    endorsed = {
+        rec_id: version == versions[rec_id]
+        for rec_id, version in session.execute(
+            sa.select(Endorsement.recommendation_id, Endorsement.version).where(
+                Endorsement.user_id == principal.user_id, Endorsement.recommendation_id.in_(list(versions))
             )
         )
-    )
+    }
     return ForumPage(
         role=role,
         recommendations=listing,

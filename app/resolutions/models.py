@@ -81,8 +81,10 @@ class Recommendation(Base):
         sa.ForeignKey("recommendation.id", ondelete="SET NULL")
     )
     version: Mapped[int] = mapped_column(default=1)
-    endorsement_count: Mapped[int] = mapped_column(default=0)
-    cohort_count: Mapped[int] = mapped_column(default=0)  # distinct cohorts of its endorsers
+    endorsement_count: Mapped[int] = mapped_column(default=0)  # endorsements of the current version
+    cohort_count: Mapped[int] = mapped_column(default=0)  # distinct cohorts of those endorsers
+    # endorsements given to an earlier version of the text, waiting for re-confirmation (not counted)
+    earlier_count: Mapped[int] = mapped_column(default=0, server_default="0")
     review_note: Mapped[str] = mapped_column(sa.String(500), default="")  # the latest public answer
     decline_reason: Mapped[str] = mapped_column(sa.String(30), default="")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -124,6 +126,8 @@ class Endorsement(Base):
         sa.ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True, index=True
     )
     cohort_id: Mapped[int | None] = mapped_column(sa.ForeignKey("cohort.id", ondelete="SET NULL"))
+    # the version of the text she endorsed: one of an earlier version waits for her re-confirmation
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 

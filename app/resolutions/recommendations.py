@@ -5,6 +5,14 @@ States: suggested (a trainer proposed it from someone's post; she confirms) → 
 endorsements from enough cohorts; back to open if they fall below) → accepted, needs work, or declined by
 a trainer's public answer; merged (into another) at any time before acceptance. Needs work goes back to
 open when its author revises it.
+
+Consent follows the text: an endorsement is given to one version of it (`Endorsement.version`). When the
+text changes (her revision, an amendment she accepts), the endorsements of the earlier version stay, shown
+apart and not counted towards review, until each endorser, told what changed, confirms hers with one
+click (or withdraws it); the recommendation may fall back from qualified to open meanwhile. A merge
+changes no text: the merged one's endorsers are asked to endorse the other. Answered recommendations
+(accepted, declined) cannot change at all. docs/resolutions.md says why this and not Decidim's or
+CONSUL's rule.
 """
 
 from __future__ import annotations
@@ -265,11 +273,9 @@ def revise(session: Session, role: ForumRole, rec: Recommendation, draft: Draft,
     check(draft)
     _new_version(session, rec, draft, author_id=role.user_id, note=note)
     rec.theme, rec.addressee = draft.theme, draft.addressee
-    if rec.status == "needs_work":
-        event(session, rec, actor_id=role.user_id, kind="revised", to="open", note=note)
-        requalify(session, rec, role.forum)
-    else:
-        event(session, rec, actor_id=role.user_id, kind="revised", note=note)
+    reopened = "open" if rec.status == "needs_work" else None
+    event(session, rec, actor_id=role.user_id, kind="revised", to=reopened, note=note)
+    requalify(session, rec, role.forum)
 
 
 def _new_version(
@@ -287,6 +293,21 @@ def _new_version(
             note=note[:300],
         )
     )
+    session.flush()
+    _text_changed(session, rec)
+
+
+def _text_changed(session: Session, rec: Recommendation) -> None:
+    """A new version: the endorsements given to earlier ones no longer count until re-confirmed, and each
+    endorser is told (the page shows her what changed since the version she endorsed)."""
+    endorsers = session.scalars(
+        sa.select(Endorsement.user_id)
+        .where(Endorsement.recommendation_id == rec.id, Endorsement.version < rec.version)
+        .order_by(Endorsement.user_id)
+    ).all()
+    for user_id in endorsers:
+        notifications.notify(session, user_id=user_id, kind="text_changed", link=f"/recommendations/{rec.id}")
+    recount(session, rec)
 
 
 # Endorsing --------------------------------------------------------------------------------------------------
@@ -310,7 +331,14 @@ def used_endorsements(session: Session, *, forum_id: int, user_id: int) -> int:
 
 
 def has_endorsed(session: Session, rec: Recommendation, user_id: int) -> bool:
-    return session.get(Endorsement, (rec.id, user_id)) is not None
+    """Whether she endorsed it, whichever version."""
+    return endorsed_version(session, rec, user_id) is not None
+
+
+def endorsed_version(session: Session, rec: Recommendation, user_id: int) -> int | None:
+    """The version of its text she endorsed (None: she did not)."""
+    endorsement = session.get(Endorsement, (rec.id, user_id))
+    return endorsement.version if endorsement is not None else None
 
 
 def has_interest(session: Session, rec: Recommendation, user_id: int) -> bool:
@@ -340,8 +368,14 @@ def endorse(session: Session, role: ForumRole, rec: Recommendation, *, cohort_id
     if rec.author_id == role.user_id:
         raise EndorsementRefused(N_("You wrote it: your support is already counted in it."))
     _lock(session, rec)
-    if has_endorsed(session, rec, role.user_id):
-        return  # a second click: nothing changes
+    given = session.get(Endorsement, (rec.id, role.user_id))
+    if given is not None:
+        if given.version != rec.version:  # re-confirmed for the current text: it counts again
+            given.version, given.cohort_id = rec.version, role.cohort_id
+            session.flush()
+            recount(session, rec)
+            requalify(session, rec, forum)
+        return  # otherwise a second click: nothing changes
     session.execute(
         sa.select(User.id).where(User.id == role.user_id).with_for_update()
     )  # her cap, one at a time
@@ -350,7 +384,11 @@ def endorse(session: Session, role: ForumRole, rec: Recommendation, *, cohort_id
             N_("You have used all your %(cap)s endorsements in this forum. Withdraw one to endorse this."),
             cap=forum.endorsement_cap,
         )
-    session.add(Endorsement(recommendation_id=rec.id, user_id=role.user_id, cohort_id=role.cohort_id))
+    session.add(
+        Endorsement(
+            recommendation_id=rec.id, user_id=role.user_id, cohort_id=role.cohort_id, version=rec.version
+        )
+    )
     session.flush()
     recount(session, rec)
     requalify(session, rec, forum)
@@ -405,12 +443,16 @@ def withdraw(session: Session, role: ForumRole, rec: Recommendation) -> None:
 
 
 def recount(session: Session, rec: Recommendation) -> None:
-    count, cohorts = session.execute(
-        sa.select(sa.func.count(), sa.func.count(sa.distinct(Endorsement.cohort_id))).where(
-            Endorsement.recommendation_id == rec.id
-        )
+    """Its counts: endorsements of the current version and their cohorts; those of earlier versions."""
+    current = Endorsement.version == rec.version
+    count, cohorts, earlier = session.execute(
+        sa.select(
+            sa.func.count(sa.case((current, 1))),
+            sa.func.count(sa.distinct(sa.case((current, Endorsement.cohort_id)))),
+            sa.func.count(sa.case((~current, 1))),
+        ).where(Endorsement.recommendation_id == rec.id)
     ).one()
-    rec.endorsement_count, rec.cohort_count = int(count), int(cohorts)
+    rec.endorsement_count, rec.cohort_count, rec.earlier_count = int(count), int(cohorts), int(earlier)
     session.flush()
 
 
@@ -439,16 +481,17 @@ def requalify(session: Session, rec: Recommendation, forum: Forum) -> None:
         )
 
 
-def endorser_names(session: Session, rec: Recommendation) -> list[str]:
-    """For the staff only."""
-    return list(
-        session.scalars(
-            sa.select(User.display_name)
+def endorser_names(session: Session, rec: Recommendation) -> list[tuple[str, bool]]:
+    """For the staff only: each endorser's name, and whether she endorsed the current version."""
+    return [
+        (name, version == rec.version)
+        for name, version in session.execute(
+            sa.select(User.display_name, Endorsement.version)
             .join(Endorsement, Endorsement.user_id == User.id)
             .where(Endorsement.recommendation_id == rec.id)
             .order_by(Endorsement.created_at)
         )
-    )
+    ]
 
 
 # Amendments -------------------------------------------------------------------------------------------------
@@ -499,6 +542,7 @@ def decide(session: Session, role: ForumRole, amendment: Amendment, *, accept: b
         kind="amendment_accepted" if accept else "amendment_rejected",
         note=f"#{amendment.id} {note}".strip(),
     )
+    requalify(session, rec, role.forum)
 
 
 # Merging and review -----------------------------------------------------------------------------------------

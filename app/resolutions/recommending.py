@@ -35,6 +35,7 @@ from app.resolutions.models import (
     RecommendationVersion,
 )
 from app.resolutions.recommendations import Draft
+from app.textdiff import word_diff
 
 SIMILAR_FROM = 5  # characters of a title before the look-alikes are looked for while she types
 
@@ -234,6 +235,15 @@ def write_from_post(
 
 
 @dataclass(frozen=True)
+class SinceEndorsed:
+    """She endorsed an earlier version: which, and what changed since (word diffs, escaped HTML)."""
+
+    number: int
+    title_html: str
+    text_html: str
+
+
+@dataclass(frozen=True)
 class RecommendationPage:
     role: ForumRole
     rec: Recommendation
@@ -242,11 +252,12 @@ class RecommendationPage:
     merged_into: Recommendation | None
     merged_from: list[Recommendation]
     merge_targets: list[Recommendation]  # for a reviewer: the live ones it could be merged into
-    endorsed: bool
+    endorsed: bool  # she endorses the current version
+    since_endorsed: SinceEndorsed | None  # she endorsed an earlier one: her endorsement waits for her
     my_cohorts: list[tuple[int, str]]  # learning in several of the forum's cohorts: hers, to choose from
     conflicted: bool  # a reviewer who wrote, suggested or endorsed it: another trainer answers it
     used: int  # her endorsements counted against the cap
-    endorsers: list[str]  # for the staff only
+    endorsers: list[tuple[str, bool]]  # for the staff only: name, and whether of the current version
     events: list[RecommendationEvent]
     versions: list[RecommendationVersion]
     amendments: list[Amendment]
@@ -297,8 +308,22 @@ def _merge_targets(session: Session, role: ForumRole, rec: Recommendation) -> li
     )
 
 
+def _since_endorsed(session: Session, rec: Recommendation, version: int | None) -> SinceEndorsed | None:
+    if version is None or version == rec.version:
+        return None
+    then = session.scalars(
+        sa.select(RecommendationVersion).where(
+            RecommendationVersion.recommendation_id == rec.id, RecommendationVersion.number == version
+        )
+    ).one_or_none()
+    if then is None:
+        return SinceEndorsed(version, word_diff("", rec.title), word_diff("", rec.text))
+    return SinceEndorsed(version, word_diff(then.title, rec.title), word_diff(then.text, rec.text))
+
+
 def recommendation_page(session: Session, principal: Principal, *, rec_id: int) -> RecommendationPage:
     role, rec = open_as(session, principal, rec_id)
+    version = recs.endorsed_version(session, rec, principal.user_id)
     return RecommendationPage(
         role=role,
         rec=rec,
@@ -313,7 +338,8 @@ def recommendation_page(session: Session, principal: Principal, *, rec_id: int) 
             )
         ),
         merge_targets=_merge_targets(session, role, rec),
-        endorsed=recs.has_endorsed(session, rec, principal.user_id),
+        endorsed=version == rec.version,
+        since_endorsed=_since_endorsed(session, rec, version),
         my_cohorts=cohort_names(session, role),
         conflicted=role.can_review and recs.has_interest(session, rec, principal.user_id),
         used=recs.used_endorsements(session, forum_id=rec.forum_id, user_id=principal.user_id),

@@ -365,6 +365,7 @@ def _recommendation(
         "merged_from": page.merged_from,
         "merge_targets": page.merge_targets,
         "endorsed": page.endorsed,
+        "since_endorsed": page.since_endorsed,
         "my_cohorts": page.my_cohorts,
         "conflicted": page.conflicted,
         "used": page.used,
