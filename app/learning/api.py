@@ -145,7 +145,7 @@ def get_course(slug: str, session: Session = Depends(get_session)) -> CourseOut:
     response_model=EnrolmentOut,
     status_code=201,
     summary="Enrol in a course or join a cohort",
-    responses=errors_documented(404),
+    responses=errors_documented(404, 409),
 )
 def create_enrolment(
     body: EnrolmentRequest, principal: Learner, session: Session = Depends(get_session)

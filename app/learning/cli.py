@@ -74,9 +74,18 @@ def import_roster(
         if errors:
             typer.echo(f"{len(errors)} line(s) with errors: nothing was imported.", err=True)
             raise typer.Exit(1)
+        over, places, taken = roster.over_cap(session, found, rows)
+        if over:
+            typer.echo(
+                f"{over} line(s) would not fit: the cohort has {places} places and {taken} are taken. "
+                "Add places in the cohort's settings or shorten the file; nothing was imported.",
+                err=True,
+            )
+            raise typer.Exit(1)
         if dry_run:
             typer.echo(f"Dry run: {len(rows)} line(s) would be imported.")
             return
+        # A cohort filled meanwhile: apply refuses before writing (CohortFull, said as one line).
         invitations = roster.apply(session, found, rows, settings=settings, actor=None)
         titles = {
             locale: outlines_by_id(session, [found.course_id], locale=locale)[found.course_id].title

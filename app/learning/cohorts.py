@@ -7,6 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.accounts import service as accounts_service
@@ -18,12 +19,16 @@ from app.errors import NotFound
 from app.i18n import N_
 from app.learning.exceptions import CohortInvalid, NotYourCohort
 from app.learning.models import Cohort, CohortMember, Enrolment, Invite
-from app.learning.service import enrol, new_code
+from app.learning.service import CODE_ALPHABET, active_learners, enrol, make_room, new_code
 from app.permissions import Capability
 from app.principal import Principal
 from app.security import hash_token, random_token
 
 STAFF_ROLES = ("coordinator", "trainer")
+CODE_LENGTHS = (6, 16)  # a code she chooses: long enough not to be guessed, short enough to dictate
+CONFUSABLE = frozenset("O0I1L")  # read aloud or typed on a phone, these are taken for one another
+MAX_PLACES = 10_000
+CODE_TAKEN = N_("Another cohort has this code already. Choose another one.")
 
 # Re-exported: callers name them as cohorts.X.
 __all__ = ["CohortInvalid", "NotYourCohort"]
@@ -69,16 +74,19 @@ class CohortFields:
     course_id: int
     starts_on: dt.date | None
     ends_on: dt.date | None
+    max_learners: int | None = None  # None: no limit
+    code: str = ""  # the enrolment code she chose, as she typed it ("": a generated one, or the same)
 
 
 def create_cohort(session: Session, *, user: User, fields: CohortFields) -> Cohort:
     _check(session, fields)
+    code = chosen_code(session, fields.code, cohort=None) if tidy_code(fields.code) else _unique_code(session)
     cohort = Cohort(
         course_id=fields.course_id, name=fields.name, starts_on=fields.starts_on, ends_on=fields.ends_on,
-        enrolment_code=_unique_code(session),
+        max_learners=fields.max_learners, enrolment_code=code,
     )  # fmt: skip
     session.add(cohort)
-    session.flush()
+    _flush_code(session)
     session.add(CohortMember(cohort_id=cohort.id, user_id=user.id, role="coordinator"))
     session.flush()
     accounts_service.record(
@@ -93,9 +101,15 @@ def update_cohort(session: Session, cohort: Cohort, *, fields: CohortFields) -> 
         sa.select(sa.func.count()).select_from(Enrolment).where(Enrolment.cohort_id == cohort.id)
     ):
         raise CohortInvalid(N_("The course of a cohort that has learners cannot change."), field="course_id")
+    code = tidy_code(fields.code)
+    if code and code != cohort.enrolment_code.upper():  # the same code (even an old, unreadable one) stays
+        cohort.enrolment_code = chosen_code(session, code, cohort=cohort)
     cohort.name, cohort.course_id = fields.name, fields.course_id
     cohort.starts_on, cohort.ends_on = fields.starts_on, fields.ends_on
-    session.flush()
+    # A limit below the learners already in is kept (nobody is removed): nobody new joins until a place
+    # frees up, as in Moodle.
+    cohort.max_learners = fields.max_learners
+    _flush_code(session)
 
 
 def _check(session: Session, fields: CohortFields) -> None:
@@ -103,6 +117,53 @@ def _check(session: Session, fields: CohortFields) -> None:
         raise CohortInvalid(N_("Choose a course from the list."), field="course_id")
     if fields.starts_on and fields.ends_on and fields.ends_on < fields.starts_on:
         raise CohortInvalid(N_("The end date comes before the start date."), field="ends_on")
+    if fields.max_learners is not None and not 1 <= fields.max_learners <= MAX_PLACES:
+        raise CohortInvalid(
+            N_("Write how many learners may join, from 1 to 10,000, or leave it empty for no limit."),
+            field="max_learners",
+        )
+
+
+def _flush_code(session: Session) -> None:
+    """Write the cohort; a code another cohort took a moment ago is refused beside its field."""
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError:
+        raise CohortInvalid(CODE_TAKEN, field="code") from None
+
+
+def tidy_code(raw: str) -> str:
+    """A code as she typed it, without spaces or hyphens, in capitals ("batken 26" -> "BATKEN26")."""
+    return "".join(raw.split()).replace("-", "").upper()
+
+
+def chosen_code(session: Session, raw: str, *, cohort: Cohort | None) -> str:
+    """The code she chose, tidied, if it is easy to read and to type and no other cohort has it (in any
+    case); else CohortInvalid beside the field. Letters and digits of the generated codes' alphabet only:
+    no O, 0, I, 1 or L, which are taken for one another."""
+    code = tidy_code(raw)
+    low, high = CODE_LENGTHS
+    if not low <= len(code) <= high:
+        raise CohortInvalid(
+            N_("An enrolment code has %(min)s to %(max)s letters and digits."),
+            field="code",
+            min=low,
+            max=high,
+        )
+    if CONFUSABLE & set(code):
+        raise CohortInvalid(
+            N_("Leave out the letters O, I and L and the digits 0 and 1: they are easily confused."),
+            field="code",
+        )
+    if any(char not in CODE_ALPHABET for char in code):
+        raise CohortInvalid(N_("Use only Latin letters and the digits 2 to 9."), field="code")
+    others = sa.select(Cohort.id).where(sa.func.upper(Cohort.enrolment_code) == code)
+    if cohort is not None:
+        others = others.where(Cohort.id != cohort.id)
+    if session.scalar(others.limit(1)) is not None:
+        raise CohortInvalid(CODE_TAKEN, field="code")
+    return code
 
 
 def _unique_code(session: Session) -> str:
@@ -215,6 +276,8 @@ def move_learner(session: Session, cohort: Cohort, target: Cohort, *, actor: Use
     if target.course_id != cohort.course_id:
         raise CohortInvalid(N_("A learner can move only to a cohort of the same course."), field="target")
     enrolment = learner_enrolment(session, cohort, user_id)
+    if target.id != cohort.id:
+        make_room(session, target)  # a cohort full for those who join is full for those moved in too
     enrolment.cohort_id = target.id
     enrolment.status, enrolment.withdrawn_at = "active", None
     session.flush()
@@ -227,15 +290,18 @@ def move_learner(session: Session, cohort: Cohort, target: Cohort, *, actor: Use
     )
 
 
-def enrol_learner(session: Session, cohort: Cohort, user: User) -> tuple[Enrolment, bool]:
-    """Put an account in the cohort; (enrolment, whether she was already in it)."""
+def enrol_learner(
+    session: Session, cohort: Cohort, user: User, *, counted: bool = False
+) -> tuple[Enrolment, bool]:
+    """Put an account in the cohort; (enrolment, whether she was already in it). `counted`: the caller
+    has made room for her already (service.make_room)."""
     course = session.get(Course, cohort.course_id)
     assert course is not None
     existing = session.scalars(
         sa.select(Enrolment).where(Enrolment.user_id == user.id, Enrolment.course_id == course.id)
     ).one_or_none()
     already = existing is not None and existing.cohort_id == cohort.id and existing.status == "active"
-    return enrol(session, user_id=user.id, course=course, cohort=cohort), already
+    return enrol(session, user_id=user.id, course=course, cohort=cohort, counted=counted), already
 
 
 # What the coordinators' pages do ----------------------------------------------------------------------------
@@ -281,13 +347,18 @@ class CohortSettings:
     courses: list[tuple[int, str]]
     invites: list[Invite]
     staff: list[tuple[CohortMember, User]]
+    learners: int  # active now: the places taken
 
 
 def settings_of(session: Session, *, principal: Principal, cohort_id: int, locale: str) -> CohortSettings:
     """What the cohort's settings page shows: its fields, its invitation links, its staff."""
     cohort = managed(session, principal, cohort_id)
     return CohortSettings(
-        cohort, course_choices(session, locale=locale), invites_of(session, cohort), staff_of(session, cohort)
+        cohort,
+        course_choices(session, locale=locale),
+        invites_of(session, cohort),
+        staff_of(session, cohort),
+        active_learners(session, cohort),
     )
 
 

@@ -30,6 +30,16 @@ class UnknownCode(InvalidCode):
     status_code = 422
 
 
+class CohortFull(Conflict):
+    """Every place of the cohort is taken (its coordinator set how many there are)."""
+
+    message = N_(
+        "This cohort is full: all its places (%(places)s) are taken. Ask your coordinator to make room "
+        "or to add you to another cohort."
+    )
+    field = "code"  # on the join page, beside the code she typed
+
+
 class InvalidInvite(DomainError):
     status_code = 404
     message = N_("This invitation link has expired or has been used up. Ask your coordinator for a new one.")
@@ -117,6 +127,13 @@ class RosterRefused(DomainError):
 
     status_code = 422
     message = N_("Some of what you entered could not be accepted.")
+
+
+class RosterOverCap(RosterRefused):
+    """More learners in the roster than the cohort has places left: none of them is imported."""
+
+    status_code = 409
+    message = N_("The cohort does not have enough places for this roster, so nothing was imported.")
 
 
 class RosterCheckGone(RosterRefused):

@@ -98,6 +98,7 @@ class Invitation:
     invite: Invite
     cohort: Cohort
     course: CourseOutline
+    full: bool = False  # every place of the cohort is taken: the link cannot be used now
 
 
 def invitation(session: Session, *, token: str, locale: str) -> Invitation:
@@ -109,7 +110,7 @@ def invitation(session: Session, *, token: str, locale: str) -> Invitation:
     course = courses_service.outlines_by_id(session, [cohort.course_id], locale=locale).get(cohort.course_id)
     if course is None:
         raise InvalidInvite()
-    return Invitation(invite, cohort, course)
+    return Invitation(invite, cohort, course, service.places_left(session, cohort) == 0)
 
 
 # My learning ----------------------------------------------------------------------------------------------

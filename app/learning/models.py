@@ -28,6 +28,9 @@ class Cohort(Base):
     starts_on: Mapped[dt.date | None] = mapped_column(sa.Date)
     ends_on: Mapped[dt.date | None] = mapped_column(sa.Date)
     enrolment_code: Mapped[str] = mapped_column(sa.String(16), unique=True)
+    # At most this many active learners (None: no limit). Joining by the code, by an invitation or by a
+    # roster stops there; the row is locked while the places are counted (service.make_room).
+    max_learners: Mapped[int | None] = mapped_column(sa.Integer)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     archived_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 

@@ -62,6 +62,18 @@ def _iso_date(value: Any) -> dt.date | None:
         raise Refusal(N_("Write the date as YYYY-MM-DD, or leave it empty.")) from None
 
 
+def _places(value: Any) -> int | None:
+    """How many learners a cohort takes: a whole number, or nothing for no limit ("1 000" is 1000)."""
+    text = "".join(str(value or "").split())
+    if not text:
+        return None
+    if not text.isdigit() or len(text) > 6:
+        raise Refusal(
+            N_("Write how many learners may join, from 1 to 10,000, or leave it empty for no limit.")
+        )
+    return int(text)
+
+
 def _at_most(limit: int) -> AfterValidator:
     """At most `limit` characters, said as app.forms says it for a plain string (pydantic reports a
     length checked after a cleaning validator as "too_long", which app.forms has no message for)."""
@@ -153,6 +165,8 @@ class CohortForm(Form):
     course_id: Annotated[int, Field(ge=0, le=MAX_ID), Message(N_("Choose a course from the list."))] = 0
     starts_on: IsoDate = None
     ends_on: IsoDate = None
+    max_learners: Annotated[int | None, BeforeValidator(_places)] = None  # the service checks 1 to 10,000
+    code: Annotated[Line, _at_most(40)] = ""  # empty: a generated code (or, editing, the same one)
 
 
 class InviteForm(Form):

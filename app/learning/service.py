@@ -23,6 +23,7 @@ from app.errors import DomainError
 from app.i18n import N_
 from app.learning.exceptions import (
     CohortEnded,
+    CohortFull,
     CohortNotStarted,
     EnrolmentClosed,
     InvalidCode,
@@ -47,6 +48,7 @@ EVENT_TYPES = ("viewed", "completed", "quiz_submitted")
 # them as service.X (other domains and the tests).
 __all__ = [
     "CohortEnded",
+    "CohortFull",
     "CohortNotStarted",
     "EnrolmentClosed",
     "InvalidCode",
@@ -91,14 +93,53 @@ def live_course(session: Session, slug: str) -> Course:
     return course
 
 
-def enrol(session: Session, *, user_id: int, course: Course, cohort: Cohort | None = None) -> Enrolment:
+def places_left(session: Session, cohort: Cohort, *, lock: bool = False) -> int | None:
+    """How many more learners the cohort takes (None: it has no limit). With `lock`, the cohort's row is
+    taken first (SELECT ... FOR UPDATE), so that two people joining for the last place are counted one
+    after the other, and the count holds until the transaction ends."""
+    if lock:
+        cap = session.scalar(sa.select(Cohort.max_learners).where(Cohort.id == cohort.id).with_for_update())
+    else:
+        cap = cohort.max_learners
+    if cap is None:
+        return None
+    return max(0, cap - active_learners(session, cohort))
+
+
+def active_learners(session: Session, cohort: Cohort) -> int:
+    """How many learners are in the cohort now (the places taken)."""
+    return (
+        session.scalar(
+            sa.select(sa.func.count())
+            .select_from(Enrolment)
+            .where(Enrolment.cohort_id == cohort.id, Enrolment.status == "active")
+        )
+        or 0
+    )
+
+
+def make_room(session: Session, cohort: Cohort, needed: int = 1) -> None:
+    """Take `needed` places in the cohort, under its row's lock, or refuse them all (CohortFull)."""
+    if needed <= 0:
+        return
+    left = places_left(session, cohort, lock=True)
+    if left is not None and needed > left:
+        raise CohortFull(places=cohort.max_learners)
+
+
+def enrol(
+    session: Session, *, user_id: int, course: Course, cohort: Cohort | None = None, counted: bool = False
+) -> Enrolment:
     """Enrol alone (open courses only) or with a cohort. Enrolling again re-activates, keeping progress;
-    joining another cohort of the same course moves her there."""
+    joining another cohort of the same course moves her there. Joining a cohort takes one of its places
+    (CohortFull when none is left), unless the caller has made room already (`counted`)."""
     if cohort is None and not course.open_enrolment:
         raise EnrolmentClosed()
     existing = session.scalars(
         sa.select(Enrolment).where(Enrolment.user_id == user_id, Enrolment.course_id == course.id)
     ).one_or_none()
+    if cohort is not None and not counted and not _active_in(existing, cohort):
+        make_room(session, cohort)
     if existing is None:
         existing = Enrolment(user_id=user_id, course_id=course.id, cohort_id=cohort.id if cohort else None)
         session.add(existing)
@@ -115,6 +156,10 @@ def enrol(session: Session, *, user_id: int, course: Course, cohort: Cohort | No
         existing.cohort_id = cohort.id
     session.flush()
     return existing
+
+
+def _active_in(found: Enrolment | None, cohort: Cohort) -> bool:
+    return found is not None and found.cohort_id == cohort.id and found.status == "active"
 
 
 def join_with_code(session: Session, *, user_id: int, code: str) -> Enrolment:

@@ -54,7 +54,9 @@ STAFF_DEFAULTS = {"email": "", "role": "trainer"}
 
 
 def _fields(body: CohortForm) -> cohorts.CohortFields:
-    return cohorts.CohortFields(body.name, body.course_id, body.starts_on, body.ends_on)
+    return cohorts.CohortFields(
+        body.name, body.course_id, body.starts_on, body.ends_on, body.max_learners, body.code
+    )
 
 
 # A new cohort ---------------------------------------------------------------------------------------------
@@ -116,6 +118,8 @@ def _settings_page(
         "course_id": str(cohort.course_id),
         "starts_on": cohort.starts_on.isoformat() if cohort.starts_on else "",
         "ends_on": cohort.ends_on.isoformat() if cohort.ends_on else "",
+        "max_learners": str(cohort.max_learners or ""),
+        "code": cohort.enrolment_code,
     }
     context = {
         "cohort": cohort,
@@ -125,6 +129,7 @@ def _settings_page(
         "courses": found.courses,
         "invites": found.invites,
         "staff": found.staff,
+        "learners": found.learners,
         "new_link": forms.get("new_link"),
         "base_url": state.settings(request).base_url.rstrip("/"),
     }
@@ -267,6 +272,9 @@ def _roster_page(request: Request, checked: roster.DryRun, status_code: int) -> 
         "encoding": checked.encoding,
         "delimiter": checked.delimiter,
         "check_id": checked.check_id,
+        "places": checked.places,
+        "taken": checked.taken,
+        "over": checked.over,
         "encodings": roster.ENCODINGS,
         "delimiters": roster.DELIMITERS,
     }

@@ -322,15 +322,34 @@ def join_submit(
     return flash.flash(redirect(request, f"/courses/{slug}" if slug else "/my"), ENROLLED)
 
 
-@router.get("/invite/{token}", name="invite")
-def invite_page(request: Request, token: str, session: Session = Depends(get_session)) -> Response:
+def _invite_page(
+    request: Request, session: Session, token: str, errors: FormErrors | None = None, status_code: int = 200
+) -> Response:
     found = learner.invitation(session, token=token, locale=get_locale())
-    return render(
-        request, "learning/invite.html", {"token": token, "cohort": found.cohort, "course": found.course}
+    context = {
+        "token": token,
+        "cohort": found.cohort,
+        "course": found.course,
+        "full": found.full,
+        "errors": errors or FormErrors(),
+    }
+    return render(request, "learning/invite.html", context, status_code=status_code)
+
+
+def _invite_refused(refused: Refused) -> Response:
+    """The invitation again, with why she could not join (the cohort is full)."""
+    return _invite_page(
+        refused.request, refused.session, refused.params["token"], refused.errors, refused.status_code
     )
 
 
+@router.get("/invite/{token}", name="invite")
+def invite_page(request: Request, token: str, session: Session = Depends(get_session)) -> Response:
+    return _invite_page(request, session, token)
+
+
 @router.post("/invite/{token}", name="invite_accept")
+@shows_refusals(_invite_refused)
 def invite_accept(
     request: Request, token: str, principal: Learner, session: Session = Depends(get_session)
 ) -> Response:
