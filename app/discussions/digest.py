@@ -73,10 +73,10 @@ def _lines(
                 "/notifications",
             )
         elif notification.kind in notifications.LINK_TEXTS:
-            text, url = (
-                gettext(notifications.LINK_TEXTS[notification.kind]),
-                notification.link or "/notifications",
-            )
+            # What happened, with numbers only: no title anyone wrote leaves the platform.
+            told = notifications.describe(notification, in_email=True)
+            lines.append(Line(told, notification.link or "/notifications"))
+            continue
         elif notification.kind == "restored":
             text = gettext("A moderator showed one of your posts again in a discussion of %(place)s.")
         else:

@@ -13,6 +13,7 @@ anyone wrote (see docs/discussions.md: an email leaves the platform's access rul
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -22,7 +23,7 @@ from sqlalchemy.orm import Session
 from app.accounts.models import User
 from app.db import dialect_insert, utcnow
 from app.discussions.models import DigestSetting, Notification, Subscription, Thread
-from app.i18n import N_
+from app.i18n import N_, gettext
 
 FREQUENCIES = {"daily": N_("Daily"), "weekly": N_("Weekly"), "never": N_("Never")}
 DEFAULT_FREQUENCY = "weekly"
@@ -50,6 +51,67 @@ LINK_TEXTS = {
     "item_status": N_("The implementation of a resolution item you supported has a new status."),
     "review_due": N_("An item of your forum's resolution is due for review."),
 }
+# What happened, said exactly, where the notification keeps its facts (`with_params`, in `detail`): the
+# sentence is put together when she reads it, in her language. In the app it names her recommendation; an
+# email names only the resolution's number and the item's (published facts), never a title she or anyone
+# else wrote (docs/resolutions.md).
+ADOPTED_MINE = N_("Your recommendation “%(title)s” was adopted as item %(item)s of resolution %(number)s.")
+ADOPTED_ENDORSED = N_(
+    "A recommendation you endorsed, “%(title)s”, was adopted as item %(item)s of resolution %(number)s."
+)
+ADOPTED_MINE_EMAIL = N_("Your recommendation was adopted as item %(item)s of resolution %(number)s.")
+ADOPTED_ENDORSED_EMAIL = N_(
+    "A recommendation you endorsed was adopted as item %(item)s of resolution %(number)s."
+)
+STATUS_CHANGED = N_("The status of item %(item)s of resolution %(number)s changed to “%(status)s”.")
+TITLE_KEPT = 120  # characters of a title a notification keeps (`detail` holds 300)
+
+
+def with_params(**params: str | int | bool) -> str:
+    """What a notification keeps of what happened (a title, numbers, a status's label as its msgid), as
+    JSON for its `detail`; `describe` makes the sentence from it when it is shown."""
+    if isinstance(params.get("title"), str):
+        params["title"] = str(params["title"])[:TITLE_KEPT]
+    return json.dumps(params, ensure_ascii=False, separators=(",", ":"))
+
+
+def _params(notification: Notification) -> dict[str, str | int | bool]:
+    if notification.kind not in LINK_TEXTS or not notification.detail.startswith("{"):
+        return {}
+    try:
+        params = json.loads(notification.detail)
+    except ValueError:
+        return {}
+    return params if isinstance(params, dict) else {}
+
+
+def describe(notification: Notification, *, in_email: bool = False) -> str:
+    """A notification sent with a link (LINK_TEXTS), in the current language: what happened, from the
+    facts it keeps, or (kept without them) the general sentence of its kind."""
+    params = _params(notification)
+    if notification.kind == "item_adopted" and {"item", "number", "title"} <= params.keys():
+        if in_email:
+            message = ADOPTED_MINE_EMAIL if params.get("mine") else ADOPTED_ENDORSED_EMAIL
+        else:
+            message = ADOPTED_MINE if params.get("mine") else ADOPTED_ENDORSED
+        return gettext(message) % {
+            "title": params["title"],
+            "item": params["item"],
+            "number": params["number"],
+        }
+    if notification.kind == "item_status" and {"item", "number", "status"} <= params.keys():
+        status = gettext(str(params["status"]))
+        return gettext(STATUS_CHANGED) % {
+            "item": params["item"],
+            "number": params["number"],
+            "status": status,
+        }
+    return gettext(LINK_TEXTS.get(notification.kind, ""))
+
+
+def has_reason(notification: Notification) -> bool:
+    """Whether `detail` is a moderator's reason (to show as one), rather than the facts of a link."""
+    return bool(notification.detail) and notification.kind not in LINK_TEXTS
 
 
 def _recount(session: Session, user_ids: sa.ColumnElement[bool]) -> None:
@@ -84,7 +146,10 @@ def notify(
                 Notification.user_id == user_id, Notification.kind == kind, same_place,
                 Notification.read_at.is_(None),
             )
-            .values(count=Notification.count + 1, created_at=now, post_id=post_id, emailed_at=None)
+            .values(
+                count=Notification.count + 1, created_at=now, post_id=post_id, emailed_at=None,
+                **({"detail": detail[:300]} if detail else {}),  # the latest facts (a status changed again)
+            )
         )  # fmt: skip
         gathered = int(getattr(result, "rowcount", 0) or 0)
     if not gathered:

@@ -283,6 +283,8 @@ def notifications_page(session: Session, *, principal: Principal, locale: str) -
         "frequency": notifications.frequency_of(session, user_id=viewer.user_id),
         "frequencies": notifications.FREQUENCIES,
         "link_texts": notifications.LINK_TEXTS,
+        "describe": notifications.describe,  # what happened, from the facts it keeps, in her language
+        "has_reason": notifications.has_reason,
     }
 
 

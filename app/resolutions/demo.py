@@ -122,6 +122,7 @@ def ensure_forum(session: Session, users: dict[str, User], cohort: Cohort) -> Fo
         outcome="consensus",
         votes=None,
         author=coordinator,
+        zone=dt.UTC,  # the forum was held 200 days ago: today anywhere is after it
     )
     drafting.publish(session, role[coordinator.id], resolution, author=coordinator)
 

@@ -27,7 +27,9 @@ from app.errors import Forbidden
 from app.i18n import N_
 from app.resolutions.access import ForumRole
 from app.resolutions.exceptions import (
+    AdoptedInFuture,
     CommentsClosed,
+    CommentsStillOpen,
     DraftInvalid,
     ItemNotFound,
     NotAdopted,
@@ -294,33 +296,61 @@ def diff(old: dict[str, Any] | None, new: dict[str, Any]) -> list[Change]:
 
 
 # Comments ---------------------------------------------------------------------------------------------------
+#
+# A window "until 20 December" is the whole of that day where the organisation is (ACADEMY_TIMEZONE,
+# Asia/Bishkek): it ends at 23:59:59 there, which is 17:59:59 UTC. The end is kept as that instant (UTC),
+# so a comment is taken or refused by comparing instants, whatever zone the server runs in.
+
+
+def window_end(day: dt.date, zone: dt.tzinfo) -> dt.datetime:
+    """The last instant of `day` in the organisation's time zone, in UTC."""
+    return dt.datetime.combine(day, dt.time.max, tzinfo=zone).astimezone(dt.UTC)
 
 
 def comments_open(resolution: Resolution, now: dt.datetime | None = None) -> bool:
     return (
         resolution.status == "draft"
         and resolution.comments_until is not None
-        and (now or utcnow()) < resolution.comments_until
+        and (now or utcnow()) <= resolution.comments_until
     )
 
 
 def set_comment_window(
-    session: Session, role: ForumRole, resolution: Resolution, *, until: dt.datetime | None
+    session: Session,
+    role: ForumRole,
+    resolution: Resolution,
+    *,
+    until: dt.datetime | None,
+    author: User | None = None,
 ) -> None:
+    """Open the draft for comments until `until` (an instant: see `window_end`), or close it (None). Both
+    are recorded in the audit log: adoption is refused while the window is open, so closing it early is a
+    decision someone answers for."""
     if not role.can_manage:
         raise NotManager()
     if resolution.status != "draft":
         raise NotADraft()
+    if until != resolution.comments_until:
+        detail = f"forum {role.forum.id}: " + (
+            f"open until {until.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC" if until else "closed"
+        )
+        accounts_service.record(session, actor=author, action="resolution.comments", detail=detail)
     resolution.comments_until = until
     session.flush()
 
 
 def comment(
-    session: Session, role: ForumRole, resolution: Resolution, item: ResolutionItem, *, body: str
+    session: Session,
+    role: ForumRole,
+    resolution: Resolution,
+    item: ResolutionItem,
+    *,
+    body: str,
+    now: dt.datetime | None = None,
 ) -> ItemComment:
     if not role.member or item.resolution_id != resolution.id:
         raise Forbidden()
-    if not comments_open(resolution):
+    if not comments_open(resolution, now):
         raise CommentsClosed()
     if not body.strip() or len(body) > COMMENT_MAX:
         raise DraftInvalid("body", N_("Write a comment of at most %(max)s characters."), max=COMMENT_MAX)
@@ -368,10 +398,22 @@ def adopt(
     outcome: str,
     votes: tuple[int, int, int] | None,
     author: User,
+    zone: dt.tzinfo,
+    now: dt.datetime | None = None,
 ) -> None:
-    """Freeze the text, number it, fingerprint it; start monitoring each item; tell the people behind it."""
+    """Freeze the text, number it, fingerprint it; start monitoring each item; tell the people behind it.
+
+    Refused while the draft is open for comments, and with a date after today where the organisation is
+    (`zone`, ACADEMY_TIMEZONE)."""
     items = items_of(session, resolution)
     _check_adoption(role, resolution, items, outcome=outcome, votes=votes)
+    now = now or utcnow()
+    if comments_open(resolution, now):
+        assert resolution.comments_until is not None
+        raise CommentsStillOpen(date=resolution.comments_until.astimezone(zone).date())
+    today = now.astimezone(zone).date()
+    if adopted_on > today:
+        raise AdoptedInFuture(today=today)
     counted = votes if outcome == "vote" else None
     number = _next_number(session, adopted_on.year)
     text = _frozen_text(
@@ -392,10 +434,15 @@ def adopt(
         session.add(ItemTracker(item_id=item.id, status="not_started"))
     add_revision(session, resolution, note=f"adopted as {number}", author=author)
     accounts_service.record(session, actor=author, action="resolution.adopt", detail=f"{number} ({outcome})")
-    for user_id in people_behind(session, [item.id for item in items]):
-        notifications.notify(
-            session, user_id=user_id, kind="item_adopted", link=f"/forums/{role.forum.id}/resolution"
-        )
+    for position, item in enumerate(items, start=1):
+        for user_id, (title, mine) in supporters(session, item.id).items():
+            notifications.notify(
+                session,
+                user_id=user_id,
+                kind="item_adopted",
+                link=f"/forums/{role.forum.id}/resolution#item-{item.id}",
+                detail=notifications.with_params(title=title, item=position, number=number, mine=mine),
+            )
 
 
 def _check_adoption(
@@ -502,6 +549,31 @@ def people_behind(session: Session, item_ids: list[int]) -> list[int]:
         sa.select(Endorsement.user_id).where(Endorsement.recommendation_id.in_(recs))
     ).all()
     return sorted({int(u) for u in [*authors, *endorsers] if u is not None})
+
+
+def supporters(session: Session, item_id: int) -> dict[int, tuple[str, bool]]:
+    """The people behind one item, each with the title of her recommendation behind it (or of one she
+    endorsed) and whether she wrote it: what her notification of its adoption names."""
+    recs = _recommendations_behind(session, [item_id])
+    found: dict[int, tuple[str, bool]] = {}
+    if not recs:
+        return found
+    rows = session.execute(
+        sa.select(Recommendation.id, Recommendation.title, Recommendation.author_id)
+        .where(Recommendation.id.in_(recs))
+        .order_by(Recommendation.id)
+    ).all()
+    titles = {rec_id: title for rec_id, title, _author in rows}
+    for _rec_id, title, author_id in rows:
+        if author_id is not None:
+            found[int(author_id)] = (title, True)
+    for rec_id, user_id in session.execute(
+        sa.select(Endorsement.recommendation_id, Endorsement.user_id)
+        .where(Endorsement.recommendation_id.in_(recs))
+        .order_by(Endorsement.recommendation_id, Endorsement.user_id)
+    ):
+        found.setdefault(int(user_id), (titles[rec_id], False))
+    return found
 
 
 def _recommendations_behind(session: Session, item_ids: list[int]) -> list[int]:

@@ -105,6 +105,25 @@ class CommentsClosed(Conflict):
     field = "body"
 
 
+class CommentsStillOpen(Conflict):
+    """Adoption while members may still comment on the draft: the coordinators close the window first (the
+    message is shown beside the window's field, where the button that closes it is)."""
+
+    message = N_(
+        "Comments on the draft are open until %(date)s. Close them first (under “Comments from "
+        "participants”), then adopt the resolution."
+    )
+    field = "until"
+
+
+class AdoptedInFuture(DomainError):
+    """An adoption dated after today, in the organisation's time zone."""
+
+    status_code = 422
+    message = N_("The date of adoption cannot be after today (%(today)s).")
+    field = "adopted_on"
+
+
 class ItemNotFound(NotFound):
     message = N_("We could not find that item.")
 

@@ -2,12 +2,15 @@
 
 All four are made from the frozen text (`Resolution.adopted_text`), so each has every item, in order,
 exactly as adopted. The JSON carries the text whose SHA-256 is the fingerprint: anyone can check it.
+An item that reaffirms an item of an earlier resolution says so in all four ("reaffirms item 3 of
+resolution 2026-1", with the address of that item when it is published).
 """
 
 from __future__ import annotations
 
 import io
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,11 +24,31 @@ from app.resolutions.words import ADDRESSEE_LABELS, THEME_LABELS
 
 
 @dataclass(frozen=True)
+class Reaffirms:
+    """The item of an earlier resolution that an item reaffirms."""
+
+    number: str  # the earlier resolution's number
+    item: int  # the item's number in it
+    published: bool  # the earlier resolution is published: its page can be linked to
+
+    @property
+    def path(self) -> str:
+        """The earlier item on its public page ("" while that resolution is not published)."""
+        return f"/resolutions/{self.number}#item-{self.item}" if self.published else ""
+
+    def url(self, base_url: str) -> str:
+        return f"{base_url.rstrip('/')}{self.path}" if self.published else ""
+
+
+@dataclass(frozen=True)
 class Item:
     number: int
     text: str
     theme: str
     addressee: str
+    reaffirms: str = ""  # "reaffirms item 3 of resolution 2026-1", in the file's language
+    reaffirms_url: str = ""  # that item's public address, when its resolution is published
+    reaffirms_path: str = ""  # the same, on this site (for the page)
 
 
 @dataclass(frozen=True)
@@ -42,8 +65,16 @@ class Text:
     url: str
 
 
-def in_language(resolution: Resolution, locale: str, *, base_url: str) -> Text:
+def in_language(
+    resolution: Resolution,
+    locale: str,
+    *,
+    base_url: str,
+    reaffirms: Mapping[int, Reaffirms] | None = None,
+) -> Text:
+    """The frozen text in one language; `reaffirms`: item number -> the earlier item it reaffirms."""
     frozen: dict[str, Any] = resolution.adopted_text or {}
+    reaffirms = reaffirms or {}
     with i18n.use_locale(locale):
         gettext = i18n.gettext
         date = (
@@ -74,6 +105,7 @@ def in_language(resolution: Resolution, locale: str, *, base_url: str) -> Text:
                     text_in(item["text"], locale),
                     gettext(THEME_LABELS.get(item["theme"], item["theme"])),
                     gettext(ADDRESSEE_LABELS.get(item["addressee"], item["addressee"])),
+                    *_reaffirms_line(reaffirms.get(item["number"]), base_url),
                 )
                 for item in frozen.get("items", [])
             ],
@@ -83,17 +115,47 @@ def in_language(resolution: Resolution, locale: str, *, base_url: str) -> Text:
         )
 
 
+def _reaffirms_line(link: Reaffirms | None, base_url: str) -> tuple[str, str, str]:
+    """The line, the address and the path an item gets for what it reaffirms (in the current language)."""
+    if link is None:
+        return "", "", ""
+    line = i18n.gettext("reaffirms item %(item)s of resolution %(number)s") % {
+        "item": link.item,
+        "number": link.number,
+    }
+    return line, link.url(base_url), link.path
+
+
+def _reaffirms_note(item: Item) -> str:
+    """The note printed under such an item in PDF and DOCX: (reaffirms item 3 of resolution 2026-1: its
+    address)."""
+    if not item.reaffirms:
+        return ""
+    return f"({item.reaffirms}: {item.reaffirms_url})" if item.reaffirms_url else f"({item.reaffirms})"
+
+
 def markdown(text: Text) -> str:
     lines = [f"# {text.title}", "", f"**{text.number_line}**", "", text.adopted_line, ""]
     for paragraph in text.preamble:
         lines += [paragraph, ""]
     for item in text.items:
         lines += [f"{item.number}. {item.text}", ""]
+        if item.reaffirms:  # indented: part of the item, not a paragraph after the list
+            link = f"[{item.reaffirms}]({item.reaffirms_url})" if item.reaffirms_url else item.reaffirms
+            lines += [f"   *({link})*", ""]
     lines += ["---", "", text.fingerprint_line, "", text.url, ""]
     return "\n".join(lines)
 
 
-def as_json(resolution: Resolution, monitoring: list[dict[str, Any]], *, base_url: str) -> str:
+def as_json(
+    resolution: Resolution,
+    monitoring: list[dict[str, Any]],
+    *,
+    base_url: str,
+    reaffirms: Mapping[int, Reaffirms] | None = None,
+) -> str:
+    """All of it: the fingerprinted text (as adopted, untouched), what its items reaffirm, and the
+    monitoring."""
     document = {
         "number": resolution.number,
         "url": f"{base_url.rstrip('/')}/resolutions/{resolution.number}",
@@ -104,6 +166,15 @@ def as_json(resolution: Resolution, monitoring: list[dict[str, Any]], *, base_ur
             "value": resolution.fingerprint,
         },
         "text": resolution.adopted_text,
+        "reaffirms": [
+            {
+                "item": number,
+                "resolution": link.number,
+                "resolution_item": link.item,
+                "url": link.url(base_url),
+            }
+            for number, link in sorted((reaffirms or {}).items())
+        ],
         "monitoring": monitoring,
     }
     return json.dumps(document, ensure_ascii=False, indent=2, sort_keys=False) + "\n"
@@ -135,7 +206,11 @@ def pdf(text: Text) -> bytes:
         block(paragraph, 11)
     document.ln(2)
     for item in text.items:
-        block(f"{item.number}. {item.text}", 11, gap=3)
+        if item.reaffirms:
+            block(f"{item.number}. {item.text}", 11, gap=1)
+            block(_reaffirms_note(item), 9, gap=3, indent=6)
+        else:
+            block(f"{item.number}. {item.text}", 11, gap=3)
     document.ln(4)
     block(text.fingerprint_line, 8, gap=1)
     block(text.url, 8, gap=0)
@@ -159,6 +234,9 @@ def docx(text: Text) -> bytes:
         document.add_paragraph(paragraph)
     for item in text.items:
         document.add_paragraph(f"{item.number}. {item.text}")
+        if item.reaffirms:
+            note = document.add_paragraph().add_run(_reaffirms_note(item))
+            note.italic, note.font.size = True, Pt(9)
     footer = document.add_paragraph(text.fingerprint_line)
     footer.runs[0].font.size = Pt(8)
     document.add_paragraph(text.url).runs[0].font.size = Pt(8)

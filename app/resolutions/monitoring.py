@@ -36,6 +36,7 @@ from app.resolutions.models import (
     Resolution,
     ResolutionItem,
 )
+from app.resolutions.words import ITEM_STATUS_LABELS
 
 NOTE_MAX = 2000
 RESPONSIBLE_MAX = 200
@@ -49,11 +50,12 @@ def tracker_of(session: Session, item: ResolutionItem) -> ItemTracker:
     return tracker
 
 
-def _link(resolution: Resolution) -> str:
+def _link(resolution: Resolution, item: ResolutionItem) -> str:
+    """Where the item is shown: its published page (by number), or its forum's (by id)."""
     return (
-        f"/resolutions/{resolution.number}"
+        f"/resolutions/{resolution.number}#item-{item.position}"
         if resolution.status == "published"
-        else f"/forums/{resolution.forum_id}/resolution"
+        else f"/forums/{resolution.forum_id}/resolution#item-{item.id}"
     )
 
 
@@ -120,8 +122,13 @@ def add_update(
     tracker.status, tracker.last_verified_at = status, utcnow()
     session.flush()
     if changed:
+        facts = notifications.with_params(
+            item=item.position, number=resolution.number or "", status=ITEM_STATUS_LABELS[status]
+        )
         for user_id in people_behind(session, [item.id]):
-            notifications.notify(session, user_id=user_id, kind="item_status", link=_link(resolution))
+            notifications.notify(
+                session, user_id=user_id, kind="item_status", link=_link(resolution, item), detail=facts
+            )
     return update
 
 
@@ -271,6 +278,54 @@ def reaffirm(session: Session, role: ForumRole, old_item: ResolutionItem, *, aut
         author=author,
     )
     return item
+
+
+@dataclass(frozen=True)
+class Reaffirmation:
+    """One end of a reaffirmation: an item and its resolution (the earlier one, or the later one)."""
+
+    resolution: Resolution
+    item: ResolutionItem
+
+
+def reaffirms_of(session: Session, items: list[ResolutionItem]) -> dict[int, Reaffirmation]:
+    """item id -> the item of an earlier resolution it reaffirms (the item and its resolution)."""
+    earlier = [item.reaffirms_id for item in items if item.reaffirms_id is not None]
+    if not earlier:
+        return {}
+    rows = session.execute(
+        sa.select(ResolutionItem, Resolution)
+        .join(Resolution, Resolution.id == ResolutionItem.resolution_id)
+        .where(ResolutionItem.id.in_(earlier))
+    ).all()
+    found = {old.id: Reaffirmation(resolution, old) for old, resolution in rows}
+    return {
+        item.id: found[item.reaffirms_id]
+        for item in items
+        if item.reaffirms_id is not None and item.reaffirms_id in found
+    }
+
+
+def reaffirmed_by(
+    session: Session, items: list[ResolutionItem], *, published_only: bool
+) -> dict[int, list[Reaffirmation]]:
+    """item id -> the items of later resolutions, adopted (or, `published_only`, published), that reaffirm
+    it: what the earlier resolution's page links to ("reaffirmed as item 4 of 2027-1")."""
+    ids = [item.id for item in items]
+    if not ids:
+        return {}
+    statuses = ("published",) if published_only else ("adopted", "published")
+    rows = session.execute(
+        sa.select(ResolutionItem, Resolution)
+        .join(Resolution, Resolution.id == ResolutionItem.resolution_id)
+        .where(ResolutionItem.reaffirms_id.in_(ids), Resolution.status.in_(statuses))
+        .order_by(Resolution.adopted_on, Resolution.id, ResolutionItem.position)
+    ).all()
+    found: dict[int, list[Reaffirmation]] = {}
+    for later, resolution in rows:
+        assert later.reaffirms_id is not None
+        found.setdefault(later.reaffirms_id, []).append(Reaffirmation(resolution, later))
+    return found
 
 
 def reaffirmable(session: Session, role: ForumRole) -> list[tuple[Resolution, ResolutionItem, ItemTracker]]:

@@ -1,6 +1,7 @@
 """Published resolutions, for everyone and without signing in: the list, each resolution in the reader's
-language with its items, their monitoring and what they reaffirm, and its files (PDF, DOCX, Markdown,
-JSON, made by exports.py)."""
+language with its items, their monitoring and what they reaffirm (and, on an earlier resolution, which
+later published items reaffirm its items), and its files (PDF, DOCX, Markdown, JSON, made by
+exports.py)."""
 
 from __future__ import annotations
 
@@ -49,32 +50,32 @@ class PublicPage:
     items: list[ResolutionItem]
     trackers: dict[int, ItemTracker]
     updates: dict[int, list[ImplementationUpdate]]
-    reaffirmed: dict[int, ResolutionItem | None]  # item id -> the earlier item it reaffirms
-    earlier: dict[int, Resolution | None]  # item id -> the earlier item's resolution
+    reaffirmed_by: dict[int, list[monitoring.Reaffirmation]]  # item id -> later published items
     contributors: drafting.Contributors
+
+
+def reaffirms(session: Session, items: list[ResolutionItem]) -> dict[int, exports.Reaffirms]:
+    """item number -> the item of an earlier resolution it reaffirms, for the page and every file."""
+    found = monitoring.reaffirms_of(session, items)
+    return {
+        number: exports.Reaffirms(
+            link.resolution.number or "", link.item.position, link.resolution.status == "published"
+        )
+        for number, item in enumerate(items, start=1)
+        if (link := found.get(item.id)) is not None
+    }
 
 
 def public_page(session: Session, *, number: str, locale: str, base_url: str) -> PublicPage:
     resolution = published(session, number)
     items = drafting.items_of(session, resolution)
-    reaffirmed = {
-        item.id: session.get(ResolutionItem, item.reaffirms_id)
-        for item in items
-        if item.reaffirms_id is not None
-    }
-    earlier = {
-        item_id: session.get(Resolution, old.resolution_id)
-        for item_id, old in reaffirmed.items()
-        if old is not None
-    }
     return PublicPage(
         resolution=resolution,
-        text=exports.in_language(resolution, locale, base_url=base_url),
+        text=exports.in_language(resolution, locale, base_url=base_url, reaffirms=reaffirms(session, items)),
         items=items,
         trackers=monitoring.trackers_of(session, items),
         updates=monitoring.updates_of(session, items),
-        reaffirmed=reaffirmed,
-        earlier=earlier,
+        reaffirmed_by=monitoring.reaffirmed_by(session, items, published_only=True),
         contributors=drafting.contributors(session, resolution),
     )
 
@@ -92,12 +93,14 @@ def export(session: Session, *, number: str, fmt: str, locale: str, base_url: st
     if fmt not in MEDIA_TYPES:
         raise NotFound()
     resolution = published(session, number)
+    items = drafting.items_of(session, resolution)
+    links = reaffirms(session, items)
     body: bytes | str
     if fmt == "json":
-        state = monitoring.public_state(session, drafting.items_of(session, resolution))
-        body = exports.as_json(resolution, state, base_url=base_url)
+        state = monitoring.public_state(session, items)
+        body = exports.as_json(resolution, state, base_url=base_url, reaffirms=links)
     else:
-        text = exports.in_language(resolution, locale, base_url=base_url)
+        text = exports.in_language(resolution, locale, base_url=base_url, reaffirms=links)
         body = (
             exports.pdf(text)
             if fmt == "pdf"

@@ -50,6 +50,8 @@ class ResolutionPage:
     comments_open: bool
     trackers: dict[int, ItemTracker]
     missing: list[str]  # what publishing still needs
+    reaffirms: dict[int, monitoring.Reaffirmation]  # item id -> the earlier item it reaffirms
+    reaffirmed_by: dict[int, list[monitoring.Reaffirmation]]  # item id -> later adopted items
 
 
 def resolution_page(session: Session, principal: Principal, *, forum_id: int) -> ResolutionPage:
@@ -68,6 +70,8 @@ def resolution_page(session: Session, principal: Principal, *, forum_id: int) ->
         comments_open=bool(resolution and drafting.comments_open(resolution)),
         trackers=monitoring.trackers_of(session, items),
         missing=drafting.missing_languages(resolution) if resolution else [],
+        reaffirms=monitoring.reaffirms_of(session, items),
+        reaffirmed_by=monitoring.reaffirmed_by(session, items, published_only=False),
     )
 
 
@@ -92,6 +96,7 @@ class EditorPage:
     accepted: list[Recommendation]  # what items can be built from
     reaffirmable: list[tuple[Resolution, ResolutionItem, ItemTracker]]
     missing: list[str]  # what adoption still needs
+    comments_open: bool  # adoption waits until the window is closed
 
 
 def editor_page(session: Session, principal: Principal, *, forum_id: int) -> EditorPage:
@@ -111,6 +116,7 @@ def editor_page(session: Session, principal: Principal, *, forum_id: int) -> Edi
         accepted=list(accepted),
         reaffirmable=monitoring.reaffirmable(session, role) if resolution.status == "draft" else [],
         missing=drafting.missing_languages(resolution, items),
+        comments_open=drafting.comments_open(resolution),
     )
 
 
@@ -161,13 +167,15 @@ def history_page(session: Session, principal: Principal, *, forum_id: int, rev: 
 
 
 def set_comment_window(
-    session: Session, principal: Principal, *, forum_id: int, until: dt.date | None
+    session: Session, principal: Principal, *, forum_id: int, until: dt.date | None, zone: dt.tzinfo
 ) -> None:
-    """Members may comment on the draft until the end of `until` (None: closed)."""
+    """Members may comment on the draft until the end of the day `until` in the organisation's time zone
+    (`zone`): "until 20 December" takes comments until 23:59 in Bishkek (None: closed)."""
     role = manager_of(session, principal, forum_id)
     resolution = drafting.resolution_of(session, role.forum)
-    end = dt.datetime.combine(until, dt.time(23, 59), tzinfo=dt.UTC) if until else None
-    drafting.set_comment_window(session, role, resolution, until=end)
+    end = drafting.window_end(until, zone) if until else None
+    author = accounts_service.user_of(session, principal)
+    drafting.set_comment_window(session, role, resolution, until=end, author=author)
 
 
 def adopt(
@@ -178,8 +186,10 @@ def adopt(
     adopted_on: dt.date | None,
     outcome: str,
     votes: tuple[int, int, int] | None,
+    zone: dt.tzinfo,
 ) -> None:
-    """The draft adopted (on the day the forum was held, unless `adopted_on`): frozen and numbered."""
+    """The draft adopted (on the day the forum was held, unless `adopted_on`): frozen and numbered.
+    Refused while it is open for comments, and with a date after today in the organisation's `zone`."""
     role = manager_of(session, principal, forum_id)
     resolution = drafting.resolution_of(session, role.forum)
     drafting.adopt(
@@ -190,6 +200,7 @@ def adopt(
         outcome=outcome,
         votes=votes,
         author=accounts_service.user_of(session, principal),
+        zone=zone,
     )
 
 

@@ -21,9 +21,14 @@ def render(
     return state.templates(request).render(request, name, context, block=block, status_code=status_code)
 
 
+def zone(request: Request) -> ZoneInfo:
+    """The organisation's time zone (ACADEMY_TIMEZONE): a day it names ends at midnight there."""
+    return ZoneInfo(state.settings(request).timezone)
+
+
 def today(request: Request) -> dt.date:
     """Today in the school's time zone (deadlines and "due today" are dates there, not in UTC)."""
-    return dt.datetime.now(ZoneInfo(state.settings(request).timezone)).date()
+    return dt.datetime.now(zone(request)).date()
 
 
 def page_number(value: str | int | None) -> int:

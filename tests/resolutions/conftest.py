@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -111,6 +112,7 @@ def accepted(session: Session, world: World, title: str = "Сирена в ка�
 
 
 FULL = {code: f"Текст на {code}" for code in LOCALES}
+BISHKEK = ZoneInfo("Asia/Bishkek")  # the organisation's time zone (the settings' default)
 
 
 def adopted(
@@ -135,7 +137,7 @@ def adopted(
     drafting.save_draft(session, coordinator, resolution, preamble=FULL, items=drafts, note="Первый проект",
                         base_revision=resolution.revision, author=world.coordinator)  # fmt: skip
     drafting.adopt(session, coordinator, resolution, adopted_on=dt.date(2026, 5, 14), outcome="consensus",
-                   votes=None, author=world.coordinator)  # fmt: skip
+                   votes=None, author=world.coordinator, zone=BISHKEK)  # fmt: skip
     session.commit()
     return resolution
 

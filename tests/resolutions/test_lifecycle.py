@@ -119,8 +119,16 @@ def test_from_a_post_to_a_monitored_resolution(
     assert stale.status_code == 409  # made on revision 1, but the draft is at 2
     assert [r.number for r in fresh(session, ResolutionRevision)] == [1, 2]
 
-    # Adopted: frozen, numbered, fingerprinted; then published.
+    # Adopted once comments are closed: frozen, numbered, fingerprinted; then published.
     assert client.get("/resolutions/").text.count("/resolutions/2026-") == 0
+    still_open = form(
+        coordinator,
+        f"/forums/{world.forum.id}/resolution/adopt",
+        {"adopted_on": "2026-05-14", "outcome": "consensus"},
+    )
+    assert still_open.status_code == 409
+    closed = form(coordinator, f"/forums/{world.forum.id}/resolution/comments-window", {"until": ""})
+    assert closed.status_code == 303
     adopted = form(
         coordinator,
         f"/forums/{world.forum.id}/resolution/adopt",

@@ -40,7 +40,7 @@ from app.routing import RefusalPage, Route, shows_refusals
 from app.web import flash
 from app.web.access import Discussant, ForumManager, SignedIn
 from app.web.htmx import redirect
-from app.web.pages import render, today
+from app.web.pages import render, today, zone
 from app.web.params import Id
 
 router = APIRouter(prefix="/forums/{forum_id}", include_in_schema=False, route_class=Route)
@@ -90,6 +90,8 @@ def _resolution(
         "comment": comment or Filled(),
         "comment_on": comment_on,
         "missing": page.missing,
+        "reaffirms": page.reaffirms,
+        "reaffirmed_by": page.reaffirmed_by,
     }
     return render(request, "resolutions/resolution.html", context, status_code=status_code)
 
@@ -179,7 +181,12 @@ def _editor(
         "reaffirms": None,
         "remove": False,
     }
-    until = resolution.comments_until.date().isoformat() if resolution.comments_until else ""
+    # The window's last day as the coordinator chose it: the date where the organisation is.
+    until = (
+        resolution.comments_until.astimezone(zone(request)).date().isoformat()
+        if resolution.comments_until
+        else ""
+    )
     context = {
         "role": page.role,
         "forum": page.role.forum,
@@ -193,6 +200,7 @@ def _editor(
         "accepted": page.accepted,
         "errors": errors if errors is not None else FormErrors(),
         "window": window or Filled({"until": until}),
+        "comments_open": page.comments_open,
         "adopt": adopt or Filled({"adopted_on": page.role.forum.held_on.isoformat(), "outcome": "consensus"}),
         "themes": THEME_LABELS,
         "addressees": ADDRESSEE_LABELS,
@@ -295,7 +303,7 @@ def resolution_comment_window(
     body: WindowForm = form(WindowForm),
     session: Session = Depends(get_session),
 ) -> Response:
-    resolving.set_comment_window(session, principal, forum_id=forum_id, until=body.until)
+    resolving.set_comment_window(session, principal, forum_id=forum_id, until=body.until, zone=zone(request))
     return flash.flash(redirect(request, f"/forums/{forum_id}/resolution/edit"), WINDOW_SAVED)
 
 
@@ -315,6 +323,7 @@ def resolution_adopt(
         adopted_on=body.adopted_on,
         outcome=body.outcome,
         votes=body.votes,
+        zone=zone(request),
     )
     return flash.flash(redirect(request, f"/forums/{forum_id}/resolution"), ADOPTED)
 
