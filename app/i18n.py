@@ -17,8 +17,10 @@ from contextvars import ContextVar
 from functools import cache
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from babel.dates import format_date
+from babel import Locale
+from babel.dates import format_date, format_datetime
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.units import format_unit
@@ -112,6 +114,12 @@ def parse_accept_language(header: str | None) -> str | None:
     return best[2] if best else None
 
 
+def language_name(code: str, locale: str | None = None) -> str:
+    """A language named in the reader's language, for a sentence ("англисче", "английский"); a language
+    switch names each language in itself (LOCALE_NAMES)."""
+    return str(Locale.parse(locale or get_locale()).languages.get(code, code))
+
+
 def format_hours(value: float, locale: str | None = None) -> str:
     """A study time as the language writes it, by Babel's rules: "4,5 часа", "4,5 саат", "4.5 hours"
     (one decimal at most). The catalogue, the course page, /verify and the certificate all use it."""
@@ -126,13 +134,31 @@ def format_day(day: dt.date, locale: str | None = None) -> str:
     return str(format_date(day, format="medium", locale=locale or get_locale()))
 
 
+# The organisation's time zone, for a moment in a message (set from the settings when the app is made).
+_zone: list[ZoneInfo] = [ZoneInfo("Asia/Bishkek")]
+
+
+def set_timezone(name: str) -> None:
+    _zone[0] = ZoneInfo(name)
+
+
+def format_moment(moment: dt.datetime, locale: str | None = None) -> str:
+    """A moment as the language writes it, in the organisation's time zone ("10.12.2026, 14:00")."""
+    return str(format_datetime(moment, format="short", tzinfo=_zone[0], locale=locale or get_locale()))
+
+
+def _shown(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return format_moment(value)
+    return format_day(value) if isinstance(value, dt.date) else value
+
+
 def interpolate(text: str, params: Mapping[str, Any]) -> str:
-    """A translated message with its values put in; a day is written as her language writes it."""
+    """A translated message with its values put in; a day or a moment is written as her language writes
+    it (never as an ISO date)."""
     if not params:
         return text
-    return text % {
-        name: format_day(value) if isinstance(value, dt.date) else value for name, value in params.items()
-    }
+    return text % {name: _shown(value) for name, value in params.items()}
 
 
 def format_size(size_bytes: int, locale: str | None = None) -> str:

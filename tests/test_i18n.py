@@ -162,3 +162,17 @@ def test_russian_takes_no_gender_hedges() -> None:
         if re.search(r"\((а|ла|на)\)", string or "")
     ]
     assert not hedged
+
+
+def test_a_moment_in_a_message_is_written_as_her_language_writes_it_in_bishkek_time() -> None:
+    """No ISO date or UTC time in prose (issue 25): a moment in a message is Babel's, in the
+    organisation's time zone."""
+    import datetime as dt
+
+    from app.i18n import interpolate, use_locale
+
+    moment = dt.datetime(2026, 12, 10, 8, 0, tzinfo=dt.UTC)  # 14:00 in Bishkek
+    with use_locale("ru"):
+        text = interpolate("до %(date)s", {"date": moment})
+    assert text == "до 10.12.2026, 14:00"
+    assert "2026-12-10" not in text and "UTC" not in text

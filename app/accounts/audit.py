@@ -10,6 +10,40 @@ from contextlib import contextmanager
 
 import sqlalchemy as sa
 
+from app.i18n import N_
+
+# What each recorded action means, for the log's readers (the key stays beside it: it is what the filter
+# takes). A detail is kept as it was recorded: ids, slugs and numbers.
+ACTIONS = {
+    "2fa.enable": N_("Turned on two-step sign-in"),
+    "2fa.recovery_codes": N_("Made new recovery codes"),
+    "2fa.reset": N_("Reset someone's two-step sign-in"),
+    "account.delete": N_("Deleted her account"),
+    "certificate.revoke": N_("Revoked a certificate"),
+    "cohort.create": N_("Created a cohort"),
+    "cohort.import": N_("Imported a roster"),
+    "cohort.move": N_("Moved a learner to another cohort"),
+    "cohort.staff_add": N_("Added staff to a cohort"),
+    "cohort.withdraw": N_("Withdrew a learner from a cohort"),
+    "course.create": N_("Created a course"),
+    "course.staff_add": N_("Added staff to a course"),
+    "export.cohort": N_("Exported a cohort's figures"),
+    "forum.save": N_("Saved a forum's settings"),
+    "learner.view": N_("Opened a learner's timeline"),
+    "media.upload": N_("Uploaded a file"),
+    "recommendation.merge": N_("Merged recommendations"),
+    "resolution.adopt": N_("Recorded a resolution's adoption"),
+    "resolution.comments": N_("Opened or closed a draft resolution for comments"),
+    "resolution.publish": N_("Published a resolution"),
+    "role.grant": N_("Gave a role"),
+    "role.revoke": N_("Took a role away"),
+    "roster.import": N_("Imported a roster"),
+    "sessions.end_all": N_("Ended all of someone's sessions"),
+    "staff.sign_in": N_("Staff sign-in"),
+    "user.create": N_("Created an account"),
+    "user.view": N_("Opened a person's account page"),
+}
+
 REFUSAL = "audit_event is append-only"
 
 SQLITE = [

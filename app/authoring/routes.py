@@ -16,7 +16,10 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from app.authoring import service as authoring
+from app.authoring import translations
 from app.authoring.schemas import (
+    KIND_LABELS,
+    QUESTION_TYPE_LABELS,
     CourseSettingsForm,
     CourseTextsForm,
     LessonSettingsForm,
@@ -121,6 +124,7 @@ def _course_page(
         "errors": errors or FormErrors(),
         "filled": filled or {},
         "title_of": authoring.title_of,
+        "kind_labels": KIND_LABELS,
     }
     return render(request, "authoring/course.html", context, status_code=status_code)
 
@@ -225,6 +229,15 @@ def course_staff(
 ) -> Response:
     authoring.add_trainer(session, principal, slug=slug, email=body.email)
     return flash.flash(redirect(request, f"/author/courses/{slug}"), STAFF_ADDED)
+
+
+@router.get("/courses/{slug}/translations", name="author_course_translations")
+def course_translations(
+    request: Request, slug: str, principal: Author, session: Session = Depends(get_session)
+) -> Response:
+    """Every lesson in every language: the source, current, stale, title only or missing."""
+    status = translations.status_of(session, principal, slug=slug, locale=get_locale())
+    return render(request, "authoring/translations.html", {"status": status})
 
 
 @router.get("/courses/{slug}/export.zip", name="author_course_zip")
@@ -360,6 +373,8 @@ def _lesson_page(
         "draft": editor.draft,
         "data": data,
         "tab": editor.tab,
+        "kind_labels": KIND_LABELS,
+        "question_types": QUESTION_TYPE_LABELS,
         "source_language": source,
         "source": editor.translation(source),
         "row": editor.translation(editor.tab),

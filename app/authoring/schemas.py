@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator
 
+from app import i18n
 from app.authoring.exceptions import FieldTooLong
 from app.config import LOCALES
 from app.courses import loader
@@ -29,6 +30,17 @@ QUESTION_MAX, OPTION_MAX, STEP_MAX, CHOICE_MAX = 5000, 2000, 5000, 300
 STRUCTURE_MAX = 20_000
 Kind = Literal["reading", "reflection", "quiz", "scenario"]
 KINDS: tuple[Kind, ...] = ("reading", "reflection", "quiz", "scenario")
+KIND_LABELS = {
+    "reading": N_("Reading"),
+    "reflection": N_("Reflection"),
+    "quiz": N_("Quiz"),
+    "scenario": N_("Scenario"),
+}
+QUESTION_TYPE_LABELS = {
+    "single": N_("One right answer"),
+    "multiple": N_("Several right answers"),
+    "true_false": N_("True or false"),
+}
 
 
 def required(message: str) -> AfterValidator:
@@ -392,10 +404,16 @@ def parse_structure(
     model: type[QuizShape] | type[ScenarioShape] = QuizShape if kind == "quiz" else ScenarioShape
     shape = loader.validate(model, data, Path("structure"), report)
     problems = [
-        (f"line {problem.line}: " if problem.line else "") + problem.message for problem in report.errors
+        i18n.gettext(N_("line %(line)s: %(problem)s"))
+        % {"line": problem.line, "problem": problem.translated()}
+        if problem.line
+        else problem.translated()
+        for problem in report.errors
     ]
     if shape is None:
-        return None, problems or ["structure: expected questions (a quiz) or start and steps (a scenario)"]
+        return None, problems or [
+            i18n.gettext(N_("The structure needs questions (a quiz) or start and steps (a scenario)."))
+        ]
     structure = _quiz_structure(shape) if isinstance(shape, QuizShape) else _scenario_structure(shape)
     if media:
         structure["media"] = media

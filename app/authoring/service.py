@@ -29,6 +29,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
+from app import i18n
 from app.accounts import service as accounts_service
 from app.accounts.models import User
 from app.authoring import cleaning
@@ -64,6 +65,7 @@ from app.courses.service import TOPIC_LABELS
 from app.courses.spec import SLUG, LessonSpec
 from app.db import utcnow
 from app.errors import NotFound
+from app.i18n import N_
 from app.markdown import iter_inline, parse, render
 from app.permissions import Capability
 from app.principal import Principal
@@ -600,7 +602,9 @@ def check(
         for name in media_names(data):
             if name not in spec.media:
                 report.add(
-                    module_dir / name, f"{name} is not in this course's media library: upload it first"
+                    module_dir / name,
+                    N_("%(file)s is not in this course's media library: upload it first"),
+                    file=name,
                 )
         texts = [
             text
@@ -608,8 +612,9 @@ def check(
             for text in [row.get("body", "")] + _strings(row.get("texts", {}))
         ]
         for target in broken_links(session, course, texts):
-            report.add(module_dir, f"the link {target} leads nowhere in this course")
-        problems = [_explain(problem) for problem in report.errors]
+            report.add(module_dir, N_("the link %(target)s leads nowhere in this course"), target=target)
+        starts = {path.name.split(".")[-2]: _body_start(path) for path in files if path.suffix == ".md"}
+        problems = [_explain(problem, starts) for problem in report.errors]
     return (checked if not problems else None), problems
 
 
@@ -632,12 +637,28 @@ def broken_links(session: Session, course: Course, texts: list[str]) -> list[str
     return [target for target in targets if target.partition(":")[2] not in known[target.partition(":")[0]]]
 
 
-def _explain(problem: loader.Problem) -> str:
-    """A checker problem without the temporary path: the language it concerns, the line, the message."""
+def _body_start(path: Path) -> int:
+    """The line of a lesson file that closes its front matter: the body the editor shows starts after it."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    closing = [number for number, line in enumerate(lines, start=1) if line.strip() == "---"]
+    return closing[1] if len(closing) > 1 else 0
+
+
+def _explain(problem: loader.Problem, body_starts: Mapping[str, int]) -> str:
+    """A checker problem as the trainer reads it, in her language: the language of the text it concerns and
+    the line of that text as the editor shows it (not of the file the checker read)."""
+    message = problem.translated()
     match = re.search(r"\.(ky|ru|en)\.md$", problem.path)
-    where = f"{match.group(1)}, " if match else ""
-    line = f"line {problem.line}: " if problem.line else ""
-    return f"{where}{line}{problem.message}".strip()
+    if match is None:
+        return message
+    language, start = i18n.language_name(match.group(1)), body_starts.get(match.group(1), 0)
+    if problem.line and problem.line > start:
+        return i18n.gettext(N_("%(language)s, line %(line)s of the text: %(problem)s")) % {
+            "language": language,
+            "line": problem.line - start,
+            "problem": message,
+        }
+    return i18n.gettext(N_("%(language)s: %(problem)s")) % {"language": language, "problem": message}
 
 
 def publish(
@@ -720,34 +741,58 @@ def restore_losses(current: dict[str, Any], old: dict[str, Any]) -> list[str]:
 # Diffs --------------------------------------------------------------------------------------------------
 
 
+# The history names each field as the editor labels it; a quiz's or a scenario's texts by their number.
+FIELD_LABELS = {
+    "title": N_("Title"),
+    "summary": N_("Summary"),
+    "body": N_("The lesson, in Markdown"),
+    "prompt": N_("The question it asks"),
+    "text": N_("Quiz or scenario text %(number)s"),
+    "estimated_minutes": N_("Minutes it takes"),
+    "required": N_("Required to complete the course"),
+    "structure": N_("Structure"),
+}
+
+
 @dataclass
 class FieldDiff:
-    locale: str
-    field: str
+    locale: str  # "" for the settings
+    field: str  # a key of FIELD_LABELS
     html: str  # the new text with <del> and <ins> around what changed
+    number: int = 0  # the text's number, for "text"
+
+    @property
+    def label(self) -> str:
+        return i18n.gettext(FIELD_LABELS[self.field]) % {"number": self.number}
 
 
-def _fields(data: dict[str, Any]) -> dict[tuple[str, str], str]:
-    flat: dict[tuple[str, str], str] = {}
+def _fields(data: dict[str, Any], kind: str) -> dict[tuple[str, str, int], str]:
+    """Every field of a snapshot as the trainer reads it: texts as written, "yes" or "no", a quiz's or a
+    scenario's structure as the YAML of its Structure field (never a Python value)."""
+    flat: dict[tuple[str, str, int], str] = {}
     for locale, row in sorted(data.get("translations", {}).items()):
         for name in ("title", "summary", "body", "prompt"):
             if row.get(name):
-                flat[(locale, name)] = row[name]
+                flat[(locale, name, 0)] = row[name]
         for index, text in enumerate(_strings(row.get("texts", {}))):
-            flat[(locale, f"text {index + 1}")] = text
-    for name in ("estimated_minutes", "required"):
-        flat[("", name)] = str(data.get(name, ""))
-    flat[("", "structure")] = str(data.get("structure", {}))
+            flat[(locale, "text", index + 1)] = text
+    if "estimated_minutes" in data:
+        flat[("", "estimated_minutes", 0)] = str(data["estimated_minutes"])
+    if "required" in data:
+        flat[("", "required", 0)] = i18n.gettext(N_("yes") if data["required"] else N_("no"))
+    if kind in ("quiz", "scenario") and data.get("structure"):
+        flat[("", "structure", 0)] = structure_yaml(kind, data["structure"])
     return flat
 
 
-def diff(old: dict[str, Any] | None, new: dict[str, Any]) -> list[FieldDiff]:
-    """What changed between two snapshots, field by field, word by word."""
-    before, after = _fields(old or {}), _fields(new)
+def diff(old: dict[str, Any] | None, new: dict[str, Any], *, kind: str) -> list[FieldDiff]:
+    """What changed between two snapshots of a lesson of this kind, field by field, word by word."""
+    before, after = _fields(old or {}, kind), _fields(new, kind)
     changes = []
     for key in sorted(set(before) | set(after)):
         if before.get(key, "") != after.get(key, ""):
-            changes.append(FieldDiff(key[0], key[1], word_diff(before.get(key, ""), after.get(key, ""))))
+            html = word_diff(before.get(key, ""), after.get(key, ""))
+            changes.append(FieldDiff(key[0], key[1], html, key[2]))
     return changes
 
 
@@ -872,12 +917,21 @@ def overview(session: Session, course: Course, *, locale: str = "") -> Overview:
     return Overview(course, modules, by_module, drafts, states)
 
 
-def title_of(rows: list[Any], locale: str, source: str) -> str:
+class Titled(str):
+    """A title, and the language it is in (`lang`: pages mark it, since it may not be the page's)."""
+
+    lang: str = ""
+
+
+def title_of(rows: list[Any], locale: str, source: str) -> Titled:
+    """The title in `locale`, else in the source language, else in any."""
     by_locale = {row.locale: row for row in rows}
     for candidate in (locale, source, *LOCALES):
         if candidate in by_locale and by_locale[candidate].title:
-            return str(by_locale[candidate].title)
-    return ""
+            titled = Titled(by_locale[candidate].title)
+            titled.lang = candidate
+            return titled
+    return Titled("")
 
 
 # What the trainer does, one function for each (the routes call these) -------------------------------------
@@ -975,7 +1029,11 @@ def course_problems(session: Session, course: Course, *, media_dir: Path) -> lis
     with tempfile.TemporaryDirectory() as folder:
         written = export.export_course(session, slug=course.slug, target=Path(folder), media_dir=media_dir)
         _specs, report = loader.load(written)
-        return [str(problem).replace(str(written), course.slug) for problem in report.errors]
+        return [
+            f"{problem.path.replace(str(written), course.slug)}"
+            f"{f':{problem.line}' if problem.line else ''}: {problem.translated()}"
+            for problem in report.errors
+        ]
 
 
 def add_trainer(session: Session, principal: Principal, *, slug: str, email: str) -> None:
@@ -1137,7 +1195,7 @@ def _tab_contents(session: Session, editor: LessonEditor) -> None:
         editor.revisions = revisions
         for index, revision in enumerate(revisions):
             older = revisions[index + 1].data if index + 1 < len(revisions) else None
-            editor.diffs[revision.number] = diff(older, revision.data)
+            editor.diffs[revision.number] = diff(older, revision.data, kind=editor.lesson.kind)
             editor.losses[revision.number] = restore_losses(editor.draft.data, revision.data)
 
 

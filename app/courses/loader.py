@@ -17,6 +17,7 @@ from typing import Any, Literal, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from app import i18n
 from app.courses import glossary, schema
 from app.courses.spec import (
     FALLBACK,
@@ -31,6 +32,7 @@ from app.courses.spec import (
     StepSpec,
     Text,
 )
+from app.i18n import N_
 from app.markdown import iter_inline, parse
 
 LOCALES = ("ky", "ru", "en")
@@ -56,11 +58,17 @@ class Problem:
     path: str
     line: int | None
     severity: Severity
-    message: str
+    message: str  # in English, as `academy courses check` prints it
+    msgid: str = field(default="", compare=False)  # the message to translate (N_), for the browser
+    params: tuple[tuple[str, Any], ...] = field(default=(), compare=False)
 
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}" if self.line else self.path
         return f"{where}: {self.severity}: {self.message}"
+
+    def translated(self) -> str:
+        """The message in the reader's language (a trainer's editor shows it)."""
+        return i18n.gettext(self.msgid) % dict(self.params) if self.msgid else self.message
 
 
 @dataclass
@@ -68,15 +76,19 @@ class Report:
     root: Path
     problems: list[Problem] = field(default_factory=list)
 
-    def add(self, path: Path, message: str, line: int | None = None, severity: Severity = "error") -> None:
+    def add(
+        self, path: Path, message: str, line: int | None = None, severity: Severity = "error", **params: Any
+    ) -> None:
+        """A problem; `message` is marked with N_ and takes `params` (%(name)s)."""
         try:
             shown = path.relative_to(self.root.parent).as_posix()
         except ValueError:
             shown = path.as_posix()
-        self.problems.append(Problem(shown, line, severity, message))
+        values = tuple(sorted(params.items()))
+        self.problems.append(Problem(shown, line, severity, message % params, message, values))
 
-    def warn(self, path: Path, message: str, line: int | None = None) -> None:
-        self.add(path, message, line, "warning")
+    def warn(self, path: Path, message: str, line: int | None = None, **params: Any) -> None:
+        self.add(path, message, line, "warning", **params)
 
     @property
     def errors(self) -> list[Problem]:
@@ -150,13 +162,69 @@ def read_yaml(text: str, path: Path, report: Report, line_offset: int = 0) -> An
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 + line_offset if mark else None
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        report.add(path, f"YAML syntax: {problem}", line)
+        known = YAML_PROBLEMS.get(problem.split(" (")[0].strip())
+        if known:
+            report.add(path, known, line)
+        else:
+            report.add(path, N_("YAML syntax: %(problem)s"), line, problem=problem)
         return None
     finally:
         loader.dispose()
     for key, line in loader.duplicate_keys:
-        report.add(path, f"the key '{key}' appears twice", line + line_offset)
+        report.add(path, N_("the key '%(key)s' appears twice"), line + line_offset, key=key)
     return data
+
+
+# What PyYAML says most often, in words a trainer can act on (anything else is shown as PyYAML says it).
+YAML_PROBLEMS = {
+    "mapping values are not allowed here": N_(
+        "YAML syntax: a colon (:) inside a value; put the text in quotes"
+    ),
+    "could not find expected ':'": N_("YAML syntax: a line without a colon (:) after its key"),
+    "found character '\\t' that cannot start any token": N_("YAML syntax: a tab; indent with spaces"),
+    "found unexpected end of stream": N_("YAML syntax: the file ends inside a quoted text"),
+    "found undefined alias": N_("YAML syntax: a * at the start of a value; put the text in quotes"),
+}
+
+# Pydantic's error types, in words a trainer can act on; `where` is the field's place.
+SCHEMA_PROBLEMS = {
+    "missing": N_("%(where)s: required, but missing"),
+    "extra_forbidden": N_("%(where)s: not a field here (check its spelling)"),
+    "literal_error": N_("%(where)s: must be one of %(expected)s"),
+    "enum": N_("%(where)s: must be one of %(expected)s"),
+    "string_too_short": N_("%(where)s: too short"),
+    "too_short": N_("%(where)s: too few entries"),
+    "string_too_long": N_("%(where)s: too long"),
+    "too_long": N_("%(where)s: too many entries"),
+    "int_parsing": N_("%(where)s: must be a whole number"),
+    "int_type": N_("%(where)s: must be a whole number"),
+    "int_from_float": N_("%(where)s: must be a whole number"),
+    "float_parsing": N_("%(where)s: must be a number"),
+    "bool_parsing": N_("%(where)s: must be true or false"),
+    "bool_type": N_("%(where)s: must be true or false"),
+    "string_type": N_("%(where)s: must be text"),
+    "string_pattern_mismatch": N_("%(where)s: does not have the expected form (%(pattern)s)"),
+    "greater_than_equal": N_("%(where)s: must be at least %(ge)s"),
+    "less_than_equal": N_("%(where)s: must be at most %(le)s"),
+    "greater_than": N_("%(where)s: must be more than %(gt)s"),
+    "less_than": N_("%(where)s: must be less than %(lt)s"),
+    "dict_type": N_("%(where)s: expected fields (key: value)"),
+    "model_type": N_("%(where)s: expected fields (key: value)"),
+    "model_attributes_type": N_("%(where)s: expected fields (key: value)"),
+    "list_type": N_("%(where)s: expected a list (lines starting with -)"),
+}
+
+
+def schema_problem(error: Any) -> tuple[str, dict[str, Any]]:
+    """A pydantic error as a message to translate and its values (besides `where`)."""
+    context = dict(error.get("ctx") or {})
+    if error["type"] == "string_pattern_mismatch" and context.get("pattern") == SLUG.pattern:
+        return N_("%(where)s: only lowercase letters a-z, digits and hyphens"), {}
+    message = SCHEMA_PROBLEMS.get(error["type"])
+    if message is None:
+        detail = str(error["msg"]).removeprefix("Value error, ")
+        return N_("%(where)s: %(detail)s"), {"detail": detail}
+    return message, {name: str(value) for name, value in context.items() if f"%({name})s" in message}
 
 
 def line_of(data: Any, loc: tuple[Any, ...]) -> int | None:
@@ -181,7 +249,7 @@ M = TypeVar("M", bound=BaseModel)
 def validate(model: type[M], data: Any, path: Path, report: Report, line_offset: int = 0) -> M | None:
     if not isinstance(data, dict):
         report.add(
-            path, "expected a mapping of fields (key: value)", line_offset + 1 if line_offset else None
+            path, N_("expected a mapping of fields (key: value)"), line_offset + 1 if line_offset else None
         )
         return None
     try:
@@ -191,7 +259,8 @@ def validate(model: type[M], data: Any, path: Path, report: Report, line_offset:
             loc = tuple(error["loc"])
             where = ".".join(str(part) for part in loc) or "(top)"
             line = line_of(data, loc)
-            report.add(path, f"{where}: {error['msg']}", (line or 0) + line_offset or None)
+            message, params = schema_problem(error)
+            report.add(path, message, (line or 0) + line_offset or None, where=where, **params)
         return None
 
 
@@ -210,13 +279,15 @@ def check_translations(texts: dict[str, Text], source: str, path: Path, report: 
         if not text:
             continue
         if source not in text:
-            report.add(path, f"{name}: the source language ({source}) is missing")
+            report.add(
+                path, N_("%(name)s: the source language (%(source)s) is missing"), name=name, source=source
+            )
         for locale in LOCALES:
             if locale not in text:
                 missing[locale].append(name)
     for locale, names in missing.items():
         shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
-        report.warn(path, f"missing translation ({locale}): {shown}")
+        report.warn(path, N_("missing translation (%(locale)s): %(names)s"), locale=locale, names=shown)
 
 
 # Courses ------------------------------------------------------------------------------------------------
@@ -235,7 +306,7 @@ def load(path: Path) -> tuple[list[CourseSpec], Report]:
     report = Report(root=path if (path / "course.yaml").is_file() else path / "_")
     dirs = find_course_dirs(path)
     if not dirs:
-        report.add(path, "no course here: expected a course.yaml, or folders that each hold one")
+        report.add(path, N_("no course here: expected a course.yaml, or folders that each hold one"))
     courses = [course for course in (load_course(directory, report) for directory in dirs) if course]
     terms = load_glossary(path, report)
     for course in courses:
@@ -258,11 +329,20 @@ def load_glossary(path: Path, report: Report | None = None) -> list[glossary.Ent
     for index, term in enumerate(model.terms):
         line = line_of(data, ("terms", index))
         if term.id in seen:
-            report.add(file, f"terms[{index}]: the id '{term.id}' is used twice", line)
+            report.add(
+                file, N_("terms[%(index)s]: the id '%(id)s' is used twice"), line, index=index, id=term.id
+            )
         seen.setdefault(term.id, term.id)
         for locale, variants in term.avoid.items():
             if any(variant.casefold() == getattr(term, locale).casefold() for variant in variants):
-                report.add(file, f"terms[{index}] ({term.id}): avoids its own {locale} term", line)
+                report.add(
+                    file,
+                    N_("terms[%(index)s] (%(id)s): avoids its own %(locale)s term"),
+                    line,
+                    index=index,
+                    id=term.id,
+                    locale=locale,
+                )
     notes = {term.id: term.note or "" for term in model.terms}
     for language in glossary.LOCALES:
         owners: dict[str, str] = {}
@@ -272,9 +352,16 @@ def load_glossary(path: Path, report: Report | None = None) -> list[glossary.Ent
             if other != term.id and other not in notes[term.id] and term.id not in notes[other]:
                 report.warn(
                     file,
-                    f"terms[{index}] ({term.id}): the {language} term '{getattr(term, language)}' is also "
-                    f"'{other}': one term, one entry (or say how they differ in a note naming the other)",
+                    N_(
+                        "terms[%(index)s] (%(id)s): the %(locale)s term '%(term)s' is also '%(other)s': one"
+                        " term, one entry (or say how they differ in a note naming the other)"
+                    ),
                     line_of(data, ("terms", index)),
+                    index=index,
+                    id=term.id,
+                    locale=language,
+                    term=getattr(term, language),
+                    other=other,
                 )
     return glossary.entries_of(model)
 
@@ -300,7 +387,11 @@ def check_terms(course: CourseSpec, terms: list[glossary.Entry], report: Report)
             for variant, entry in glossary.avoided_in(terms, locale, text):
                 report.warn(
                     where,
-                    f"uses '{variant}' ({locale}): the glossary ({entry.key}) writes '{entry.text(locale)}'",
+                    N_("uses '%(variant)s' (%(locale)s): the glossary (%(key)s) writes '%(term)s'"),
+                    variant=variant,
+                    locale=locale,
+                    key=entry.key,
+                    term=entry.text(locale),
                 )
 
 
@@ -322,7 +413,9 @@ def load_course(directory: Path, report: Report) -> CourseSpec | None:
     slug = directory.name
     course_file = directory / "course.yaml"
     if not SLUG.match(slug):
-        report.add(directory, f"the folder name '{slug}' is not a slug (a-z, 0-9 and hyphens)")
+        report.add(
+            directory, N_("the folder name '%(slug)s' is not a slug (a-z, 0-9 and hyphens)"), slug=slug
+        )
     data = read_yaml(course_file.read_text(encoding="utf-8"), course_file, report)
     meta = validate(schema.CourseFile, data, course_file, report) if data is not None else None
     if meta is None:
@@ -353,19 +446,23 @@ def load_course(directory: Path, report: Report) -> CourseSpec | None:
             continue
         match = MODULE_DIR.match(child.name)
         if not child.is_dir() or not match:
-            report.warn(child, "not a module folder (NN-slug) or course.yaml; ignored")
+            report.warn(child, N_("not a module folder (NN-slug) or course.yaml; ignored"))
             continue
         position = int(match.group(1))
         if position in positions:
             report.add(
-                child, f"two modules are numbered {position}: {positions[position].name} and {child.name}"
+                child,
+                N_("two modules are numbered %(number)s: %(one)s and %(other)s"),
+                number=position,
+                one=positions[position].name,
+                other=child.name,
             )
         positions[position] = child
         module = load_module(child, position, match.group(2), course.source_language, report)
         if module:
             course.modules.append(module)
     if not course.modules:
-        report.add(directory, "the course has no modules")
+        report.add(directory, N_("the course has no modules"))
     check_course(course, report)
     return course
 
@@ -373,7 +470,7 @@ def load_course(directory: Path, report: Report) -> CourseSpec | None:
 def load_module(directory: Path, position: int, slug: str, source: str, report: Report) -> ModuleSpec | None:
     module_file = directory / "module.yaml"
     if not module_file.is_file():
-        report.add(directory, "module.yaml is missing")
+        report.add(directory, N_("module.yaml is missing"))
         return None
     data = read_yaml(module_file.read_text(encoding="utf-8"), module_file, report)
     meta = validate(schema.ModuleFile, data, module_file, report) if data is not None else None
@@ -388,7 +485,7 @@ def load_module(directory: Path, position: int, slug: str, source: str, report: 
 
     lessons = _module_lessons(directory, source, report)
     if not lessons:
-        report.add(directory, "the module has no lessons")
+        report.add(directory, N_("the module has no lessons"))
     module.lessons = lessons
     return module
 
@@ -406,7 +503,7 @@ def _module_lessons(directory: Path, source: str, report: Report) -> list[Lesson
             structured.append((int(match.group(1)), match.group(2), match.group(3), child))
         else:
             report.warn(
-                child, "not a lesson (NN-slug.LANG.md, NN-slug.quiz.yaml, NN-slug.scenario.yaml); ignored"
+                child, N_("not a lesson (NN-slug.LANG.md, NN-slug.quiz.yaml, NN-slug.scenario.yaml); ignored")
             )
     loaded = [
         load_markdown_lesson(number, lesson_slug, files, source, report)
@@ -423,7 +520,10 @@ def _module_lessons(directory: Path, source: str, report: Report) -> list[Lesson
         if lesson.position in seen and seen[lesson.position] != lesson.slug:
             report.add(
                 lesson.files[0],
-                f"two lessons are numbered {lesson.position}: {seen[lesson.position]} and {lesson.slug}",
+                N_("two lessons are numbered %(number)s: %(one)s and %(other)s"),
+                number=lesson.position,
+                one=seen[lesson.position],
+                other=lesson.slug,
             )
         seen[lesson.position] = lesson.slug
     return lessons
@@ -433,13 +533,13 @@ def split_front_matter(text: str, path: Path, report: Report) -> tuple[Any, str,
     """(front matter data, body, line where the body starts)."""
     lines = text.splitlines(keepends=True)
     if not lines or lines[0].strip() != "---":
-        report.add(path, "the file must start with front matter between --- lines", 1)
+        report.add(path, N_("the file must start with front matter between --- lines"), 1)
         return None
     for index in range(1, len(lines)):
         if lines[index].strip() == "---":
             data = read_yaml("".join(lines[1:index]), path, report, line_offset=1)
             return data, "".join(lines[index + 1 :]).strip("\n"), index + 2
-    report.add(path, "the front matter has no closing --- line", 1)
+    report.add(path, N_("the front matter has no closing --- line"), 1)
     return None
 
 
@@ -454,16 +554,32 @@ def load_markdown_lesson(
         return None
     any_path = next(iter(parsed.values()))[3]
     if source not in parsed:
-        report.add(any_path, f"the source language ({source}) file of lesson '{slug}' is missing")
+        report.add(
+            any_path,
+            N_("the source language (%(source)s) file of lesson '%(slug)s' is missing"),
+            source=source,
+            slug=slug,
+        )
         return None
     first = parsed[source][0]
     for meta, _body, _line, path in parsed.values():
         for name in ("kind", "estimated_minutes", "required"):
             if getattr(meta, name) != getattr(first, name):
-                report.add(path, f"{name} differs from the {source} file ({getattr(meta, name)} here)")
+                report.add(
+                    path,
+                    N_("%(name)s differs from the %(source)s file (%(value)s here)"),
+                    name=name,
+                    source=source,
+                    value=getattr(meta, name),
+                )
     for locale in LOCALES:
         if locale not in parsed:
-            report.warn(any_path, f"missing translation ({locale}): no {number:02d}-{slug}.{locale}.md")
+            report.warn(
+                any_path,
+                N_("missing translation (%(locale)s): no %(file)s"),
+                locale=locale,
+                file=f"{number:02d}-{slug}.{locale}.md",
+            )
     lesson = LessonSpec(
         slug=slug,
         kind=first.kind,
@@ -483,7 +599,9 @@ def load_markdown_lesson(
         exported_from=first.exported_from or "",
     )
     if first.translated_from:
-        report.add(parsed[source][3], "translated_from belongs in a translation, not in the source file", 2)
+        report.add(
+            parsed[source][3], N_("translated_from belongs in a translation, not in the source file"), 2
+        )
     _check_bodies(lesson, parsed, source, report)
     return lesson
 
@@ -499,7 +617,7 @@ def _parse_markdown_files(files: dict[str, Path], report: Report) -> Parsed:
         if meta is None:
             continue
         if meta.kind == "reflection" and not meta.prompt:
-            report.add(path, "a reflection needs a prompt: the question it asks", 2)
+            report.add(path, N_("a reflection needs a prompt: the question it asks"), 2)
         parsed[locale] = (meta, body, body_line, path)
     return parsed
 
@@ -508,11 +626,15 @@ def _check_bodies(lesson: LessonSpec, parsed: Parsed, source: str, report: Repor
     for locale, (_meta, body, body_line, path) in parsed.items():
         if not body.strip():
             if locale == source:
-                report.add(path, "the lesson body is empty in the source language", body_line)
+                report.add(path, N_("the lesson body is empty in the source language"), body_line)
             else:
-                report.warn(path, f"the body is not translated yet: learners see the {FALLBACK[locale]} text")
+                report.warn(
+                    path,
+                    N_("the body is not translated yet: learners see the %(locale)s text"),
+                    locale=FALLBACK[locale],
+                )
         elif lesson.kind == "reading" and not SOURCES_HEADING.search(body):
-            report.warn(path, "no '## Sources' section at the end of the lesson")
+            report.warn(path, N_("no '## Sources' section at the end of the lesson"))
         collect_media(body, path, body_line, lesson, report)
 
 
@@ -563,7 +685,7 @@ def quiz_questions(
         line = line_of(data, ("questions", index))
         name = f"questions[{index}] ({question.id})"
         if question.id in seen:
-            report.add(path, f"{name}: the id '{question.id}' is used twice", line)
+            report.add(path, N_("%(name)s: the id '%(id)s' is used twice"), line, name=name, id=question.id)
         seen.add(question.id)
         texts[f"{name}.prompt"] = as_text(question.prompt)
         texts[f"{name}.explanation"] = as_text(question.explanation)
@@ -586,9 +708,14 @@ def quiz_questions(
         position, count = bias
         report.warn(
             path,
-            f"the right answer is option {position} in {count} of {len(questions)} questions: "
-            "spread the right answers over the positions (a learner should not pass by position alone)",
+            N_(
+                "the right answer is option %(position)s in %(count)s of %(total)s questions: spread the"
+                " right answers over the positions (a learner should not pass by position alone)"
+            ),
             line_of(data, ("questions",)),
+            position=position,
+            count=count,
+            total=len(questions),
         )
     return questions
 
@@ -597,9 +724,11 @@ def _true_false_options(
     question: schema.QuestionModel, name: str, path: Path, line: int | None, report: Report
 ) -> list[OptionSpec] | None:
     if question.options is not None:
-        report.add(path, f"{name}: a true_false question takes answer: true|false, not options", line)
+        report.add(
+            path, N_("%(name)s: a true_false question takes answer: true|false, not options"), line, name=name
+        )
     if question.answer is None:
-        report.add(path, f"{name}: a true_false question needs answer: true or false", line)
+        report.add(path, N_("%(name)s: a true_false question needs answer: true or false"), line, name=name)
         return None
     feedback = question.feedback or {}
     return [
@@ -617,17 +746,21 @@ def _choice_options(
     texts: dict[str, Text],
 ) -> list[OptionSpec]:
     if question.answer is not None or question.feedback is not None:
-        report.add(path, f"{name}: answer and feedback belong to true_false; use options", line)
+        report.add(
+            path, N_("%(name)s: answer and feedback belong to true_false; use options"), line, name=name
+        )
     raw = question.options or []
     if len(raw) < 2:
-        report.add(path, f"{name}: needs at least two options", line)
+        report.add(path, N_("%(name)s: needs at least two options"), line, name=name)
     correct = sum(option.correct for option in raw)
     if correct == 0:
-        report.add(path, f"{name}: no option is marked correct: true", line)
+        report.add(path, N_("%(name)s: no option is marked correct: true"), line, name=name)
     elif question.type == "single" and correct != 1:
-        report.add(path, f"{name}: a single-choice question needs exactly one correct option", line)
+        report.add(
+            path, N_("%(name)s: a single-choice question needs exactly one correct option"), line, name=name
+        )
     if len({option.id for option in raw}) != len(raw):
-        report.add(path, f"{name}: two options share an id", line)
+        report.add(path, N_("%(name)s: two options share an id"), line, name=name)
     for raw_option in raw:
         texts[f"{name}.options.{raw_option.id}"] = as_text(raw_option.text)
     return [OptionSpec(o.id, o.correct, as_text(o.text), as_text(o.feedback), fixed=o.fixed) for o in raw]
@@ -655,19 +788,26 @@ def scenario_steps(
         line = line_of(data, ("steps", key))
         texts[f"steps.{key}.text"] = as_text(step.text)
         if step.choices and step.ending:
-            report.add(path, f"steps.{key}: a step has either choices or an ending, not both", line)
+            report.add(
+                path, N_("steps.%(key)s: a step has either choices or an ending, not both"), line, key=key
+            )
         if not step.choices and not step.ending:
-            report.add(path, f"steps.{key}: needs choices, or an ending (good, mixed or poor)", line)
+            report.add(
+                path, N_("steps.%(key)s: needs choices, or an ending (good, mixed or poor)"), line, key=key
+            )
         if len({choice.id for choice in step.choices}) != len(step.choices):
-            report.add(path, f"steps.{key}: two choices share an id", line)
+            report.add(path, N_("steps.%(key)s: two choices share an id"), line, key=key)
         for index, choice in enumerate(step.choices):
             texts[f"steps.{key}.{choice.id}"] = as_text(choice.label)
             if choice.next not in meta.steps:
                 choice_line = line_of(data, ("steps", key, "choices", index))
                 report.add(
                     path,
-                    f"steps.{key}: choice '{choice.id}' leads to '{choice.next}', which is no step",
+                    N_("steps.%(key)s: choice '%(choice)s' leads to '%(next)s', which is no step"),
                     choice_line,
+                    key=key,
+                    choice=choice.id,
+                    next=choice.next,
                 )
         steps.append(
             StepSpec(
@@ -678,20 +818,27 @@ def scenario_steps(
             )
         )
     if meta.start not in meta.steps:
-        report.add(path, f"start: '{meta.start}' is no step", line_of(data, ("start",)))
+        report.add(path, N_("start: '%(start)s' is no step"), line_of(data, ("start",)), start=meta.start)
         return steps
     graph = {key: [c.next for c in step.choices if c.next in meta.steps] for key, step in meta.steps.items()}
     reachable = _reach(graph, meta.start)
     for key in meta.steps:
         if key not in reachable:
             report.add(
-                path, f"steps.{key}: no choice leads here from '{meta.start}'", line_of(data, ("steps", key))
+                path,
+                N_("steps.%(key)s: no choice leads here from '%(start)s'"),
+                line_of(data, ("steps", key)),
+                key=key,
+                start=meta.start,
             )
     ends = {key for key, step in meta.steps.items() if step.ending}
     for key in reachable:
         if not (_reach(graph, key) & ends):
             report.add(
-                path, f"steps.{key}: no ending can be reached from here", line_of(data, ("steps", key))
+                path,
+                N_("steps.%(key)s: no ending can be reached from here"),
+                line_of(data, ("steps", key)),
+                key=key,
             )
     return steps
 
@@ -722,9 +869,16 @@ def collect_media(
         if token.type == "image":
             target = str(token.attrGet("src") or "")
             if not token.content.strip():
-                report.add(path, f"the image {target} has no alt text: describe what it shows", shown_line)
+                report.add(
+                    path,
+                    N_("the image %(target)s has no alt text: describe what it shows"),
+                    shown_line,
+                    target=target,
+                )
             if not is_local_file(target):
-                report.add(path, f"images must sit beside the lesson (not {target})", shown_line)
+                report.add(
+                    path, N_("images must sit beside the lesson (not %(target)s)"), shown_line, target=target
+                )
                 continue
         elif token.type == "link_open":
             target = str(token.attrGet("href") or "")
@@ -740,20 +894,29 @@ def collect_media(
 def media_file(file: Path, path: Path, line: int | None, report: Report) -> MediaFile | None:
     kind = MEDIA_TYPES.get(file.suffix.lower())
     if kind is None:
-        report.add(path, f"{file.name}: only PNG, JPEG, GIF, WebP images and PDFs can be used", line)
+        report.add(
+            path, N_("%(file)s: only PNG, JPEG, GIF, WebP images and PDFs can be used"), line, file=file.name
+        )
         return None
     if not file.is_file():
-        report.add(path, f"{file.name} is missing: put it beside the lesson", line)
+        report.add(path, N_("%(file)s is missing: put it beside the lesson"), line, file=file.name)
         return None
     data = file.read_bytes()
     if len(data) > MAX_MEDIA_BYTES:
         report.add(
-            path, f"{file.name} is {len(data) // 1024} KB; the limit is {MAX_MEDIA_BYTES // 1024} KB", line
+            path,
+            N_("%(file)s is %(size)s KB; the limit is %(limit)s KB"),
+            line,
+            file=file.name,
+            size=len(data) // 1024,
+            limit=MAX_MEDIA_BYTES // 1024,
         )
         return None
     content_type, magics = kind
     if not data.startswith(magics) or (file.suffix.lower() == ".webp" and data[8:12] != b"WEBP"):
-        report.add(path, f"{file.name} is not really a {content_type} file", line)
+        report.add(
+            path, N_("%(file)s is not really a %(type)s file"), line, file=file.name, type=content_type
+        )
         return None
     return MediaFile(file.name, file, content_type, hashlib.sha256(data).hexdigest(), len(data))
 
@@ -766,12 +929,14 @@ def check_course(course: CourseSpec, report: Report) -> None:
             other = owners[lesson.slug].files[0]
             report.add(
                 lesson.files[0],
-                f"the lesson slug '{lesson.slug}' is also used by {other.parent.name}/{other.name}",
+                N_("the lesson slug '%(slug)s' is also used by %(other)s"),
+                slug=lesson.slug,
+                other=f"{other.parent.name}/{other.name}",
             )
         owners[lesson.slug] = lesson
     modules = {module.slug for module in course.modules}
     if len(modules) != len(course.modules):
-        report.add(course.path or Path(course.slug), "two modules share a slug")
+        report.add(course.path or Path(course.slug), N_("two modules share a slug"))
     for lesson in course.lessons():
         for path, body in _lesson_markdown(lesson):
             for token, _line in iter_inline(parse(body)):
@@ -781,11 +946,17 @@ def check_course(course: CourseSpec, report: Report) -> None:
                 kind, _sep, slug = target.partition(":")
                 if kind == "lesson" and slug not in owners:
                     report.add(
-                        path, f"the link {target} names no lesson of this course", _line_in(path, target)
+                        path,
+                        N_("the link %(target)s names no lesson of this course"),
+                        _line_in(path, target),
+                        target=target,
                     )
                 if kind == "module" and slug not in modules:
                     report.add(
-                        path, f"the link {target} names no module of this course", _line_in(path, target)
+                        path,
+                        N_("the link %(target)s names no module of this course"),
+                        _line_in(path, target),
+                        target=target,
                     )
 
 

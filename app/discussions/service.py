@@ -424,7 +424,7 @@ def check_can_post(session: Session, viewer: Viewer, place: Place | Thread) -> N
         raise ThreadLocked()
     until = muted_until(session, viewer, place)
     if until is not None:
-        raise Muted(date=until.strftime("%Y-%m-%d %H:%M UTC"))
+        raise Muted(date=until)
 
 
 def anonymous_allowed(place: Place | Thread) -> bool:

@@ -30,8 +30,9 @@ from app.db import utcnow
 from app.forms import clean_line, is_email
 from app.i18n import N_, gettext, use_locale
 from app.learning.cohorts import course_titles, enrol_learner, managed
-from app.learning.exceptions import RosterCheckGone, RosterRefused
+from app.learning.exceptions import RosterCheckGone, RosterOverCap, RosterRefused
 from app.learning.models import Cohort, Enrolment, RosterCheck
+from app.learning.service import active_learners, make_room, places_left
 from app.principal import Principal
 from app.security import hash_token, random_token
 from app.web.templating import Templates
@@ -206,7 +207,12 @@ def read(text: str, delimiter: str = "") -> list[dict[str, str]]:
     header = [HEADERS.get(_header_key(cell), "") for cell in rows[0]]
     if "name" not in header or "email" not in header:
         raise RosterUnreadable(
-            gettext(N_("The first line must name the columns: name, email, region, language."))
+            gettext(
+                N_(
+                    "The first line must name the columns: name, email, region and language (in Kyrgyz,"
+                    " Russian or English)."
+                )
+            )
         )
     if len(rows) - 1 > MAX_ROWS:
         raise RosterUnreadable(gettext(N_("A roster can have at most %(max)s rows.")) % {"max": MAX_ROWS})
@@ -282,6 +288,9 @@ class DryRun:
     encoding: str = ""  # as it was read: "utf-8", "cp1251", "utf-16" (found, or chosen)
     delimiter: str = ""  # ",", ";" or "\t"
     check_id: str = ""  # the file kept on the server for the import that confirms it (RosterCheck)
+    places: int | None = None  # the cohort's places (None: no limit)
+    taken: int = 0  # learners in the cohort now
+    over: int = 0  # lines that would not fit in the places left: then none is imported
 
     @property
     def importable(self) -> bool:
@@ -289,13 +298,28 @@ class DryRun:
             not self.problem
             and bool(self.rows)
             and not any(row.outcome == "error" for row in self.rows or [])
+            and not self.over
         )
 
     @property
     def status_code(self) -> int:
-        """200 when every line can be imported, or nothing is wrong yet; 422 when something is."""
+        """200 when every line can be imported, or nothing is wrong yet; 422 when something is; 409 when
+        the lines are right but the cohort has not enough places for them."""
         wrong = self.problem or (self.rows and any(row.outcome == "error" for row in self.rows))
-        return 422 if wrong else 200
+        return 422 if wrong else 409 if self.over else 200
+
+
+def joining(rows: list[Row]) -> int:
+    """How many of the lines take a place in the cohort (not those in it already, nor those in error)."""
+    return sum(1 for row in rows if row.outcome in ("new", "existing"))
+
+
+def over_cap(session: Session, cohort: Cohort, rows: list[Row]) -> tuple[int, int | None, int]:
+    """(how many lines would not fit, the cohort's places, the learners in it now)."""
+    taken = active_learners(session, cohort)
+    if cohort.max_learners is None:
+        return 0, None, taken
+    return max(0, joining(rows) - max(0, cohort.max_learners - taken)), cohort.max_learners, taken
 
 
 def dry_run(
@@ -309,7 +333,8 @@ def dry_run(
     mark = delimiter if delimiter in DELIMITERS else delimiter_of(text)
     try:
         rows = plan(session, cohort, text, default_language, mark)
-        return DryRun(cohort, rows, text, None, encoding, mark)
+        over, places, taken = over_cap(session, cohort, rows)
+        return DryRun(cohort, rows, text, None, encoding, mark, places=places, taken=taken, over=over)
     except RosterUnreadable as exc:
         return DryRun(cohort, None, text, exc.reason, encoding, mark)
 
@@ -394,7 +419,10 @@ def import_roster(
     kept = _kept(session, principal, cohort, check_id)
     if kept is None:
         raise RosterCheckGone()
+    places_left(session, cohort, lock=True)  # the cohort's row, locked: its places are counted for all lines
     checked = dry_run(session, cohort, kept.text, locale, kept.delimiter, kept.encoding)
+    if checked.over:
+        raise RosterOverCap()
     if not checked.importable:
         raise RosterRefused()
     session.delete(kept)
@@ -418,8 +446,10 @@ class Invitation:
 def apply(
     session: Session, cohort: Cohort, rows: list[Row], *, settings: Settings, actor: User | None
 ) -> list[Invitation]:
-    """Create and enrol every row (call only when no row has an error)."""
+    """Create and enrol every row (call only when no row has an error); CohortFull, before anything is
+    written, when the cohort has not enough places left for them all."""
     assert not any(row.outcome == "error" for row in rows)
+    make_room(session, cohort, joining(rows))
     invitations = []
     for row in rows:
         token = None
@@ -438,7 +468,7 @@ def apply(
                     expires_at=utcnow() + dt.timedelta(days=INVITE_DAYS),
                 )
             )
-        enrol_learner(session, cohort, user)
+        enrol_learner(session, cohort, user, counted=True)
         invitations.append(Invitation(user, token))
     session.flush()
     accounts_service.record(

@@ -283,6 +283,8 @@ def cells_html(row: reports.LearnerRow, lesson_ids: list[int]) -> Markup:
     return Markup("".join(parts))
 
 
+# A spreadsheet's sheet is named in the reader's language (Excel takes at most 31 characters).
+SHEET_NAMES = {"summary": N_("Summary"), "matrix": N_("Progress by lesson")}
 FORMATS = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -309,7 +311,7 @@ def _download(
     session: Session, principal: Principal, cohort: Cohort, kind: str, fmt: str, table: list[list[Any]]
 ) -> Response:
     """The file, and an audit row that says what it held (its rows and columns)."""
-    body = exports.to_csv(table) if fmt == "csv" else exports.to_xlsx(table, sheet=kind)
+    body = exports.to_csv(table) if fmt == "csv" else exports.to_xlsx(table, sheet=gettext(SHEET_NAMES[kind]))
     columns = ", ".join(map(str, table[0])) if kind == "matrix" else "figures"
     accounts_service.record(
         session,

@@ -21,7 +21,7 @@ from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
-from app import i18n, refs
+from app import changelog, i18n, refs
 from app.config import LOCALES, Settings
 from app.staticfiles import StaticAssets
 from app.web import flash
@@ -56,11 +56,13 @@ class Templates:
             who=_who,
             static_url=static.url,
             locales=LOCALES,
-            locale_names=i18n.LOCALE_NAMES,
+            locale_names=i18n.LOCALE_NAMES,  # each language in itself: for a language switch
+            language_name=i18n.language_name,  # in the reader's language: for a sentence or a label
             locale_choices=[(code, i18n.LOCALE_NAMES[code]) for code in LOCALES],
             get_locale=i18n.get_locale,
         )
         zone = ZoneInfo(settings.timezone)
+        i18n.set_timezone(settings.timezone)  # for a moment in a message built outside a template
 
         def datetime_filter(value: dt.datetime | None, format: str = "medium") -> str:
             if value is None:
@@ -74,6 +76,7 @@ class Templates:
             hours=i18n.format_hours,
             size=i18n.format_size,
             ref=refs.encode,  # a row's public id, for an anchor or a form field (app/refs.py)
+            changelog=changelog.changelog,  # the platform's own changelog lines, translated
         )
         self.env = env
 

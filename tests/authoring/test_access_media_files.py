@@ -101,7 +101,7 @@ class TestWhoMayAuthor:
         session.execute(sa.update(Course).where(Course.slug == "budget").values(topics=["advocacy"]))
         session.commit()
         still = client.post("/author/courses/budget/publish", data={"csrf_token": token})
-        assert still.status_code == 422 and "no modules" in still.text
+        assert still.status_code == 422 and "в курсе нет модулей" in still.text  # in her language
         assert visitor.get("/courses/budget").status_code == 404  # a course that passes: test_round_trip.py
         taken = client.post("/author/courses", data={"csrf_token": token, "title": "x", "slug": "budget"})
         assert taken.status_code == 422 and 'id="error-slug"' in taken.text
@@ -160,7 +160,7 @@ class TestUploads:
         body = "**After this lesson you will be able to** read a map.\n\n![](map.png)\n\n## Sources\n- x"
         editor.save(lesson, title="First steps", summary="s", body=body)
         blocked = editor.publish(lesson)
-        assert blocked.status_code == 422 and "no alt text" in blocked.text
+        assert blocked.status_code == 422 and "нет альтернативного текста" in blocked.text
         editor.save(
             lesson, title="First steps", summary="s", body=body.replace("![]", "![A map of the village]")
         )

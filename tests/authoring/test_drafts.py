@@ -94,7 +94,7 @@ def test_publishing_checks_the_lesson_like_the_files(editor: Editor, session: Se
     session.commit()
     response = editor.publish(lesson)
     assert response.status_code == 422
-    assert "no alt text" in response.text and "lesson:no-such-lesson" in response.text
+    assert "нет альтернативного текста" in response.text and "lesson:no-such-lesson" in response.text
     assert "A new body." not in session.get(LessonTranslation, (lesson.id, "en")).body_md  # type: ignore[union-attr]
 
 
@@ -240,7 +240,7 @@ def test_quiz_structure_and_texts(editor: Editor, session: Session) -> None:
         data={"csrf_token": csrf_token(editor.client, "/author/"), "version": editor.version(lesson), "estimated_minutes": "7",
               "structure": "questions:\n- id: x\n  type: essay\n"},
     )  # fmt: skip
-    assert bad.status_code == 422 and "line 3: questions.0.type" in bad.text
+    assert bad.status_code == 422 and "строка 3: questions.0.type" in bad.text
     assert editor.publish(lesson).status_code == 303
     structure_now = session.scalars(sa.select(Lesson.structure).where(Lesson.id == lesson.id)).one()
     assert structure_now["questions"] == [

@@ -40,17 +40,17 @@ CASES: list[tuple[str, Breakage, str, str, int | None]] = [
     (
         "unknown field",
         lambda c: edit(c / "course.yaml", "pass_mark: 60", "pass_mark: 60\npasmark: 70"),
-        "course.yaml", "pasmark: Extra inputs are not permitted", 17,
+        "course.yaml", "pasmark: not a field here (check its spelling)", 17,
     ),
     (
         "wrong value",
         lambda c: edit(c / "course.yaml", "pass_mark: 60", "pass_mark: 160"),
-        "course.yaml", "pass_mark: Input should be less than or equal to 100", 16,
+        "course.yaml", "pass_mark: must be at most 100", 16,
     ),
     (
         "unknown topic",
         lambda c: edit(c / "course.yaml", "topics: [advocacy, local-governance]", "topics: [advocacy, knitting]"),
-        "course.yaml", "topics.1: Input should be", 15,
+        "course.yaml", "topics.1: must be one of", 15,
     ),
     (
         "no correct answer",
@@ -213,9 +213,7 @@ def test_a_fixed_option_survives_the_round_trip(example: Path, tmp_path: Path) -
 def test_fixed_must_be_a_boolean(example: Path) -> None:
     edit(example / QUIZ, "        fixed: true", "        fixed: last")
     found = [str(p) for p in problems(example) if p.severity == "error" and p.path.endswith(QUIZ)]
-    assert found == [
-        f"example-course/{QUIZ}:34: error: questions.1.options.4.fixed: Input should be a valid boolean, unable to interpret input"
-    ]
+    assert found == [f"example-course/{QUIZ}:34: error: questions.1.options.4.fixed: must be true or false"]
 
 
 def test_the_command_exits_1_on_error_and_0_on_warnings(example: Path, tmp_path: Path) -> None:

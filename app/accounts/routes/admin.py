@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from app.accounts import audit as audit_actions
 from app.accounts import service as accounts_service
 from app.accounts import twofactor
 from app.accounts.regions import REGIONS
@@ -129,6 +130,7 @@ def audit(
         "wanted": wanted,
         "params": params + "&" if params else "",
         "examples": "2fa, role, export, learner, sessions, staff.sign_in",
+        "action_labels": audit_actions.ACTIONS,
     }
     return render(request, "admin/audit.html", context)
 
