@@ -88,7 +88,8 @@ def record_progress(
     if wanted:
         outlines.update(courses_service.outlines_by_slug(session, wanted, locale=locale))
     accesses = dict(known.access)
-    answers = []
+    answers: list[ProgressAnswer | None] = []
+    batches: dict[int, list[tuple[int, ProgressIn, service.Pending]]] = {}  # by course: what to store
     for event in events:
         course_slug, _sep, lesson_slug = event.lesson.partition("/")
         outline = outlines.get(course_slug)
@@ -111,8 +112,25 @@ def record_progress(
         except DomainError as problem:
             answers.append(ProgressAnswer(event.id, "rejected", problem))
             continue
-        answers.append(_record(session, user_id=user_id, outline=outline, lesson=lesson, event=event))
-    return answers
+        at = event.at if event.at is None or event.at.tzinfo else event.at.replace(tzinfo=dt.UTC)
+        pending = service.Pending(event.id, lesson, event.type, at, event.data)
+        batches.setdefault(outline.id, []).append((len(answers), event, pending))
+        answers.append(None)
+    by_id = {outline.id: outline for outline in outlines.values()}
+    for course_id, batch in batches.items():
+        recorded = service.record_events(
+            session,
+            user_id=user_id,
+            course_id=course_id,
+            pass_mark=by_id[course_id].pass_mark,
+            events=[pending for _index, _event, pending in batch],
+            enrolled=accesses[course_id].enrolment,
+        )
+        for (index, event, pending), outcome in zip(batch, recorded, strict=True):
+            answers[index] = _answer(
+                session, user_id=user_id, event=event, lesson=pending.lesson, recorded=outcome
+            )
+    return [answer for answer in answers if answer is not None]
 
 
 def quiz_data(
@@ -153,21 +171,9 @@ def _prepared(
     return event
 
 
-def _record(
-    session: Session, *, user_id: int, outline: CourseOutline, lesson: LessonItem, event: ProgressIn
+def _answer(
+    session: Session, *, user_id: int, event: ProgressIn, lesson: Any, recorded: service.Recorded
 ) -> ProgressAnswer:
-    at = event.at if event.at is None or event.at.tzinfo else event.at.replace(tzinfo=dt.UTC)
-    recorded = service.record_event(
-        session,
-        user_id=user_id,
-        course_id=outline.id,
-        pass_mark=outline.pass_mark,
-        lesson=lesson,
-        type=event.type,
-        client_event_id=event.id,
-        occurred_at=at,
-        data=event.data,
-    )
     problem = EventRefused(recorded.reason) if recorded.status == "rejected" else None
     if recorded.status == "accepted" and event.note is not None:
         service.save_note(session, user_id=user_id, lesson_id=lesson.id, text=event.note)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from app.courses.models import Course, Lesson, live
 from app.courses.service import CourseNotFound, CourseOutline, LessonItem
-from app.db import utcnow
+from app.db import dialect_insert, utcnow
 from app.errors import DomainError
 from app.i18n import N_
 from app.learning.exceptions import (
@@ -75,6 +76,9 @@ _ACTIVE_ENROLMENT = sa.select(Enrolment).where(
     Enrolment.course_id == sa.bindparam("course_id"),
     Enrolment.status == "active",
 )
+_ENROLMENT_AND_COHORT = _ACTIVE_ENROLMENT.add_columns(Cohort).outerjoin(
+    Cohort, Cohort.id == Enrolment.cohort_id
+)  # her access: one query
 _PROGRESS = sa.select(LessonProgress).where(
     LessonProgress.user_id == sa.bindparam("user_id"), LessonProgress.course_id == sa.bindparam("course_id")
 )
@@ -223,10 +227,10 @@ class Access:
 def access(session: Session, *, user_id: int | None, course_id: int, today: dt.date) -> Access:
     if user_id is None:
         return Access(None, None, False, False, NotEnrolled())
-    found = enrolment(session, user_id=user_id, course_id=course_id)
-    if found is None:
+    row = session.execute(_ENROLMENT_AND_COHORT, {"user_id": user_id, "course_id": course_id}).one_or_none()
+    if row is None:
         return Access(None, None, False, False, NotEnrolled())
-    cohort = session.get(Cohort, found.cohort_id) if found.cohort_id else None
+    found, cohort = row
     if cohort and cohort.starts_on and today < cohort.starts_on:
         return Access(found, cohort, False, False, CohortNotStarted(date=cohort.starts_on))
     if cohort and cohort.ends_on and today > cohort.ends_on:
@@ -267,6 +271,28 @@ def progress_by_course(session: Session, *, user_id: int) -> dict[int, dict[int,
     return found
 
 
+@dataclass(frozen=True)
+class Pending:
+    """One event to store: her client's id, the lesson, what happened, when (her clock) and its data."""
+
+    client_event_id: str
+    lesson: LessonItem | Lesson
+    type: str
+    occurred_at: dt.datetime | None = None
+    data: dict[str, Any] | None = None
+
+
+def _refusal(lesson: LessonItem | Lesson, type: str) -> str:
+    """Why an event cannot be stored for this lesson (untranslated), or ""."""
+    if type not in EVENT_TYPES:
+        return N_("Unknown event type.")
+    if type == "completed" and lesson.kind == "quiz":
+        return N_("A quiz is completed by passing it.")
+    if type == "quiz_submitted" and lesson.kind != "quiz":
+        return N_("Only a quiz can be submitted.")
+    return ""
+
+
 def record_event(
     session: Session,
     *,
@@ -279,65 +305,167 @@ def record_event(
     occurred_at: dt.datetime | None = None,
     data: dict[str, Any] | None = None,
 ) -> Recorded:
-    """Store an event once and update progress. The caller has checked access."""
-    if type not in EVENT_TYPES:
-        return Recorded("rejected", N_("Unknown event type."))
-    if type == "completed" and lesson.kind == "quiz":
-        return Recorded("rejected", N_("A quiz is completed by passing it."))
-    if type == "quiz_submitted" and lesson.kind != "quiz":
-        return Recorded("rejected", N_("Only a quiz can be submitted."))
-    now = utcnow()
-    when = min(occurred_at or now, now)  # a phone's clock may run ahead
-    event = ProgressEvent(
-        user_id=user_id,
-        course_id=course_id,
-        lesson_id=lesson.id,
-        client_event_id=client_event_id,
-        type=type,
-        occurred_at=when,
-        received_at=now,
-        data=dict(data or {}),
+    """One event: `record_events` with a batch of one."""
+    event = Pending(client_event_id, lesson, type, occurred_at, data)
+    [recorded] = record_events(
+        session, user_id=user_id, course_id=course_id, pass_mark=pass_mark, events=[event]
     )
-    try:
-        with session.begin_nested():
-            session.add(event)
-            session.flush()
-    except IntegrityError:
-        return Recorded("duplicate")
+    return recorded
 
-    progress = session.get(LessonProgress, (user_id, lesson.id))
-    if progress is None:
-        progress = LessonProgress(
-            user_id=user_id, lesson_id=lesson.id, course_id=course_id, status="in_progress",
-            first_viewed_at=when, attempts=0, failed_attempts=0, last_activity_at=when,
+
+def record_events(
+    session: Session,
+    *,
+    user_id: int,
+    course_id: int,
+    pass_mark: int,
+    events: Sequence[Pending],
+    enrolled: Enrolment | None = None,
+) -> list[Recorded]:
+    """Store her events of one course, each once, and bring her progress up to date; the caller has
+    checked access (and may pass her enrolment, read then). A fixed number of statements, whatever the
+    number of events: one INSERT of the events (ON CONFLICT DO NOTHING: an id seen before is a
+    duplicate), one upsert of her progress in their lessons (each row changed relative to what is stored,
+    so two batches at once add up), and, when a lesson was completed, one count of what remains of the
+    course (and the enrolment's completion)."""
+    now = utcnow()
+    answers: list[Recorded | None] = []
+    rows: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for event in events:
+        reason = _refusal(event.lesson, event.type)
+        if reason or event.client_event_id in seen:
+            answers.append(Recorded("rejected", reason) if reason else Recorded("duplicate"))
+            continue
+        seen.add(event.client_event_id)
+        rows.append(
+            {
+                "user_id": user_id, "course_id": course_id, "lesson_id": event.lesson.id,
+                "client_event_id": event.client_event_id, "type": event.type,
+                "occurred_at": min(event.occurred_at or now, now),  # a phone's clock may run ahead
+                "received_at": now, "data": dict(event.data or {}),
+            }
         )  # fmt: skip
-        session.add(progress)
-    progress.last_activity_at = max(progress.last_activity_at, when)
-    if type == "quiz_submitted":
-        score = int((data or {}).get("score", 0))
-        progress.attempts += 1
-        progress.best_score = max(progress.best_score or 0, score)
-        if score >= pass_mark:
-            _complete(progress, when)
-        else:
-            progress.failed_attempts += 1
-    elif type == "completed":
-        _complete(progress, when)
-    session.flush()
-    completed = _update_completion(session, user_id=user_id, course_id=course_id, when=when)
-    return Recorded("accepted", progress=progress, course_completed=completed)
+        answers.append(None)
+    stored = _store(session, rows)
+    taken = [row for row in rows if row["client_event_id"] in stored]
+    progress = _advance(session, taken, pass_mark=pass_mark)
+    completing = [row for row in taken if _completes(row, pass_mark)]
+    completed = bool(completing) and _complete_course(
+        session, user_id=user_id, course_id=course_id, when=max(r["occurred_at"] for r in completing),
+        enrolled=enrolled,
+    )  # fmt: skip
+    last_completing = completing[-1]["client_event_id"] if completed else None
+    by_id = {row["client_event_id"]: row for row in taken}
+    pending = iter(row["client_event_id"] for row in rows)
+    result = []
+    for answer in answers:
+        if answer is not None:
+            result.append(answer)
+            continue
+        client_id = next(pending)
+        if client_id not in by_id:
+            result.append(Recorded("duplicate"))
+            continue
+        row = by_id[client_id]
+        result.append(
+            Recorded(
+                "accepted", progress=progress[row["lesson_id"]], course_completed=client_id == last_completing
+            )
+        )
+    return result
 
 
-def _complete(progress: LessonProgress, when: dt.datetime) -> None:
-    if progress.status != "completed":
-        progress.status, progress.completed_at = "completed", when
+def _store(session: Session, rows: list[dict[str, Any]]) -> set[str]:
+    """The events stored now (those whose client id she had not sent before), by client id."""
+    if not rows:
+        return set()
+    insert = dialect_insert(session)
+    statement = (
+        insert(ProgressEvent)
+        .values(rows)
+        .on_conflict_do_nothing(index_elements=["user_id", "client_event_id"])
+        .returning(ProgressEvent.client_event_id)
+    )
+    return set(session.execute(statement).scalars())
 
 
-def _update_completion(session: Session, *, user_id: int, course_id: int, when: dt.datetime) -> bool:
-    """Mark the enrolment complete when every required lesson is; True when this call did it."""
-    found = enrolment(session, user_id=user_id, course_id=course_id)
+def _completes(row: dict[str, Any], pass_mark: int) -> bool:
+    if row["type"] == "quiz_submitted":
+        return int(row["data"].get("score", 0)) >= pass_mark
+    return bool(row["type"] == "completed")
+
+
+def _advance(session: Session, rows: list[dict[str, Any]], *, pass_mark: int) -> dict[int, LessonProgress]:
+    """Her progress in the lessons of these new events, in one upsert: each lesson's events folded into
+    one change (first and last activity, attempts, best score, completion) and applied to what is stored,
+    relative to it (attempts add, a completion stays, the best score and the latest activity win)."""
+    if not rows:
+        return {}
+    folded: dict[int, dict[str, Any]] = {}
+    for row in rows:
+        when = row["occurred_at"]
+        one = folded.setdefault(
+            row["lesson_id"],
+            {
+                "user_id": row["user_id"], "lesson_id": row["lesson_id"], "course_id": row["course_id"],
+                "status": "in_progress", "first_viewed_at": when, "completed_at": None, "attempts": 0,
+                "failed_attempts": 0, "best_score": None, "last_activity_at": when,
+            },
+        )  # fmt: skip
+        one["first_viewed_at"] = min(one["first_viewed_at"], when)
+        one["last_activity_at"] = max(one["last_activity_at"], when)
+        if row["type"] == "quiz_submitted":
+            score = int(row["data"].get("score", 0))
+            one["attempts"] += 1
+            one["best_score"] = max(one["best_score"] or 0, score)
+            one["failed_attempts"] += 0 if score >= pass_mark else 1
+        if _completes(row, pass_mark):
+            one["status"] = "completed"
+            one["completed_at"] = min(one["completed_at"] or when, when)
+    insert = dialect_insert(session)
+    statement = insert(LessonProgress).values(list(folded.values()))
+    new, old = statement.excluded, LessonProgress.__table__.c
+    statement = statement.on_conflict_do_update(
+        index_elements=["user_id", "lesson_id"],
+        set_={
+            "status": sa.case((old.status == "completed", old.status), else_=new.status),
+            "first_viewed_at": sa.func.coalesce(old.first_viewed_at, new.first_viewed_at),
+            "completed_at": sa.func.coalesce(old.completed_at, new.completed_at),
+            "attempts": old.attempts + new.attempts,
+            "failed_attempts": old.failed_attempts + new.failed_attempts,
+            "best_score": sa.case(
+                (new.best_score.is_(None), old.best_score),
+                (sa.or_(old.best_score.is_(None), new.best_score > old.best_score), new.best_score),
+                else_=old.best_score,
+            ),
+            "last_activity_at": sa.case(
+                (new.last_activity_at > old.last_activity_at, new.last_activity_at),
+                else_=old.last_activity_at,
+            ),
+        },
+    )
+    found = session.scalars(
+        sa.select(LessonProgress).from_statement(statement.returning(LessonProgress)),
+        execution_options={"populate_existing": True},
+    )
+    return {row.lesson_id: row for row in found}
+
+
+def _complete_course(
+    session: Session, *, user_id: int, course_id: int, when: dt.datetime, enrolled: Enrolment | None
+) -> bool:
+    """Her enrolment completed, when this batch completed the last required lesson; True when it did."""
+    found = enrolled if enrolled is not None else enrolment(session, user_id=user_id, course_id=course_id)
     if found is None or found.completed_at is not None:
         return False
+    return _update_completion(session, user_id=user_id, course_id=course_id, when=when, found=found)
+
+
+def _update_completion(
+    session: Session, *, user_id: int, course_id: int, when: dt.datetime, found: Enrolment
+) -> bool:
+    """Mark the enrolment complete when every required lesson is; True when this call did it."""
     required = (
         sa.select(Lesson.id)
         .where(Lesson.course_id == course_id, Lesson.required.is_(True), live(Lesson))

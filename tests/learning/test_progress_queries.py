@@ -1,0 +1,88 @@
+"""A batch of progress events costs a fixed number of SQL queries, whatever its size (issue 26): the
+phone that syncs a hundred events after a week offline costs the server what one event costs."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from app.config import Settings
+from app.courses.models import Lesson
+from app.db import Database
+from app.learning.models import LessonProgress, ProgressEvent
+from tests.factories import create_cohort, create_user, enrol, sync_course
+from tests.learning.test_api import token_for
+
+BUDGET = 6
+
+
+@pytest.fixture
+def queries(database: Database) -> Iterator[list[str]]:
+    seen: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if not statement.startswith(("BEGIN", "SAVEPOINT", "RELEASE", "COMMIT", "ROLLBACK")):
+            seen.append(statement)
+
+    with database.listening("before_cursor_execute", count):
+        yield seen
+
+
+def _events(lessons: list[str], size: int, kind: str = "viewed") -> list[dict[str, str]]:
+    return [{"id": str(uuid.uuid4()), "lesson": lessons[n % len(lessons)], "type": kind} for n in range(size)]
+
+
+def test_a_batch_costs_the_same_queries_as_one_event(
+    client: TestClient, session: Session, settings: Settings, queries: list[str]
+) -> None:
+    course = sync_course(session, settings)
+    user = create_user(session, settings)
+    enrol(session, user, course, create_cohort(session, course))  # in a cohort, as learners are
+    session.commit()
+    headers = token_for(client, user.email)
+    slugs = session.scalars(
+        sa.select(Lesson.slug).where(Lesson.course_id == course.id, Lesson.kind != "quiz").order_by(Lesson.id)
+    ).all()
+    lessons = [f"{course.slug}/{slug}" for slug in slugs]
+    client.post("/api/v1/progress", json={"events": _events(lessons, 1)}, headers=headers)  # warm caches
+    costs = {}
+    for size, kind in ((1, "viewed"), (100, "viewed"), (1, "completed"), (100, "completed")):
+        queries.clear()
+        answer = client.post(
+            "/api/v1/progress", json={"events": _events(lessons, size, kind)}, headers=headers
+        )
+        assert answer.status_code == 200 and {r["status"] for r in answer.json()["results"]} == {"accepted"}
+        costs[(size, kind)] = len(queries)
+    assert max(costs.values()) <= BUDGET, (costs, queries)
+    session.expire_all()
+    assert session.scalar(sa.select(sa.func.count()).select_from(ProgressEvent)) == 1 + 1 + 100 + 1 + 100
+    done = session.scalars(sa.select(LessonProgress.status).where(LessonProgress.user_id == user.id)).all()
+    assert set(done) == {"completed"} and len(done) == len(lessons)
+
+
+def test_a_resent_batch_is_answered_duplicate_at_the_same_cost(
+    client: TestClient, session: Session, settings: Settings, queries: list[str]
+) -> None:
+    course = sync_course(session, settings)
+    user = create_user(session, settings)
+    enrol(session, user, course)
+    session.commit()
+    headers = token_for(client, user.email)
+    lesson = session.scalars(
+        sa.select(Lesson).where(Lesson.course_id == course.id, Lesson.kind == "reading")
+    ).first()
+    assert lesson is not None
+    batch = _events([f"{course.slug}/{lesson.slug}"], 50, "completed")
+    assert client.post("/api/v1/progress", json={"events": batch}, headers=headers).status_code == 200
+    queries.clear()
+    again = client.post("/api/v1/progress", json={"events": batch}, headers=headers)
+    assert {r["status"] for r in again.json()["results"]} == {"duplicate"}
+    assert len(queries) <= BUDGET, queries
+    session.expire_all()
+    assert session.scalar(sa.select(sa.func.count()).select_from(ProgressEvent)) == 50
