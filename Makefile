@@ -10,7 +10,7 @@ PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
 .DEFAULT_GOAL := help
 .PHONY: help run serve test test-pg test-browser check lint fmt types layers i18n i18n-check vendor lock clean \
-	bench bench-quick bench-scale bench-tools screenshots soak
+	bench bench-quick bench-scale bench-tools screenshots soak multihost
 
 help:  ## show this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 16
@@ -57,6 +57,9 @@ bench-quick: $(VENV)/.installed-dev bench-tools  ## the quick benchmark (about 4
 
 bench-scale: $(VENV)/.installed-dev  ## how page cost grows from 1,000 to 100,000 learners (about 30 minutes)
 	$(BIN)/python -m bench.scale $(BENCH_ARGS)
+
+multihost: $(VENV)/.installed-dev  ## two `academy serve` hosts (own data dirs) on one PostgreSQL database: sessions, CSRF, limits, content, media, daily jobs (not in CI)
+	$(BIN)/python -m bench.multihost
 
 soak: $(VENV)/.installed-dev  ## 50 learners for 5 minutes (locust) on PostgreSQL, then every acknowledged write found once (not in CI)
 	$(BIN)/pip install --quiet -c $(CONSTRAINTS) -e ".[soak]"

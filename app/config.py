@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     queue_timeout: float = Field(default=5.0, gt=0, le=60)
     # Proxies whose X-Forwarded-For/Proto we believe (the load balancer's address in production).
     forwarded_allow_ips: str = "127.0.0.1"
+    # Where uploaded course media live: "folder" (data_dir/media: one host, the default) or "database"
+    # (also in the database, so that every host behind a load balancer serves them: docs/deploy.md).
+    media_store: Literal["folder", "database"] = "folder"
 
     # Mail: without an SMTP host, messages are written as files to data_dir/outbox.
     smtp_host: str = ""

@@ -88,6 +88,7 @@ def load_courses(session: Session, settings: Settings) -> int:
         specs,
         media_dir=settings.ensure_data_dir() / "media",
         glossary=loader.load_glossary(COURSES_DIR),
+        shared_media=settings.media_store == "database",
     )
     for name in result.kept_browser_edits:
         typer.echo(f"kept: {name} was changed in the browser; `academy courses sync --force` overwrites it")

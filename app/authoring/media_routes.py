@@ -13,6 +13,7 @@ from fastapi.responses import FileResponse, Response
 from sqlalchemy.orm import Session
 
 from app.authoring import service as authoring
+from app.courses import media_store
 from app.courses.content import MEDIA_EXTENSIONS
 from app.db import get_session
 from app.errors import NotFound
@@ -31,9 +32,12 @@ def media(request: Request, name: str, session: Session = Depends(get_session)) 
     match = MEDIA_NAME.match(name)
     if not match:
         raise NotFound()
-    path = request.app.state.settings.data_dir / "media" / name
+    folder = request.app.state.settings.data_dir / "media"
+    path = folder / name
     if not path.is_file():
-        raise NotFound()
+        media_store.fetch(session, folder, [name])  # uploaded on another host (ACADEMY_MEDIA_STORE)
+        if not path.is_file():
+            raise NotFound()
     public = authoring.media_is_public(session, current_principal(request), sha256=match.group(1))
     headers = {
         "Cache-Control": PUBLIC if public else "private, no-store",

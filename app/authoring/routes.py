@@ -267,7 +267,13 @@ def media_upload(
     data = file.file.read(authoring.MAX_UPLOAD_BYTES + 1) if file is not None else b""
     filename = (file.filename if file is not None else None) or "file"
     authoring.upload_media(
-        session, principal, slug=slug, filename=filename, data=data, media_dir=_media_dir(request)
+        session,
+        principal,
+        slug=slug,
+        filename=filename,
+        data=data,
+        media_dir=_media_dir(request),
+        shared=request.app.state.settings.media_store == "database",
     )
     return flash.flash(redirect(request, f"/author/courses/{slug}#media"), UPLOADED)
 

@@ -50,7 +50,7 @@ from app.authoring.exceptions import (
 )
 from app.authoring.models import CourseMedia, CourseStaff, LessonDraft
 from app.authoring.schemas import KINDS, draft_texts, parse_structure, structure_yaml
-from app.courses import content, export, glossary, loader, sync
+from app.courses import content, export, glossary, loader, media_store, sync
 from app.courses.models import (
     Course,
     CourseTranslation,
@@ -581,6 +581,9 @@ def check(
     session: Session, course: Course, lesson: Lesson, data: dict[str, Any], *, media_dir: Path
 ) -> tuple[LessonSpec | None, list[str]]:
     """Read the draft back through the course loader, as if it were files; (spec, problems)."""
+    media_store.fetch(
+        session, media_dir, media_store.files_of(data.get("structure", {}))
+    )  # another host's uploads
     spec = content.from_snapshot(data, slug=lesson.slug, position=lesson.position, media_dir=media_dir)
     with tempfile.TemporaryDirectory() as folder:
         module_dir = Path(folder) / "course" / f"01-{lesson.slug}-module"
@@ -801,8 +804,11 @@ def diff(old: dict[str, Any] | None, new: dict[str, Any], *, kind: str) -> list[
 NAME = re.compile(r"[^a-z0-9.-]+")
 
 
-def upload(session: Session, course: Course, *, filename: str, data: bytes, media_dir: Path) -> CourseMedia:
-    """Check the file by its content (not its name), store it under its SHA-256, add it to the library."""
+def upload(
+    session: Session, course: Course, *, filename: str, data: bytes, media_dir: Path, shared: bool = False
+) -> CourseMedia:
+    """Check the file by its content (not its name), store it under its SHA-256 (and, `shared`, in the
+    database for the other hosts: app.courses.media_store), add it to the library."""
     if len(data) > MAX_UPLOAD_BYTES:
         raise UploadTooLarge()
     if not data:
@@ -829,6 +835,8 @@ def upload(session: Session, course: Course, *, filename: str, data: bytes, medi
         except OSError:
             partial.unlink(missing_ok=True)  # a full disk leaves no half-written file behind
             raise
+    if shared:
+        media_store.keep(session, sha, data)
     if media is None:
         media = Media(
             sha256=sha, content_type=content_type, size=len(data), uploaded=True, uploaded_for_id=course.id
@@ -1059,10 +1067,17 @@ def export_zip(session: Session, principal: Principal, *, slug: str, media_dir: 
 
 
 def upload_media(
-    session: Session, principal: Principal, *, slug: str, filename: str, data: bytes, media_dir: Path
+    session: Session,
+    principal: Principal,
+    *,
+    slug: str,
+    filename: str,
+    data: bytes,
+    media_dir: Path,
+    shared: bool = False,
 ) -> CourseMedia:
     course = course_for_editing(session, principal, slug)
-    media = upload(session, course, filename=filename, data=data, media_dir=media_dir)
+    media = upload(session, course, filename=filename, data=data, media_dir=media_dir, shared=shared)
     accounts_service.record(
         session,
         actor=accounts_service.user_of(session, principal),

@@ -12,7 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from app.cli_support import database_session, fail
 from app.config import get_settings
-from app.courses import export, loader, sync, translation
+from app.courses import export, loader, media_store, sync, translation
 
 courses = typer.Typer(help="Check, load and export courses kept as files.", no_args_is_help=True)
 
@@ -73,6 +73,7 @@ def sync_command(
             force=force,
             step=lambda _name: progress.advance(task),
             glossary=loader.load_glossary(path),
+            shared_media=settings.media_store == "database",
         )
         session.commit()
     for label, names in (
@@ -133,3 +134,16 @@ def export_command(
             session, slug=slug, target=path, media_dir=settings.ensure_data_dir() / "media"
         )
     typer.echo(f"Wrote {folder}.")
+
+
+@courses.command("share-media")
+def share_media_command() -> None:
+    """Copy every media file of this host's data_dir/media into the database, for the other hosts (when
+    moving from one host to several: ACADEMY_MEDIA_STORE=database, docs/deploy.md). Safe to run again."""
+    settings = get_settings()
+    with database_session(settings) as session:
+        copied, missing = media_store.share_all(session, settings.ensure_data_dir() / "media")
+        session.commit()
+    typer.echo(
+        f"Media files in the database: {copied} copied now; missing from this host's folder: {missing}."
+    )

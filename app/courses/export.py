@@ -14,7 +14,7 @@ import sqlalchemy as sa
 import yaml
 from sqlalchemy.orm import Session, selectinload
 
-from app.courses import content, translation
+from app.courses import content, media_store, translation
 from app.courses.models import Course, Lesson, Module, live
 from app.courses.spec import LessonSpec, MediaFile, OptionSpec, QuestionSpec, StepSpec, Text
 from app.errors import NotFound
@@ -81,6 +81,10 @@ def export_course(session: Session, *, slug: str, target: Path, media_dir: Path)
         .options(selectinload(Lesson.translations))
         .order_by(Lesson.position)
     ).all()
+    # What another host uploaded and this one has not served yet (ACADEMY_MEDIA_STORE=database).
+    media_store.fetch(
+        session, media_dir, [name for lesson in lessons for name in media_store.files_of(lesson.structure)]
+    )
     for module in course.modules:
         if module.archived_at is not None:
             continue

@@ -158,6 +158,16 @@ class Media(Base):
     uploaded_for_id: Mapped[int | None] = mapped_column(nullable=True)
 
 
+class MediaBlob(Base):
+    """A media file's bytes, kept in the database when ACADEMY_MEDIA_STORE=database (several hosts): a
+    host that lacks the file in its data_dir/media writes it there from here (app.courses.media_store)."""
+
+    __tablename__ = "media_blob"
+
+    sha256: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    data: Mapped[bytes] = mapped_column(sa.LargeBinary)
+
+
 class Revision(Base):
     """A published state of a lesson: every publish from the browser and every sync that changed it.
 

@@ -17,7 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
-from app.courses import content, translation
+from app.courses import content, media_store, translation
 from app.courses.glossary import Entry
 from app.courses.models import (
     Course,
@@ -57,12 +57,16 @@ def sync(
     force: bool = False,
     step: Callable[[str], None] | None = None,
     glossary: list[Entry] | None = None,
+    shared_media: bool = False,
 ) -> SyncResult:
     """Upsert every course, and the glossary when one is given (it replaces the one before); `step` is
-    called once per lesson (for a progress bar)."""
+    called once per lesson (for a progress bar). With `shared_media` (ACADEMY_MEDIA_STORE=database), each
+    media file is kept in the database too, for the other hosts."""
     result = SyncResult()
     for spec in specs:
-        _sync_course(session, spec, media_dir=media_dir, force=force, result=result, step=step)
+        _sync_course(
+            session, spec, media_dir=media_dir, force=force, result=result, step=step, shared=shared_media
+        )
     if glossary:
         sync_glossary(session, glossary)
     session.flush()
@@ -96,6 +100,7 @@ def _sync_course(
     force: bool,
     result: SyncResult,
     step: Callable[[str], None] | None,
+    shared: bool,
 ) -> None:
     course = session.scalars(
         sa.select(Course).where(Course.slug == spec.slug).options(selectinload(Course.translations))
@@ -152,7 +157,7 @@ def _sync_course(
         modules[module.slug] = module
         seen_modules.add(module.slug)
         for lesson_spec in module_spec.lessons:
-            _store_media(session, lesson_spec, media_dir)
+            _store_media(session, lesson_spec, media_dir, shared=shared)
             _sync_lesson(
                 session, spec.slug, course, module, lessons.get(lesson_spec.slug), lesson_spec, force, result
             )
@@ -329,18 +334,20 @@ def _set_translations(
                 setattr(row, name, value)
 
 
-def _store_media(session: Session, spec: LessonSpec, media_dir: Path) -> None:
+def _store_media(session: Session, spec: LessonSpec, media_dir: Path, *, shared: bool) -> None:
     for media in spec.media.values():
-        _store_file(session, media, media_dir)
+        _store_file(session, media, media_dir, shared=shared)
 
 
-def _store_file(session: Session, media: MediaFile, media_dir: Path) -> None:
+def _store_file(session: Session, media: MediaFile, media_dir: Path, *, shared: bool) -> None:
     target = media_dir / content.media_path(media.sha256, media.content_type).removeprefix("/media/")
     if not target.exists():
         media_dir.mkdir(parents=True, exist_ok=True)
         temporary = target.with_suffix(target.suffix + ".part")
         shutil.copyfile(media.path, temporary)
         temporary.replace(target)
+    if shared:
+        media_store.keep(session, media.sha256, target.read_bytes())
     exists = session.execute(sa.select(Media.id, Media.uploaded).where(Media.sha256 == media.sha256)).first()
     if exists is None:
         session.add(Media(sha256=media.sha256, content_type=media.content_type, size=media.size))

@@ -218,7 +218,11 @@ def remind(session: Session, *, today: dt.date) -> Reminded:
         )
     ).all()
     people: set[int] = set()
+    claimed = 0
     for tracker, _item, resolution in due:
+        if not _claim(session, tracker, today):
+            continue  # another run (on another host, say) reminds of this one
+        claimed += 1
         forum = session.get(Forum, resolution.forum_id)
         assert forum is not None
         for user_id in managers_of(session, forum):
@@ -226,9 +230,25 @@ def remind(session: Session, *, today: dt.date) -> Reminded:
                 session, user_id=user_id, kind="review_due", link=f"/forums/{forum.id}/monitoring"
             )
             people.add(user_id)
-        tracker.reminded_on = today
     session.flush()
-    return Reminded(len(due), len(people))
+    return Reminded(claimed, len(people))
+
+
+def _claim(session: Session, tracker: ItemTracker, today: dt.date) -> bool:
+    """This run's claim on reminding of the tracker's review date: a conditional UPDATE, which a second
+    run at the same time (on another host) waits for and then finds already done. A database lock, not a
+    timetable: every host may run the daily job."""
+    result = session.execute(
+        sa.update(ItemTracker)
+        .where(
+            ItemTracker.item_id == tracker.item_id,
+            sa.or_(ItemTracker.reminded_on.is_(None), ItemTracker.reminded_on < ItemTracker.review_by),
+        )
+        .values(reminded_on=today)
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(tracker)
+    return bool(getattr(result, "rowcount", 0))
 
 
 # Reaffirming ------------------------------------------------------------------------------------------------

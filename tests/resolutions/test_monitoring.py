@@ -92,6 +92,29 @@ def test_review_reminders_go_once_to_the_coordinators(session: Session, world: W
     assert monitoring.remind(session, today=dt.date(2026, 9, 3)).items == 0  # once per review date
 
 
+def test_two_hosts_reminding_at_once_remind_once(session: Session, world: World, database: Database) -> None:
+    """Both hosts run the daily job (a database lock, not a timetable): the second finds the first's claim.
+    Several hosts share PostgreSQL; SQLite, one host's database, refuses a second writer's stale read."""
+    if database.engine.dialect.name != "postgresql":
+        pytest.skip("several hosts share a PostgreSQL database")
+    adopted(session, world)
+    item = _first_item(session)
+    tracker = fresh(session, ItemTracker, item_id=item.id)[0]
+    tracker.review_by = dt.date(2026, 9, 1)
+    session.commit()
+    with database.session(write=True) as other:
+        theirs = other.get(ItemTracker, item.id)  # the other host has read it as due, too
+        assert theirs is not None and theirs.reminded_on is None
+        first = monitoring.remind(session, today=dt.date(2026, 9, 2))
+        session.commit()
+        assert not monitoring._claim(other, theirs, dt.date(2026, 9, 2))  # it finds the claim made
+        other.commit()
+        second = monitoring.remind(other, today=dt.date(2026, 9, 2))
+    assert (first.items, second.items) == (1, 0)
+    reminded = [(n.user_id, n.count) for n in fresh(session, Notification) if n.kind == "review_due"]
+    assert reminded == [(world.coordinator.id, 1)]
+
+
 def test_remind_command(session: Session, world: World, settings: Settings) -> None:
     adopted(session, world)
     result = academy(settings, "resolutions", "remind")
