@@ -13,7 +13,6 @@ from functools import lru_cache
 from pathlib import Path
 
 from passlib.context import CryptContext
-from zxcvbn import zxcvbn
 
 from app.config import Settings
 from app.i18n import N_
@@ -114,6 +113,8 @@ def _built_from_local_words(lowered: str) -> bool:
 
 def _guessable(password: str, *, personal: list[str]) -> str | None:
     """zxcvbn's estimate, with her own words and ours in its dictionaries; the reason in our words."""
+    from zxcvbn import zxcvbn  # here: its dictionaries take 13 MB, wanted only when a password is set
+
     result = zxcvbn(
         password[:SCORED_LENGTH], user_inputs=[*LOCAL_WORDS, *(w for w in personal if len(w) >= 3)]
     )

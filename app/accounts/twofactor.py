@@ -18,8 +18,6 @@ import secrets
 import time
 from dataclasses import dataclass
 
-import pyotp
-import segno
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
@@ -54,6 +52,9 @@ class Enrolment:
 
 def begin(session: Session, *, user: User) -> Enrolment:
     """A new secret for her app (or the one she has not confirmed yet), with its QR code."""
+    import pyotp  # here, as below: 2FA is for staff, and these two take 15 MB that learners never use
+    import segno
+
     found = of(session, user.id)
     if found is None or found.confirmed_at is not None:
         if found is not None:
@@ -73,6 +74,8 @@ def _step(moment: float) -> int:
 
 def _totp_step(secret: str, code: str, *, now: float) -> int | None:
     """The time step a six-digit code belongs to (this one, or one either side for a slow clock)."""
+    import pyotp
+
     totp = pyotp.TOTP(secret)
     for offset in (0, -1, 1):
         moment = now + offset * 30

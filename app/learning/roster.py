@@ -16,7 +16,6 @@ import io
 from dataclasses import dataclass
 from functools import lru_cache
 
-import charset_normalizer
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
@@ -93,6 +92,8 @@ def decode(data: bytes, encoding: str = "") -> tuple[str, str]:
                 data.decode("utf-8")
                 encoding = "utf-8"
             except UnicodeDecodeError:
+                import charset_normalizer  # here: 4 MB, for the rare file that is not UTF-8
+
                 best = charset_normalizer.from_bytes(data, cp_isolation=["cp1251", "utf_16"]).best()
                 encoding = "utf-16" if best is not None and best.encoding.startswith("utf_16") else "cp1251"
     try:
