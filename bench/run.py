@@ -504,6 +504,7 @@ def settings_of(env: dict[str, str]) -> Any:
         data_dir=env["ACADEMY_DATA_DIR"],
         database_url=env["ACADEMY_DATABASE_URL"],
         secret_key=env["ACADEMY_SECRET_KEY"],
+        staff_two_factor=env["ACADEMY_STAFF_TWO_FACTOR"] == "true",  # as the served app: see environment()
     )
 
 
