@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from app.courses import service as courses_service
@@ -127,24 +126,22 @@ class MyCourse:
 def my_courses(session: Session, *, user_id: int, locale: str, only: int | None = None) -> list[MyCourse]:
     """Her active enrolments (or only the one in course `only`), newest first, with her progress."""
     enrolments = [
-        row
-        for row in service.enrolments_of(session, user_id=user_id)
+        (row, cohort)
+        for row, cohort in service.enrolments_with_cohorts(session, user_id=user_id)
         if only is None or row.course_id == only
     ]
-    outlines = courses_service.outlines_by_id(session, [row.course_id for row in enrolments], locale=locale)
+    outlines = courses_service.outlines_by_id(
+        session, [row.course_id for row, _cohort in enrolments], locale=locale
+    )
     progress = service.progress_by_course(session, user_id=user_id)
-    cohort_ids = [row.cohort_id for row in enrolments if row.cohort_id]
-    cohorts = {
-        cohort.id: cohort for cohort in session.scalars(sa.select(Cohort).where(Cohort.id.in_(cohort_ids)))
-    }
     return [
         MyCourse(
             enrolment=row,
             course=outlines[row.course_id],
-            cohort=cohorts.get(row.cohort_id) if row.cohort_id else None,
+            cohort=cohort,
             summary=service.summarise(outlines[row.course_id], progress.get(row.course_id, {})),
         )
-        for row in enrolments
+        for row, cohort in enrolments
         if row.course_id in outlines
     ]
 

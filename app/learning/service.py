@@ -238,6 +238,17 @@ def access(session: Session, *, user_id: int | None, course_id: int, today: dt.d
     return Access(found, cohort, True, True, None)
 
 
+def enrolments_with_cohorts(session: Session, *, user_id: int) -> list[tuple[Enrolment, Cohort | None]]:
+    """Her active enrolments, newest first, each with its cohort: one query."""
+    rows = session.execute(
+        sa.select(Enrolment, Cohort)
+        .outerjoin(Cohort, Cohort.id == Enrolment.cohort_id)
+        .where(Enrolment.user_id == user_id, Enrolment.status == "active")
+        .order_by(Enrolment.enrolled_at.desc())
+    )
+    return [(enrolment, cohort) for enrolment, cohort in rows]
+
+
 def enrolments_of(session: Session, *, user_id: int) -> list[Enrolment]:
     return list(
         session.scalars(
