@@ -113,6 +113,7 @@ def _staff_pages(session: Session) -> list[str]:
     return [
         "/author/",
         *(f"/author/courses/{course.slug}" for course in courses),
+        *(f"/author/courses/{course.slug}/translations" for course in courses),
         *(f"/author/lessons/{lesson_id}" for lesson_id in lessons),
         *(f"/author/lessons/{lesson_id}?tab=history" for lesson_id in lessons),
         "/cohorts/", "/cohorts/new", f"/cohorts/{cohort.id}", f"/cohorts/{cohort.id}/settings",
