@@ -7,6 +7,7 @@ caller once (to put in a cookie or a link) and stored only as hashes.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -228,51 +229,39 @@ class ActiveSession:
     needs_touch: bool
 
 
-# Built once: every signed-in request runs it, and building a statement costs more than running it.
-_SESSION_LOOKUP = (
-    sa.select(
-        UserSession.id,
-        UserSession.created_at,
-        UserSession.expires_at,
-        UserSession.last_used_at,
-        User.id,
-        User.display_name,
-        User.email,
-        User.locale,
-        User.is_active,
-        User.unread_notifications,
-        TwoFactor.confirmed_at,
-        UserRole.role,
-    )
-    .join(User, User.id == UserSession.user_id)
-    .outerjoin(TwoFactor, TwoFactor.user_id == User.id)
-    .outerjoin(UserRole, UserRole.user_id == User.id)
-    .where(UserSession.token_hash == sa.bindparam("token_hash"))
+# Who is asking, for a cookie's session or a bearer token: one plain query (a row per role) that ends
+# with these columns. Built once: every signed-in request runs it, and building a statement costs more
+# than running it.
+_PERSON = (
+    User.id,
+    User.display_name,
+    User.email,
+    User.locale,
+    User.is_active,
+    User.unread_notifications,
+    TwoFactor.confirmed_at,
+    UserRole.role,
 )
 
 
-def find_session(session: Session | sa.Connection, *, settings: Settings, token: str) -> ActiveSession | None:
-    """The live session for a cookie token, or None when it is unknown, expired or idle too long.
-
-    Every signed-in request asks this, so it is one plain query (a row per role), built once, rather
-    than ORM objects and a second query for the roles. A connection will do as well as a session."""
-    rows = session.execute(_SESSION_LOOKUP, {"token_hash": hash_token(token)}).all()
-    if not rows:
-        return None
-    session_id, created, expires_at, last_used, user_id, name, email, locale, active, unread, second, _ = (
-        rows[0]
+def _person_lookup(*columns: Any, by: Any) -> sa.Select[Any]:
+    """`columns` of the session or token row (`by`'s table), then _PERSON, for the token's hash."""
+    return (
+        sa.select(*columns, *_PERSON)
+        .join(User, User.id == by.class_.user_id)
+        .outerjoin(TwoFactor, TwoFactor.user_id == User.id)
+        .outerjoin(UserRole, UserRole.user_id == User.id)
+        .where(by == sa.bindparam("token_hash"))
     )
+
+
+def _principal(rows: Sequence[sa.Row[Any]], *, settings: Settings, session_id: int = 0) -> Principal | None:
+    """The person of a lookup's rows (None: her account is closed)."""
+    user_id, name, email, locale, active, unread, second, _role = rows[0][-len(_PERSON) :]
     if not active:
         return None
     roles = frozenset(str(row[-1]) for row in rows if row[-1] is not None)
-    # Staff sessions end sooner (30 minutes idle, 12 hours at most by default), whenever she became staff.
-    idle, max_age = lifetimes(settings, roles)
-    now = utcnow()
-    if expires_at <= now or created + dt.timedelta(seconds=max_age) <= now:
-        return None
-    if last_used + dt.timedelta(seconds=idle) <= now:
-        return None
-    principal = Principal(
+    return Principal(
         user_id=user_id,
         session_id=session_id,
         display_name=name,
@@ -285,6 +274,37 @@ def find_session(session: Session | sa.Connection, *, settings: Settings, token:
         notifications=unread,
         second_factor=second is not None,
     )
+
+
+_SESSION_LOOKUP = _person_lookup(
+    UserSession.id,
+    UserSession.created_at,
+    UserSession.expires_at,
+    UserSession.last_used_at,
+    by=UserSession.token_hash,
+)
+
+
+def find_session(session: Session | sa.Connection, *, settings: Settings, token: str) -> ActiveSession | None:
+    """The live session for a cookie token, or None when it is unknown, expired or idle too long.
+
+    Every signed-in request asks this, so it is one plain query (a row per role), built once, rather
+    than ORM objects and a second query for the roles. A connection will do as well as a session."""
+    rows = session.execute(_SESSION_LOOKUP, {"token_hash": hash_token(token)}).all()
+    if not rows:
+        return None
+    session_id, created, expires_at, last_used = rows[0][:4]
+    principal = _principal(rows, settings=settings, session_id=session_id)
+    if principal is None:
+        return None
+    roles = principal.roles
+    # Staff sessions end sooner (30 minutes idle, 12 hours at most by default), whenever she became staff.
+    idle, max_age = lifetimes(settings, roles)
+    now = utcnow()
+    if expires_at <= now or created + dt.timedelta(seconds=max_age) <= now:
+        return None
+    if last_used + dt.timedelta(seconds=idle) <= now:
+        return None
     # Her last use is written at most every few minutes (every minute for staff, whose idle limit is
     # short: expiry is then accurate to a minute).
     every = STAFF_TOUCH_EVERY if is_staff(roles) else TOUCH_EVERY
@@ -559,24 +579,7 @@ def create_api_token(session: Session, *, user: User, name: str = "") -> tuple[A
     return row, token
 
 
-_TOKEN_LOOKUP = (
-    sa.select(
-        ApiToken.expires_at,
-        ApiToken.last_used_at,
-        User.id,
-        User.display_name,
-        User.email,
-        User.locale,
-        User.is_active,
-        User.unread_notifications,
-        TwoFactor.confirmed_at,
-        UserRole.role,
-    )
-    .join(User, User.id == ApiToken.user_id)
-    .outerjoin(TwoFactor, TwoFactor.user_id == User.id)
-    .outerjoin(UserRole, UserRole.user_id == User.id)
-    .where(ApiToken.token_hash == sa.bindparam("token_hash"))
-)
+_TOKEN_LOOKUP = _person_lookup(ApiToken.expires_at, ApiToken.last_used_at, by=ApiToken.token_hash)
 
 
 def api_token_owner(
@@ -587,25 +590,12 @@ def api_token_owner(
     plain query (a row per role), as for a cookie's session: every API request asks it."""
     rows = session.execute(_TOKEN_LOOKUP, {"token_hash": hash_token(token)}).all()
     now = utcnow()
-    if not rows:
+    if not rows or rows[0][0] <= now:
         return None
-    expires_at, last_used, user_id, name, email, locale, active, unread, second, _ = rows[0]
-    if expires_at <= now or not active:
+    last_used = rows[0][1]
+    principal = _principal(rows, settings=settings)
+    if principal is None:
         return None
-    roles = frozenset(str(row[-1]) for row in rows if row[-1] is not None)
-    principal = Principal(
-        user_id=user_id,
-        session_id=0,
-        display_name=name,
-        email=email,
-        locale=locale,
-        roles=roles,
-        capabilities=granted(
-            roles, second_factor=second is not None, second_factor_required=settings.staff_two_factor
-        ),
-        notifications=unread,
-        second_factor=second is not None,
-    )
     worth_noting = last_used is None or now - last_used >= TOUCH_EVERY
     return principal, worth_noting
 
