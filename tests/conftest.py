@@ -11,6 +11,7 @@ import os
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -153,6 +154,19 @@ def _empty_tables(request: pytest.FixtureRequest) -> Iterator[None]:
         if conn.execute(sa.text("SELECT 1 FROM audit_event LIMIT 1")).first():
             with audit.unlocked(conn):  # append-only for the application; emptied between tests
                 conn.execute(sa.text("DELETE FROM audit_event"))
+
+
+@pytest.fixture
+def queries(database: Database) -> Iterator[list[str]]:
+    """The SQL statements the app runs from now on (not BEGIN, COMMIT and the like): a page's cost."""
+    seen: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if not statement.startswith(("BEGIN", "SAVEPOINT", "RELEASE", "COMMIT", "ROLLBACK")):
+            seen.append(statement)
+
+    with database.listening("before_cursor_execute", count):
+        yield seen
 
 
 @pytest.fixture

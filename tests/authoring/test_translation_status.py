@@ -6,9 +6,8 @@ the course."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -20,7 +19,6 @@ from app.authoring import service as authoring
 from app.authoring import translations
 from app.config import Settings
 from app.courses.models import LessonTranslation
-from app.db import Database
 from app.i18n import gettext, use_locale
 from app.principal import Principal
 from tests.authoring.conftest import Editor, reading
@@ -128,18 +126,6 @@ def test_only_the_courses_trainers_and_admins(
     assert browser_of(learner).get(path).status_code == 403
     assert browser_of(admin).get(path).status_code == 200
     assert editor.client.get("/author/courses/no-such-course/translations").status_code == 404
-
-
-@pytest.fixture
-def queries(database: Database) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        if not statement.startswith(("BEGIN", "SAVEPOINT", "RELEASE", "COMMIT", "ROLLBACK")):
-            seen.append(statement)
-
-    with database.listening("before_cursor_execute", count):
-        yield seen
 
 
 @pytest.mark.skipif(not BIG.is_dir(), reason="needs the shipped courses")

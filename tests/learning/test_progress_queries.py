@@ -4,34 +4,18 @@ phone that syncs a hundred events after a week offline costs the server what one
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
-from typing import Any
 
-import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from app.config import Settings
 from app.courses.models import Lesson
-from app.db import Database
 from app.learning.models import LessonProgress, ProgressEvent
 from tests.factories import create_cohort, create_user, enrol, sync_course
 from tests.learning.test_api import token_for
 
 BUDGET = 6
-
-
-@pytest.fixture
-def queries(database: Database) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        if not statement.startswith(("BEGIN", "SAVEPOINT", "RELEASE", "COMMIT", "ROLLBACK")):
-            seen.append(statement)
-
-    with database.listening("before_cursor_execute", count):
-        yield seen
 
 
 def _events(lessons: list[str], size: int, kind: str = "viewed") -> list[dict[str, str]]:

@@ -2,32 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from app.config import Settings
-from app.db import Database
 from tests.factories import create_user, enrol, login, sync_course
 
 ROOT = Path(__file__).resolve().parents[2]
 BIG = ROOT / "courses" / "risk-from-the-frontline"
-
-
-@pytest.fixture
-def queries(database: Database) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        if not statement.startswith(("BEGIN", "SAVEPOINT", "RELEASE", "COMMIT", "ROLLBACK")):
-            seen.append(statement)
-
-    with database.listening("before_cursor_execute", count):
-        yield seen
 
 
 def cost(client: TestClient, queries: list[str], path: str) -> int:

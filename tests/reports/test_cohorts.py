@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from app.accounts.models import AuditEvent, User
 from app.config import Settings
-from app.db import Database, utcnow
+from app.db import utcnow
 from app.learning.models import Enrolment
 from tests.factories import PASSWORD, create_user, csrf_token, enrol
 from tests.reports.conftest import World
@@ -174,18 +174,6 @@ class TestExports:
             browser_of(world.coordinator).get(f"/cohorts/{world.first.id}/export/summary.pdf").status_code
             == 404
         )
-
-
-@pytest.fixture
-def queries(database: Database) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        if not statement.startswith(("BEGIN", "SAVEPOINT", "RELEASE", "COMMIT", "ROLLBACK")):
-            seen.append(statement)
-
-    with database.listening("before_cursor_execute", count):
-        yield seen
 
 
 def test_the_matrix_costs_the_same_for_3_and_43_learners(
