@@ -100,6 +100,18 @@ def on(base: str, cookies: httpx.Cookies | None = None) -> httpx.Client:
     return httpx.Client(base_url=base, cookies=cookies, follow_redirects=False, timeout=10)
 
 
+def on_every_host(envs: tuple[dict[str, str], ...], command: tuple[str, ...], figure: str) -> list[int]:
+    """`academy <command>` started on every host at once; the number `figure` finds in each one's output."""
+    running = [
+        subprocess.Popen(
+            [str(BIN / "academy"), *command], env=env, cwd=ROOT, stdout=subprocess.PIPE, text=True
+        )
+        for env in envs
+    ]
+    found = [re.search(figure, process.communicate()[0]) for process in running]
+    return [int(match.group(1)) if match else -1 for match in found]
+
+
 Check = tuple[str, Callable[[], bool]]
 
 
@@ -180,30 +192,8 @@ def checks(a: str, b: str, envs: tuple[dict[str, str], dict[str, str]], database
                 sa.text("SELECT count(*) FROM item_tracker WHERE status NOT IN ('implemented', 'dropped')")
             ).scalar()
         engine.dispose()
-        reminders = [
-            subprocess.Popen(
-                [str(BIN / "academy"), "resolutions", "remind"],
-                env=env,
-                cwd=ROOT,
-                stdout=subprocess.PIPE,
-                text=True,
-            )
-            for env in envs
-        ]
-        told = [
-            int(re.search(r"Items due for review: (\d+)", p.communicate()[0]).group(1)) for p in reminders
-        ]  # type: ignore[union-attr]
-        digests = [
-            subprocess.Popen(
-                [str(BIN / "academy"), "discussions", "digest"],
-                env=env,
-                cwd=ROOT,
-                stdout=subprocess.PIPE,
-                text=True,
-            )
-            for env in envs
-        ]
-        sent = [int(re.search(r"Digests sent: (\d+)", p.communicate()[0]).group(1)) for p in digests]  # type: ignore[union-attr]
+        told = on_every_host(envs, ("resolutions", "remind"), r"Items due for review: (\d+)")
+        sent = on_every_host(envs, ("discussions", "digest"), r"Digests sent: (\d+)")
         mails = sum(len(list((Path(env["ACADEMY_DATA_DIR"]) / "outbox").glob("*.eml"))) for env in envs)
         print(
             f"    reminders: {told} of {due} items due; digests sent: {sent};"

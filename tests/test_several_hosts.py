@@ -14,9 +14,10 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from app.accounts.models import User
 from app.authoring import service as authoring
 from app.config import Settings
-from app.courses.models import Media, MediaBlob
+from app.courses.models import Course, Media, MediaBlob
 from app.db import Database
 from app.main import create_app
 from tests.accounts.test_roles import academy
@@ -44,6 +45,14 @@ def _browser(app: FastAPI, session: Session) -> TestClient:
         "response": [],
     }
     return client
+
+
+def _course_and_its_trainer(session: Session, settings: Settings) -> tuple[Course, User]:
+    course = sync_course(session, settings)
+    trainer = create_user(session, settings, roles=("trainer",))
+    authoring.add_staff(session, course, trainer)
+    session.commit()
+    return course, trainer
 
 
 def test_a_session_made_on_one_host_is_valid_on_the_other_and_ends_on_both(
@@ -99,10 +108,7 @@ def test_rate_limits_count_across_hosts(
 def test_an_image_uploaded_on_one_host_is_served_by_the_other(
     hosts: tuple[FastAPI, FastAPI], session: Session, settings: Settings
 ) -> None:
-    course = sync_course(session, settings)
-    trainer = create_user(session, settings, roles=("trainer",))
-    authoring.add_staff(session, course, trainer)
-    session.commit()
+    course, trainer = _course_and_its_trainer(session, settings)
     a, b = (_browser(app, session) for app in hosts)
     login(a, trainer.email)
     sent = a.post(
@@ -125,12 +131,9 @@ def test_an_image_uploaded_on_one_host_is_served_by_the_other(
 def test_content_published_on_one_host_shows_on_the_other_at_the_next_request(
     hosts: tuple[FastAPI, FastAPI], session: Session, settings: Settings
 ) -> None:
-    course = sync_course(session, settings)
-    trainer = create_user(session, settings, roles=("trainer",))
-    authoring.add_staff(session, course, trainer)
-    session.commit()
+    course, trainer = _course_and_its_trainer(session, settings)
     a, b = (_browser(app, session) for app in hosts)
-    before = b.get(f"/courses/{course.slug}").text
+    before = b.get(f"/courses/{course.slug}?lang=ru").text
     login(a, trainer.email)
     answer = a.post(
         f"/author/courses/{course.slug}/texts",
