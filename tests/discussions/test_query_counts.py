@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from app.accounts.models import User
 from app.refs import encode as ref
 from tests.discussions.conftest import World, reply, start
-from tests.learning.test_query_counts import cost, queries  # noqa: F401  (a fixture)
+from tests.learning.test_query_counts import cost
 
 
 def test_thread_and_board_cost_the_same_with_few_and_many_posts(
