@@ -45,6 +45,9 @@ SQLITE_CACHE_KB = 512
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 AFTER_COMMIT = "academy_after_commit"
+# In a request's state: what its database sessions' `info` starts with (seeded), such as the content's
+# version that the lookup of who she is read in the same statement (app/content_version.py).
+SESSION_INFO = "academy_session_info"
 
 
 class Base(DeclarativeBase):
@@ -235,6 +238,20 @@ class Database:
             self._turns.set(turns)
             return turns
 
+    async def look_up(self, work: Callable[[sa.Connection], T]) -> T:
+        """`work(connection)` on a plain connection, no ORM session: the lookups every request makes
+        (her session or token). On the event loop for SQLite (loop_reads), in a turn for PostgreSQL."""
+        engine = self.loop_reads()
+        if engine is not None:
+            with engine.connect() as connection:
+                return work(connection)
+
+        def in_thread() -> T:
+            with self.engine.connect() as connection:
+                return work(connection)
+
+        return await self.run(in_thread)
+
     def loop_reads(self) -> Engine | None:
         """SQLite only: an engine for reads to run on the event loop itself rather than in a worker
         thread: finding each request's session, and the pages that only read (`read` below).
@@ -293,9 +310,11 @@ class Database:
             self._loop_reads.dispose()
 
 
-def dialect_insert(session: Session) -> Any:
-    """The dialect's INSERT (PostgreSQL's or SQLite's), which knows ON CONFLICT ... DO UPDATE/NOTHING."""
-    if session.get_bind().dialect.name == "postgresql":
+def dialect_insert(session: Session | str) -> Any:
+    """The dialect's INSERT (PostgreSQL's or SQLite's), which knows ON CONFLICT ... DO UPDATE/NOTHING;
+    for a session or a dialect's name."""
+    name = session if isinstance(session, str) else session.get_bind().dialect.name
+    if name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as pg_insert  # not loaded for SQLite
 
         return pg_insert
@@ -315,14 +334,21 @@ async def read(request: Request, work: Callable[[Session], T]) -> T:
     database: Database = request.app.state.database
     engine = database.loop_reads()
     if engine is not None:
-        with Session(engine) as session:
+        with seeded(Session(engine), request) as session:
             return work(session)
 
     def in_thread() -> T:
-        with database.session() as session:
+        with seeded(database.session(), request) as session:
             return work(session)
 
     return await database.run(in_thread)
+
+
+def seeded(session: Session, request: Request) -> Session:
+    """A session of this request, its `info` starting with what the request's state holds for it
+    (SESSION_INFO)."""
+    session.info.update(request.scope.get("state", {}).get(SESSION_INFO, ()))
+    return session
 
 
 def after_commit(session: Session, action: Callable[[], None]) -> None:
@@ -351,7 +377,7 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     lock, which the thread that took it must free."""
     database: Database = request.app.state.database
     write = request.method in WRITE_METHODS
-    session = database.session(write=write)
+    session = seeded(database.session(write=write), request)
     try:
         yield session
     finally:

@@ -3,10 +3,12 @@
     python -m bench.profile pages              # ms of CPU per request, lesson / course / catalogue
     python -m bench.profile pages --runs 2000  # more requests, steadier figures
     python -m bench.profile pages --page lesson  # one page only (to profile it)
+    python -m bench.profile pages --page progress_event --database postgresql  # an API write, on PostgreSQL
     python -m bench.profile startup --runs 8   # `academy serve` to its first answer, eight times
 
-`pages` makes a fresh SQLite database with generated data (as `make bench-quick` does at its small size),
-signs the first generated learner in and calls the app directly, as the server would (ASGI, one request
+`pages` makes a fresh database (SQLite, or PostgreSQL's `academy_bench`) with generated data (as
+`make bench-quick` does at its small size), signs the first generated learner in (a cookie for the pages,
+a bearer token for the API) and calls the app directly, as the server would (ASGI, one request
 after another, gzip asked for): what is left is the app's own cost, steady enough to compare two
 versions of the code on a noisy machine. Run it under a sampling profiler to see where the time goes:
 
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import re
 import statistics
 import sys
@@ -25,19 +28,33 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.run import ROOT, academy, environment, generate, prepare_learner, settings_of, startup_seconds
+from bench.run import (
+    DEFAULT_PG,
+    ROOT,
+    academy,
+    environment,
+    fresh_pg,
+    generate,
+    prepare_learner,
+    settings_of,
+    startup_seconds,
+)
 
 SIZE = (100, 60, 3000)  # learners, lessons, events: bench-quick's small size
 
 
-def pages(runs: int, only: str | None = None) -> dict[str, dict[str, float]]:
+PAGES = ("lesson", "course", "catalogue", "api_enrolments", "api_progress", "progress_event")
+
+
+def pages(runs: int, only: str | None = None, database: str = "sqlite") -> dict[str, dict[str, float]]:
     from fastapi.testclient import TestClient
 
     from app.main import create_app, tune_gc
     from bench.generate import LEARNER_PASSWORD
 
     with tempfile.TemporaryDirectory(prefix="academy-profile-") as work:
-        env = environment(Path(work), f"sqlite:///{Path(work) / 'profile.db'}")
+        url = f"sqlite:///{Path(work) / 'profile.db'}" if database == "sqlite" else fresh_pg(DEFAULT_PG)
+        env = environment(Path(work), url)
         academy(env, "migrate")
         academy(env, "courses", "sync", str(ROOT / "courses"))
         generate(env, SIZE)
@@ -54,37 +71,58 @@ def pages(runs: int, only: str | None = None) -> dict[str, dict[str, float]]:
             }
             assert client.post("/login", data=form, follow_redirects=False).status_code == 303
             cookie = "; ".join(f"{name}={value}" for name, value in client.cookies.items())
-        paths = {
-            "lesson": f"/courses/{targets.course}/{targets.lesson}",
-            "course": f"/courses/{targets.course}",
-            "catalogue": "/courses",
+            credentials = {"email": form["email"], "password": form["password"]}
+            bearer = client.post("/api/v1/tokens", json=credentials).json()["token"]
+        session, api = [(b"cookie", cookie.encode())], [(b"authorization", f"Bearer {bearer}".encode())]
+        lesson = f"{targets.course}/{targets.lesson}"
+        requests = {
+            "lesson": ("GET", f"/courses/{lesson}", session),
+            "course": ("GET", f"/courses/{targets.course}", session),
+            "catalogue": ("GET", "/courses", session),
+            "api_enrolments": ("GET", "/api/v1/me/enrolments", api),
+            "api_progress": ("GET", f"/api/v1/me/progress?course={targets.course}", api),
+            "progress_event": ("POST", "/api/v1/progress", api),
         }
         if only:
-            paths = {only: paths[only]}
+            requests = {only: requests[only]}
         try:
-            return asyncio.run(_measure(app, settings, paths, cookie, runs, tune_gc))
+            return asyncio.run(_measure(app, settings, requests, lesson, runs, tune_gc))
         finally:
             app.state.database.dispose()
 
 
 async def _measure(
-    app: Any, settings: Any, paths: dict[str, str], cookie: str, runs: int, tune_gc: Any
+    app: Any,
+    settings: Any,
+    requests: dict[str, tuple[str, str, list[tuple[bytes, bytes]]]],
+    lesson: str,
+    runs: int,
+    tune_gc: Any,
 ) -> dict[str, dict[str, float]]:
     import anyio.to_thread
 
     anyio.to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
-    headers = [(b"host", b"profile"), (b"cookie", cookie.encode()), (b"accept-encoding", b"gzip")]
+    common = [(b"host", b"profile"), (b"accept-encoding", b"gzip")]
+    sequence = iter(range(10**9))
 
-    async def get(path: str) -> int:
+    async def call(method: str, target: str, credentials: list[tuple[bytes, bytes]]) -> int:
+        path, _, query = target.partition("?")
+        headers, body = common + credentials, b""
+        if method == "POST":  # one event, as bench/wrk.lua sends (a new id each time)
+            event = {"id": f"profile-{next(sequence)}", "lesson": lesson, "type": "viewed"}
+            body = json.dumps({"events": [event]}).encode()
+            headers = headers + [(b"content-type", b"application/json")]
+            headers.append((b"content-length", str(len(body)).encode()))
         scope = {
-            "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET",
-            "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "",
-            "headers": headers, "client": ("127.0.0.1", 1), "server": ("127.0.0.1", 80), "state": {},
+            "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method,
+            "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": query.encode(),
+            "root_path": "", "headers": headers, "client": ("127.0.0.1", 1), "server": ("127.0.0.1", 80),
+            "state": {},
         }  # fmt: skip
         sent: list[dict[str, Any]] = []
 
         async def receive() -> dict[str, Any]:
-            return {"type": "http.request", "body": b"", "more_body": False}
+            return {"type": "http.request", "body": body, "more_body": False}
 
         async def send(message: dict[str, Any]) -> None:
             sent.append(message)
@@ -94,15 +132,15 @@ async def _measure(
         return sum(len(message.get("body", b"")) for message in sent)
 
     results: dict[str, dict[str, float]] = {}
-    for name, path in paths.items():
+    for name, request in requests.items():
         for _ in range(50):  # warm the caches and the pool
-            size = await get(path)
+            size = await call(*request)
         tune_gc()
         wall: list[float] = []
         cpu = time.process_time()
         for _ in range(runs):
             started = time.perf_counter()
-            await get(path)
+            await call(*request)
             wall.append((time.perf_counter() - started) * 1000)
         results[name] = {
             "median_ms": round(statistics.median(wall), 2),
@@ -129,12 +167,13 @@ def main() -> int:
     )
     parser.add_argument("what", choices=["pages", "startup"])
     parser.add_argument("--runs", type=int, default=None, help="requests per page (500) or starts (5)")
-    parser.add_argument("--page", choices=["lesson", "course", "catalogue"], help="only this page")
+    parser.add_argument("--page", choices=PAGES, help="only this page or API call")
+    parser.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
     args = parser.parse_args()
     if args.what == "pages":
-        for name, figures in pages(args.runs or 500, args.page).items():
+        for name, figures in pages(args.runs or 500, args.page, args.database).items():
             cpu, median, size = figures["cpu_ms"], figures["median_ms"], figures["gzip_bytes"]
-            print(f"{name:10} {cpu:6.2f} ms CPU per request (median {median} ms), {size} bytes gzipped")
+            print(f"{name:15} {cpu:6.2f} ms CPU per request (median {median} ms), {size} bytes gzipped")
     else:
         seconds = startup(args.runs or 5)
         median = round(statistics.median(seconds), 2)

@@ -854,6 +854,7 @@ def run_database(kind: str, mode: Mode, pg_url: str, work: Path, *, weigh: bool)
 
 
 PG_DATABASE = "academy_bench"
+DEFAULT_PG = os.environ.get("ACADEMY_BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
 
 def _admin(pg_url: str) -> sa.Engine:
@@ -985,7 +986,7 @@ def main() -> int:
     parser.add_argument("--databases", default="sqlite,postgresql", help="which, comma-separated")
     parser.add_argument(
         "--pg-url",
-        default=os.environ.get("ACADEMY_BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/test"),
+        default=DEFAULT_PG,
         help="a PostgreSQL server to create the benchmark database on",
     )
     parser.add_argument("--out", type=Path, default=ROOT / "bench")

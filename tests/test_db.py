@@ -84,7 +84,7 @@ class TestSQLiteSettings:
 
 
 def test_read_runs_on_the_event_loop_for_sqlite_and_in_a_thread_for_postgres(database: Database) -> None:
-    request = SimpleNamespace(app=SimpleNamespace(state=SimpleNamespace(database=database)))
+    request = SimpleNamespace(app=SimpleNamespace(state=SimpleNamespace(database=database)), scope={})
 
     def work(session: Session) -> tuple[int, int]:
         return threading.get_ident(), session.execute(sa.text("SELECT 1")).scalar_one()

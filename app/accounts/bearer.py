@@ -5,15 +5,17 @@ from __future__ import annotations
 
 from fastapi import Request
 
+from app import content_version
 from app.accounts import service as accounts_service
-from app.db import read
+from app.db import Database
 from app.errors import Busy
 from app.principal import Principal
 
 
 async def token_owner(request: Request, token: str) -> Principal | None:
     """For /api/ with a bearer token (cookies are then ignored): the token's owner. Looked up like a
-    cookie's session (app.db.read: on the event loop for SQLite, a worker thread's turn for PostgreSQL);
+    cookie's session (Database.look_up: on the event loop for SQLite, a worker thread's turn for
+    PostgreSQL), with the content's version;
     its "last used" note, written now and then, is skipped when the worker threads are all busy."""
     if not hasattr(request.state, "api_principal"):
         request.state.api_principal = await _token_owner(request, token)
@@ -22,22 +24,21 @@ async def token_owner(request: Request, token: str) -> Principal | None:
 
 
 async def _token_owner(request: Request, token: str) -> Principal | None:
-    found = await read(
-        request,
-        lambda session: accounts_service.api_token_owner(
-            session, settings=request.app.state.settings, token=token
-        ),
+    database: Database = request.app.state.database
+    found = await database.look_up(
+        lambda connection: accounts_service.api_token_owner(
+            connection, settings=request.app.state.settings, token=token
+        )
     )
     if found is None:
         return None
-    user, note_use = found
-    if note_use:
+    content_version.remember(request.scope.setdefault("state", {}), found.content_version)
+    if found.needs_touch:
         try:
-            database = request.app.state.database
             await database.run(
                 database.write_aside,
                 lambda session: accounts_service.note_api_token_use(session, token=token),
             )
         except Busy:
             pass  # a note of when the token was last used is not worth refusing the request for
-    return user
+    return found.principal

@@ -3,7 +3,8 @@
 Pure ASGI, so that everything after it (the route, the error pages) sees the same principal and
 language. The database lookup runs once per request that carries a session cookie: on the event loop
 for SQLite (a local read that does not wait for writers, cheaper than a trip to a thread), in a turn of
-the worker threads for PostgreSQL (a round trip); see Database.loop_reads and Database.run.
+the worker threads for PostgreSQL (a round trip); see Database.look_up. It reads the content's version
+too, in the same statement (app/content_version.py).
 Visitors who are not signed in get a random `academy_anon` cookie: it only anchors their CSRF token
 (login and registration forms need one) and is not stored anywhere.
 """
@@ -13,12 +14,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+from typing import Any
 
-from sqlalchemy.engine import Engine
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app import i18n
+from app import content_version, i18n
 from app.accounts import service
 from app.config import Settings
 from app.db import Database
@@ -67,8 +68,9 @@ class AuthMiddleware:
         cookies_to_set: list[str] = []
         principal: Principal | None = None
         token = cookie_value(scope, session_cookie_name(self.settings))
+        state = scope.setdefault("state", {})
         if token and _TOKEN_SHAPE.match(token):
-            principal = await self._load(token)
+            principal = await self._load(token, state)
         if token and principal is None:
             cookies_to_set.append(session_cookie_header(self.settings, None))
 
@@ -82,7 +84,6 @@ class AuthMiddleware:
                 cookies_to_set.append(f"{ANON_COOKIE}={anon}; Path=/; HttpOnly; SameSite=Lax{secure}")
             basis = "anon:" + anon
 
-        state = scope.setdefault("state", {})
         state["principal"] = principal
         state["csrf_token"] = self.csrf_token(basis)
 
@@ -99,24 +100,19 @@ class AuthMiddleware:
         with i18n.use_locale(principal.locale):
             await self.app(scope, receive, send_wrapper)
 
-    async def _load(self, token: str) -> Principal | None:
-        engine = self.database.loop_reads()
-        if engine is not None:
-            active = self._find(engine, token)
-        else:
-            active = await self.database.run(self._find, self.database.engine, token)
+    async def _load(self, token: str, state: dict[str, Any]) -> Principal | None:
+        active = await self.database.look_up(
+            lambda connection: service.find_session(connection, settings=self.settings, token=token)
+        )
         if active is None:
             return None
+        content_version.remember(state, active.content_version)
         if active.needs_touch:  # a write, now and then (see TOUCH_EVERY): it may wait, so in a thread
             try:
                 await self.database.run(self._touch, active.principal)
             except Busy:
                 pass  # when every thread is busy, noting her last visit can wait for her next request
         return active.principal
-
-    def _find(self, engine: Engine, token: str) -> service.ActiveSession | None:
-        with engine.connect() as connection:  # a plain connection: no ORM session needed
-            return service.find_session(connection, settings=self.settings, token=token)
 
     def _touch(self, principal: Principal) -> None:
         self.database.write_aside(

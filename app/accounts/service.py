@@ -14,6 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from app import content_version
 from app.accounts import passwords
 from app.accounts.exceptions import InvalidLink, LastAdmin, UnknownRole
 from app.accounts.models import (
@@ -226,7 +227,8 @@ def start_session(session: Session, *, settings: Settings, user: User, device: s
 @dataclass(frozen=True)
 class ActiveSession:
     principal: Principal
-    needs_touch: bool
+    needs_touch: bool  # her last use is worth writing down now
+    content_version: int | None = None  # read in the same statement (app/content_version.py)
 
 
 # Who is asking, for a cookie's session or a bearer token: one plain query (a row per role) that ends
@@ -281,6 +283,7 @@ _SESSION_LOOKUP = _person_lookup(
     UserSession.created_at,
     UserSession.expires_at,
     UserSession.last_used_at,
+    content_version.COLUMN,
     by=UserSession.token_hash,
 )
 
@@ -293,7 +296,7 @@ def find_session(session: Session | sa.Connection, *, settings: Settings, token:
     rows = session.execute(_SESSION_LOOKUP, {"token_hash": hash_token(token)}).all()
     if not rows:
         return None
-    session_id, created, expires_at, last_used = rows[0][:4]
+    session_id, created, expires_at, last_used, version = rows[0][:5]
     principal = _principal(rows, settings=settings, session_id=session_id)
     if principal is None:
         return None
@@ -308,7 +311,7 @@ def find_session(session: Session | sa.Connection, *, settings: Settings, token:
     # Her last use is written at most every few minutes (every minute for staff, whose idle limit is
     # short: expiry is then accurate to a minute).
     every = STAFF_TOUCH_EVERY if is_staff(roles) else TOUCH_EVERY
-    return ActiveSession(principal, needs_touch=now - last_used >= every)
+    return ActiveSession(principal, needs_touch=now - last_used >= every, content_version=version)
 
 
 def touch_session(session: Session, *, session_id: int, user_id: int) -> None:
@@ -579,12 +582,14 @@ def create_api_token(session: Session, *, user: User, name: str = "") -> tuple[A
     return row, token
 
 
-_TOKEN_LOOKUP = _person_lookup(ApiToken.expires_at, ApiToken.last_used_at, by=ApiToken.token_hash)
+_TOKEN_LOOKUP = _person_lookup(
+    ApiToken.expires_at, ApiToken.last_used_at, content_version.COLUMN, by=ApiToken.token_hash
+)
 
 
 def api_token_owner(
     session: Session | sa.Connection, *, settings: Settings, token: str
-) -> tuple[Principal, bool] | None:
+) -> ActiveSession | None:
     """The active user a bearer token belongs to, and whether its use is worth noting now (at most every
     few minutes; the caller writes that with `note_api_token_use`, so that a read stays a read). One
     plain query (a row per role), as for a cookie's session: every API request asks it."""
@@ -592,12 +597,12 @@ def api_token_owner(
     now = utcnow()
     if not rows or rows[0][0] <= now:
         return None
-    last_used = rows[0][1]
+    last_used, version = rows[0][1:3]
     principal = _principal(rows, settings=settings)
     if principal is None:
         return None
     worth_noting = last_used is None or now - last_used >= TOUCH_EVERY
-    return principal, worth_noting
+    return ActiveSession(principal, needs_touch=worth_noting, content_version=version)
 
 
 def note_api_token_use(session: Session, *, token: str) -> None:

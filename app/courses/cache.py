@@ -17,34 +17,27 @@ import threading
 from collections import OrderedDict
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy import event
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Session
 
+from app.content_version import SESSION_KEY, VERSION, ContentVersion
 from app.courses.models import Course, CourseTranslation, Lesson, LessonTranslation, Module, ModuleTranslation
-from app.db import Base, dialect_insert
+from app.db import dialect_insert
 
 CONTENT = (Course, CourseTranslation, Module, ModuleTranslation, Lesson, LessonTranslation)
 LIMIT = 1024  # entries per process: every course in every language, with room to spare
 
 
-class ContentVersion(Base):
-    __tablename__ = "content_version"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    n: Mapped[int] = mapped_column(sa.BigInteger)
-
-
-_VERSION = sa.select(ContentVersion.n).where(ContentVersion.id == 1)  # built once: asked on every page
 _entries: OrderedDict[tuple[Any, ...], tuple[int, Any]] = OrderedDict()
 _lock = threading.Lock()
 
 
 def version(session: Session) -> int | None:
-    """The content's version, read once per session (None: nothing may be cached)."""
-    if "content_version" not in session.info:
-        session.info["content_version"] = session.scalar(_VERSION)
-    value = session.info["content_version"]
+    """The content's version, read once per session unless the request's lookup of who she is read it
+    (app/content_version.py); None: nothing may be cached."""
+    if SESSION_KEY not in session.info:
+        session.info[SESSION_KEY] = session.scalar(VERSION)
+    value = session.info[SESSION_KEY]
     return int(value) if value is not None else None
 
 
@@ -85,7 +78,7 @@ def bump(session: Session) -> None:
         .values(id=1, n=secrets.randbits(62))
         .on_conflict_do_update(index_elements=[table.c.id], set_={"n": table.c.n + 1})
     )
-    session.info.pop("content_version", None)
+    session.info.pop(SESSION_KEY, None)
 
 
 @event.listens_for(Session, "before_flush")
@@ -103,4 +96,4 @@ def _content_changed(session: Session, _context: Any, _instances: Any) -> None:
 @event.listens_for(Session, "after_commit")
 @event.listens_for(Session, "after_rollback")
 def _forget_version(session: Session) -> None:
-    session.info.pop("content_version", None)  # the next transaction may see a newer one
+    session.info.pop(SESSION_KEY, None)  # the next transaction may see a newer one
