@@ -118,7 +118,7 @@ def serve(
 
     from app import migrate as migrations
     from app.db import create_engine
-    from app.serving import DRAIN_SECONDS
+    from app.serving import DRAIN_SECONDS, EVENT_LOOP
 
     settings = get_settings()
     settings.ensure_data_dir()
@@ -141,6 +141,7 @@ def serve(
         port=port,
         workers=workers if not reload else None,
         reload=reload,
+        loop=EVENT_LOOP,
         log_config=None,
         access_log=False,
         server_header=False,

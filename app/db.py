@@ -10,6 +10,8 @@ PostgreSQL goes through psycopg 3.
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
+import os
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
@@ -141,10 +143,7 @@ def _configure_sqlite(engine: Engine) -> None:
             cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KB}")
         cursor.close()
 
-    # One writing transaction at a time in this process: the others wait on this lock and are woken the
-    # moment it is free, instead of in SQLite's busy handler, which sleeps longer at each retry (under
-    # load that turned 15 ms writes into two-second ones). Other processes still meet at SQLite's lock.
-    writers = threading.RLock()
+    writers = WriterLock(sqlite_file(engine.url))
 
     def _release(info: dict[str, Any]) -> None:
         if info.pop("academy_writer", False):
@@ -166,6 +165,55 @@ def _configure_sqlite(engine: Engine) -> None:
     event.listen(engine, "commit", lambda conn: _release(conn.info))
     event.listen(engine, "rollback", lambda conn: _release(conn.info))
     event.listen(engine, "reset", lambda _dbapi, record, _state: _release(record.info))
+
+
+class WriterLock:
+    """One writing transaction at a time on an SQLite database, in this process and across the processes
+    that share its file (gunicorn's workers), taken before BEGIN IMMEDIATE and freed when it ends.
+
+    Without it writers waited in SQLite's busy handler, which sleeps longer at each retry (1, 2, 5 … 100
+    ms) while a writer of the same process, woken the moment the lock was free, took it again: under load
+    15 ms writes took two seconds in this process, and the other process's writers starved (p95 of 0.9-1.5
+    s for a progress event at 10 clients on two processes; docs/performance.md). Here the writers of one
+    process queue on a thread lock, and only the one at its head waits for the other processes, blocked
+    in flock(2) on a file beside the database, which the kernel hands over the moment it is unlocked (and
+    frees if its holder dies). Its wait is as long as another process's one transaction; the writers
+    behind it wait their turn as before (Database.run bounds that with 503). Processes that do not take it
+    (a command run by hand) still meet the others at SQLite's own lock, as before. In memory: the thread
+    lock only."""
+
+    def __init__(self, database_file: Path | None) -> None:
+        self._threads = threading.RLock()
+        self._depth = 0  # re-entered by the thread that holds it (a nested writer)
+        self._path = database_file.with_name(database_file.name + "-writer") if database_file else None
+        self._fd: int | None = None
+        self._pid = 0
+
+    def acquire(self) -> None:
+        self._threads.acquire()
+        self._depth += 1
+        if self._depth > 1 or self._path is None:
+            return
+        try:
+            fcntl.flock(self._file(), fcntl.LOCK_EX)
+        except BaseException:
+            self._depth -= 1
+            self._threads.release()
+            raise
+
+    def release(self) -> None:
+        self._depth -= 1
+        if self._depth == 0 and self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+        self._threads.release()
+
+    def _file(self) -> int:
+        """This process's own descriptor: one inherited through fork shares its lock with the parent."""
+        if self._fd is None or self._pid != os.getpid():
+            assert self._path is not None
+            create_private(self._path)
+            self._fd, self._pid = os.open(self._path, os.O_RDWR), os.getpid()
+        return self._fd
 
 
 def describe_connection_error(exc: BaseException, url: URL | str) -> str:

@@ -7,11 +7,12 @@ from typing import Any
 
 from uvicorn_worker import UvicornWorker  # type: ignore[import-untyped]
 
-from app.serving import DRAIN_SECONDS
+from app.serving import DRAIN_SECONDS, EVENT_LOOP
 
 
 class Worker(UvicornWorker):  # type: ignore[misc]
     CONFIG_KWARGS: dict[str, Any] = {
         **UvicornWorker.CONFIG_KWARGS,
+        "loop": EVENT_LOOP,
         "timeout_graceful_shutdown": DRAIN_SECONDS,
     }

@@ -20,6 +20,11 @@ from typing import Any
 
 DRAIN_SECONDS = 6
 STOP_WITHIN = 9
+# Python's own event loop, not uvloop (which uvicorn picks when it is installed): with fifty clients on one
+# process, uvloop served the lesson page as fast but unfairly (p50 126 ms, p95 1.7 s, p99 2.7 s), while
+# asyncio's loop served every client in turn (p50 137, p95 144, p99 150 ms) at the same rate
+# (docs/performance.md).
+EVENT_LOOP = "asyncio"
 
 log = logging.getLogger("academy.serving")
 _timer: threading.Timer | None = None

@@ -15,7 +15,7 @@ import anyio
 import uvicorn
 from fastapi import FastAPI
 
-from app.serving import DRAIN_SECONDS
+from app.serving import DRAIN_SECONDS, EVENT_LOOP
 
 T = TypeVar("T")
 
@@ -39,6 +39,7 @@ def serving(app: FastAPI, *, lifespan: str = "off") -> Iterator[str]:
         log_config=None,
         access_log=False,
         lifespan=lifespan,
+        loop=EVENT_LOOP,
         timeout_graceful_shutdown=DRAIN_SECONDS,
     )
     server = uvicorn.Server(config)

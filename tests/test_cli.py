@@ -131,3 +131,12 @@ def test_migrate_then_serve_with_two_workers(tmp_path: Path) -> None:
         _out, err = server.communicate(timeout=30)
     assert "Traceback" not in err
     assert '"logger": "academy.request"' in err  # structured request lines from the workers
+
+
+def test_served_on_pythons_own_event_loop() -> None:
+    """uvloop served fifty clients unfairly (p99 twenty times p50 on the lesson page): app/serving.py."""
+    from app.gunicorn_worker import Worker
+    from app.serving import EVENT_LOOP
+
+    assert EVENT_LOOP == "asyncio" and Worker.CONFIG_KWARGS["loop"] == EVENT_LOOP
+    assert "loop=EVENT_LOOP" in (ROOT / "app" / "cli.py").read_text()

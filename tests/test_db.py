@@ -1,10 +1,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import anyio
 import anyio.to_thread
@@ -19,6 +22,16 @@ from app.db import Database, UTCDateTime, create_engine, describe_connection_err
 from app.main import create_app
 from tests.conftest import is_postgres
 from tests.live import in_a_loop
+
+
+def _write_when_told(database: Database, go: Any) -> None:
+    database.engine.dispose(close=False)  # the parent's connections stay the parent's
+    # No busy handler at all: without the writer lock, BEGIN IMMEDIATE would fail at once
+    sa.event.listen(database.engine, "connect", lambda dbapi, _record: dbapi.execute("PRAGMA busy_timeout=0"))
+    go.wait(10)
+    with database.session(write=True) as session:
+        session.execute(sa.text("INSERT INTO t VALUES ('child')"))
+        session.commit()
 
 
 @pytest.mark.skipif(is_postgres(), reason="SQLite settings")
@@ -43,6 +56,32 @@ class TestSQLiteSettings:
         assert "BEGIN IMMEDIATE" in statements
         assert "BEGIN DEFERRED" in statements
         engine.dispose()
+
+    def test_writers_of_two_processes_take_turns(self, tmp_path: Path) -> None:
+        """app.db.WriterLock: a writer of another process (a gunicorn worker forked after the engine was
+        made, as with --preload) waits for this one's transaction to end, then writes: no "database is
+        locked", no starving in SQLite's busy handler. The lock file beside the database is private."""
+        database = Database(create_engine(f"sqlite:///{tmp_path / 'x.db'}"))
+        with database.session(write=True) as session:  # the lock's file opened before the fork
+            session.execute(sa.text("CREATE TABLE t (who TEXT)"))
+            session.commit()
+        assert (tmp_path / "x.db-writer").stat().st_mode & 0o777 == 0o600
+        fork = multiprocessing.get_context("fork")
+        go = fork.Event()
+        child = fork.Process(target=_write_when_told, args=(database, go))
+        child.start()
+        with database.session(write=True) as session:
+            session.execute(sa.text("INSERT INTO t VALUES ('first')"))
+            go.set()
+            time.sleep(0.5)  # the child is waiting for this transaction, not inside one of its own
+            session.execute(sa.text("INSERT INTO t VALUES ('second')"))
+            session.commit()
+        child.join(15)
+        assert child.exitcode == 0
+        with database.session() as session:
+            order = session.scalars(sa.text("SELECT who FROM t ORDER BY rowid")).all()
+        assert order == ["first", "second", "child"]
+        database.dispose()
 
     def test_savepoints_work(self, tmp_path: Path) -> None:
         engine = create_engine(f"sqlite:///{tmp_path / 'x.db'}")

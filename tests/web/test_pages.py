@@ -71,6 +71,21 @@ class TestHeaders:
         response = client.get("/", headers={"Accept-Encoding": "gzip"})
         assert response.headers["content-encoding"] == "gzip"
 
+    def test_what_zlib_ng_compresses_is_plain_gzip(self, client: TestClient) -> None:
+        """app/compression.py: the browser's own gzip (here Python's) reads it back byte for byte."""
+        plain = client.get("/courses", headers={"Accept-Encoding": "identity"})
+        with client.stream("GET", "/courses", headers={"Accept-Encoding": "gzip"}) as squeezed:
+            assert squeezed.headers["content-encoding"] == "gzip"
+            raw = b"".join(squeezed.iter_raw())
+        assert "content-encoding" not in plain.headers and len(raw) < len(plain.content) / 2
+        assert gzip.decompress(raw) == plain.content
+
+    def test_the_description_is_for_visitors_only(self, client: TestClient, session: Session) -> None:
+        """Search engines read it; a signed-in page does without its bytes."""
+        assert '<meta name="description"' in client.get("/").text
+        login(client, create_user(session, client.app.state.settings).email)
+        assert '<meta name="description"' not in client.get("/").text
+
 
 class TestStatic:
     def test_versioned_asset_is_cached_for_a_year_and_compressed(self, client: TestClient) -> None:
