@@ -13,6 +13,7 @@ import datetime as dt
 import fcntl
 import os
 import threading
+import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -109,8 +110,8 @@ def create_engine(raw_url: str, **kwargs: Any) -> Engine:
             _configure_sqlite(engine)
         else:
             connect_args = {"connect_timeout": 5, "application_name": "academy"}
-            kwargs.setdefault("pool_pre_ping", True)
             engine = sa.create_engine(url, connect_args=connect_args, **kwargs)
+            _ping_when_idle(engine)
     except (NoSuchModuleError, ModuleNotFoundError) as exc:
         raise ConfigError(
             f"ACADEMY_DATABASE_URL needs a driver that is not installed ({exc}); "
@@ -216,6 +217,35 @@ class WriterLock:
         return self._fd
 
 
+PING_AFTER_IDLE_S = 2.0
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """Before a pooled PostgreSQL connection is handed out, make sure it is alive, if it has lain
+    unused for more than PING_AFTER_IDLE_S: one that answered a moment ago is not asked again.
+
+    SQLAlchemy's pool_pre_ping asks every time: a round trip on every checkout, two for every signed-in
+    request (her session's lookup, then the page), a fifth of a lesson page's time on PostgreSQL
+    (docs/performance.md). A connection that a restart of the server broke while it was in use or
+    lately used fails its next statement instead: that request is answered 503 with Retry-After (as in
+    any outage), SQLAlchemy then drops every connection of the pool, and the next ones connect anew."""
+
+    @event.listens_for(engine, "connect")
+    @event.listens_for(engine, "checkin")
+    def _fresh(_dbapi: Any, record: Any) -> None:
+        record.info["academy_returned"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        returned = record.info.get("academy_returned")
+        if returned is not None and time.monotonic() - returned <= PING_AFTER_IDLE_S:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as exc:
+            raise sa.exc.DisconnectionError() from exc  # the pool connects anew, up to three times
+
+
 def describe_connection_error(exc: BaseException, url: URL | str) -> str:
     """One line that says what is wrong with reaching the database and what to do."""
     url = make_url(url) if isinstance(url, str) else url
@@ -250,6 +280,9 @@ class Database:
         self.write_sessions = sessionmaker(
             engine.execution_options(academy_write=True), expire_on_commit=False
         )
+        # PostgreSQL: a lookup is one SELECT, its own snapshot; in autocommit it costs that one round
+        # trip, not BEGIN and ROLLBACK around it as well.
+        self._lookups = engine if self.local else engine.execution_options(isolation_level="AUTOCOMMIT")
 
     def session(self, *, write: bool = False) -> Session:
         return (self.write_sessions if write else self.read_sessions)()
@@ -295,7 +328,7 @@ class Database:
                 return work(connection)
 
         def in_thread() -> T:
-            with self.engine.connect() as connection:
+            with self._lookups.connect() as connection:
                 return work(connection)
 
         return await self.run(in_thread)

@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from app import db as app_db
 from app.config import Settings
 from app.db import Database, UTCDateTime, create_engine, describe_connection_error, read
 from app.main import create_app
@@ -134,6 +135,38 @@ def test_read_runs_on_the_event_loop_for_sqlite_and_in_a_thread_for_postgres(dat
     loop_thread, (work_thread, one) = in_a_loop(main)
     assert one == 1
     assert (work_thread == loop_thread) is (not is_postgres())
+
+
+@pytest.mark.skipif(not is_postgres(), reason="PostgreSQL")
+def test_a_connection_is_pinged_only_after_lying_idle(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """app.db._ping_when_idle: no round trip for a connection used a moment ago; one lain idle is asked,
+    and one that does not answer is replaced before anyone uses it."""
+    database.engine.dispose()
+    pings: list[object] = []
+    real_ping = database.engine.dialect.do_ping
+    monkeypatch.setattr(
+        database.engine.dialect, "do_ping", lambda conn: pings.append(conn) or real_ping(conn)
+    )
+
+    def use() -> int:
+        with database.engine.connect() as connection:
+            return int(connection.exec_driver_sql("SELECT 1").scalar_one())
+
+    assert use() == 1 and use() == 1 and pings == []  # new, then just returned
+    monkeypatch.setattr(app_db, "PING_AFTER_IDLE_S", 0.0)
+    assert use() == 1 and len(pings) == 1
+    dead = database.engine.dialect.loaded_dbapi.OperationalError("the server went away")
+
+    def dead_then_alive(conn: object) -> bool:
+        pings.append(conn)
+        if len(pings) == 2:
+            raise dead
+        return bool(real_ping(conn))
+
+    monkeypatch.setattr(database.engine.dialect, "do_ping", dead_then_alive)
+    assert use() == 1 and len(pings) == 3  # the dead one dropped, a new one asked and used
 
 
 @pytest.mark.skipif(not is_postgres(), reason="PostgreSQL")
