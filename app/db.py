@@ -281,11 +281,18 @@ class Database:
             engine.execution_options(academy_write=True), expire_on_commit=False
         )
         # PostgreSQL: a lookup is one SELECT, its own snapshot; in autocommit it costs that one round
-        # trip, not BEGIN and ROLLBACK around it as well.
+        # trip, not BEGIN and ROLLBACK around it as well. The same for the reads that need no single
+        # snapshot (`session(snapshot=False)`).
         self._lookups = engine if self.local else engine.execution_options(isolation_level="AUTOCOMMIT")
+        self.statement_sessions = sessionmaker(self._lookups, expire_on_commit=False)
 
-    def session(self, *, write: bool = False) -> Session:
-        return (self.write_sessions if write else self.read_sessions)()
+    def session(self, *, write: bool = False, snapshot: bool = True) -> Session:
+        """A session for writing, for reading in one snapshot (one transaction), or, with
+        snapshot=False, for reads that need none: on PostgreSQL each statement then sees what was
+        committed when it ran, without BEGIN and ROLLBACK (two round trips of a four-query page)."""
+        if write:
+            return self.write_sessions()
+        return (self.read_sessions if snapshot else self.statement_sessions)()
 
     async def run(self, work: Callable[..., T], *args: Any) -> T:
         """`work(*args)` in a worker thread: the one way a request's work that may touch the database
@@ -404,14 +411,15 @@ def dialect_insert(session: Session | str) -> Any:
     return sqlite_insert
 
 
-async def read(request: Request, work: Callable[[Session], T]) -> T:
+async def read(request: Request, work: Callable[[Session], T], *, snapshot: bool = True) -> T:
     """`work(session)` with a reading session, for a page that only reads: on SQLite on the event loop,
     through the loop's own connection (`Database.loop_reads`), in one go with nothing awaited in between
     (so no other request meets the connection mid-transaction); on PostgreSQL in a worker thread with a
     pooled session. Whatever `work` returns must not need the session afterwards (no lazy loads).
 
     The trip to a worker thread and back cost a lesson page about 0.5 ms of its 3 (docs/performance.md).
-    A page that may write uses get_session, or does its write in a thread of its own."""
+    A page that may write uses get_session, or does its write in a thread of its own. snapshot=False:
+    see Database.session."""
     database: Database = request.app.state.database
     engine = database.loop_reads()
     if engine is not None:
@@ -419,7 +427,7 @@ async def read(request: Request, work: Callable[[Session], T]) -> T:
             return work(session)
 
     def in_thread() -> T:
-        with seeded(database.session(), request) as session:
+        with seeded(database.session(snapshot=snapshot), request) as session:
             return work(session)
 
     return await database.run(in_thread)
@@ -444,6 +452,18 @@ def commit(session: Session) -> None:
     session.commit()
     for action in session.info.pop(AFTER_COMMIT, []):
         action()
+
+
+async def get_reading_session(request: Request) -> AsyncIterator[Session]:
+    """For a route that only reads and needs no single snapshot (the phone's API reads): a session of
+    `Database.session(snapshot=False)`, closed by the route's turn like get_session's."""
+    if request.method in WRITE_METHODS:
+        raise RuntimeError("get_reading_session is for routes that only read")
+    session = seeded(request.app.state.database.session(snapshot=False), request)
+    try:
+        yield session
+    finally:
+        session.close()
 
 
 async def get_session(request: Request) -> AsyncIterator[Session]:

@@ -19,7 +19,14 @@ from sqlalchemy.orm import Session
 
 from app import db as app_db
 from app.config import Settings
-from app.db import Database, UTCDateTime, create_engine, describe_connection_error, read
+from app.db import (
+    Database,
+    UTCDateTime,
+    create_engine,
+    describe_connection_error,
+    get_reading_session,
+    read,
+)
 from app.main import create_app
 from tests.conftest import is_postgres
 from tests.live import in_a_loop
@@ -167,6 +174,31 @@ def test_a_connection_is_pinged_only_after_lying_idle(
 
     monkeypatch.setattr(database.engine.dialect, "do_ping", dead_then_alive)
     assert use() == 1 and len(pings) == 3  # the dead one dropped, a new one asked and used
+
+
+@pytest.mark.skipif(not is_postgres(), reason="PostgreSQL")
+def test_reads_without_one_snapshot_skip_the_transaction_on_postgres(database: Database) -> None:
+    """Database.session(snapshot=False): in autocommit (no BEGIN and ROLLBACK round trips); a snapshot
+    and a write stay in a transaction. (SQLite reads locally: it keeps its transactions.)"""
+    for kind, session in (
+        ("statement", database.session(snapshot=False)),
+        ("snapshot", database.session()),
+        ("write", database.session(write=True)),
+    ):
+        with session:
+            autocommit = session.connection().connection.dbapi_connection.autocommit  # type: ignore[union-attr]
+            assert autocommit is (kind == "statement"), kind
+
+
+def test_a_reading_session_is_for_reading_only(database: Database) -> None:
+    request = SimpleNamespace(method="POST", app=SimpleNamespace(state=SimpleNamespace(database=database)))
+
+    async def main() -> None:
+        async for _session in get_reading_session(request):  # type: ignore[arg-type]
+            pass
+
+    with pytest.raises(RuntimeError, match="only read"):
+        in_a_loop(main)
 
 
 @pytest.mark.skipif(not is_postgres(), reason="PostgreSQL")

@@ -17,7 +17,7 @@ from app.accounts import ratelimit, twofactor
 from app.accounts import service as accounts_service
 from app.courses import service as courses_service
 from app.courses.service import CourseOutline
-from app.db import get_session
+from app.db import get_reading_session, get_session
 from app.forms import Invalid, clean_line
 from app.i18n import get_locale
 from app.learning import learner, progress
@@ -173,7 +173,7 @@ def _enrolments(session: Session, user_id: int, only: int | None = None) -> list
 
 
 @router.get("/me/enrolments", response_model=list[EnrolmentOut], summary="My enrolments with progress")
-def my_enrolments(principal: Learner, session: Session = Depends(get_session)) -> list[EnrolmentOut]:
+def my_enrolments(principal: Learner, session: Session = Depends(get_reading_session)) -> list[EnrolmentOut]:
     return _enrolments(session, principal.user_id)
 
 
@@ -184,7 +184,7 @@ def my_enrolments(principal: Learner, session: Session = Depends(get_session)) -
     responses=errors_documented(404),
 )
 def my_progress(
-    course: str, principal: Learner, session: Session = Depends(get_session)
+    course: str, principal: Learner, session: Session = Depends(get_reading_session)
 ) -> CourseProgressOut:
     found = learner.standing(session, user_id=principal.user_id, slug=course, locale=get_locale())
     outline, rows = found.course, found.progress

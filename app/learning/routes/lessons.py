@@ -132,8 +132,9 @@ async def lesson_page(
     step: str = "",
     retry: bool = False,
 ) -> Response:
-    """The most visited page: it only reads (app.db.read), except on her first visit to a lesson, which
-    is recorded in a short write of its own, in a turn of its own (Database.write_aside)."""
+    """The most visited page: it only reads (app.db.read, no single snapshot needed: her access and her
+    progress), except on her first visit to a lesson, which is recorded in a short write of its own, in
+    a turn of its own (Database.write_aside)."""
     locale, day = get_locale(), today(request)
     page = await read(
         request,
@@ -147,6 +148,7 @@ async def lesson_page(
             step=step,
             retry=retry,
         ),
+        snapshot=False,
     )
     # A page fetched to be saved on her phone (docs/offline.md) is not a visit: she has not read it yet.
     if page.first_view and request.headers.get(OFFLINE_SAVE) != "1":
