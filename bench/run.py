@@ -216,10 +216,11 @@ def terminate(process: subprocess.Popen[bytes], *, timeout: float) -> float:
     return round(time.perf_counter() - signalled, 2)
 
 
-# The bare page on one process, served as `academy serve` serves the app (uvicorn, no access log).
+# The bare page on one process, served as `academy serve` serves the app (uvicorn on asyncio's event loop,
+# app/serving.py; no access log).
 UVICORN_CEILING = [
     sys.executable, "-m", "uvicorn", "bench.ceiling:app", "--host", "127.0.0.1", "--port", "{port}",
-    "--no-access-log", "--log-level", "warning",
+    "--no-access-log", "--log-level", "warning", "--loop", "asyncio",
 ]  # fmt: skip
 
 
