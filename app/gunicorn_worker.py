@@ -19,7 +19,11 @@ from app.serving import DRAIN_SECONDS, EVENT_LOOP
 # fifty connections, or a proxy's keep-alive ones, then all went to one worker of two, and the other sat
 # idle (the quick benchmark's runs at fifty clients were served at one process's rate about one time in
 # two). One at a time, as nginx does by default (multi_accept off), the workers share them: each takes a
-# connection when its loop comes round, and a busy one comes round less often.
+# connection when its loop comes round, and a busy one comes round less often. The cost: when many
+# connections open at once on busy workers, the last ones wait for their loop to come round that many
+# times (a hundred at once on the lesson page: p95 0.85 s at first). Sixteen at a time avoided that but
+# left a small burst on one worker again (ten connections, or the test's forty one after another); an
+# accept thread per worker is the way to have both (docs/performance.md).
 ACCEPT_AT_ONCE = 1
 
 
