@@ -17,9 +17,11 @@ CONNECTIONS = 40
 
 
 async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
-    """Answers with the worker's process id."""
+    """Answers with the worker's process id, after 5 ms of work that holds its event loop (as a page
+    rendered on the loop does)."""
     if scope["type"] != "http":
         return
+    time.sleep(0.005)
     body = str(os.getpid()).encode()
     await send(
         {"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"%d" % len(body))]}
@@ -27,8 +29,15 @@ async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
+REQUEST = b"GET / HTTP/1.1\r\nHost: test\r\n\r\n"
+
+
 def _ask(sock: socket.socket) -> str:
-    sock.sendall(b"GET / HTTP/1.1\r\nHost: test\r\n\r\n")
+    sock.sendall(REQUEST)
+    return _answer(sock)
+
+
+def _answer(sock: socket.socket) -> str:
     answer = b""
     while b"\r\n\r\n" not in answer or not answer.split(b"\r\n\r\n", 1)[1]:
         answer += sock.recv(4096)
@@ -53,9 +62,12 @@ def test_two_workers_share_a_burst_of_keep_alive_connections() -> None:
             except OSError:
                 time.sleep(0.1)
         time.sleep(0.5)  # both idle, as before a burst
-        burst = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(CONNECTIONS)]
+        burst = []  # as wrk opens its connections: each sends its first request at once
+        for _ in range(CONNECTIONS):
+            burst.append(socket.create_connection(("127.0.0.1", port), timeout=10))
+            burst[-1].sendall(REQUEST)
         try:
-            served = Counter(_ask(sock) for sock in burst)
+            served = Counter(_answer(sock) for sock in burst)
         finally:
             for sock in burst:
                 sock.close()
