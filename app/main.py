@@ -20,7 +20,7 @@ from app.accounts.routes import admin as accounts_admin_routes
 from app.accounts.routes import twofactor as accounts_two_factor_routes
 from app.authoring import media_routes as authoring_media_routes
 from app.authoring import routes as authoring_routes
-from app.compression import GZip
+from app.compression import COMPRESS_LEVEL, GZip
 from app.config import Settings, get_settings
 from app.db import Database, create_engine
 from app.discussions import api as discussions_api
@@ -135,7 +135,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.add_middleware(AuthMiddleware, database=database, settings=settings, secret=secret_key)
     app.add_middleware(RequestContextMiddleware)
     app.add_middleware(LocaleMiddleware, default=settings.default_locale)
-    app.add_middleware(GZip, minimum_size=500, compresslevel=6)
+    app.add_middleware(GZip, minimum_size=500, compresslevel=COMPRESS_LEVEL)
     _outermost(app, lambda inner: SecurityHeadersMiddleware(inner, https=settings.https))
     return app
 
