@@ -253,6 +253,7 @@ class TestRequestSessions:
         assert database.engine.pool.checkedout() == before  # type: ignore[attr-defined]
 
 
+@pytest.mark.usefixtures("database")  # the schema: this test makes its own engine on the same database
 def test_more_requests_than_threads_and_connections_all_finish(settings: Settings, database_url: str) -> None:
     """A request that has used its connection gives it back before its worker thread: with one thread
     and one connection, eight requests at once all succeed (waiting for a thread while holding the
