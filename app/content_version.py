@@ -4,7 +4,7 @@ request carries it.
 Every signed-in request reads it in the same statement as her session or token (app/accounts/service.py:
 a column of that lookup), instead of in a query of its own before the first cached read: on SQLite that
 saved a fifth of a lesson page's database time, on PostgreSQL a round trip per page. The lookup puts it in
-the request's state (`remember`), and the request's database sessions start knowing it (`seed`).
+the request's state (`remember`), and the request's database sessions start knowing it (`app.db.seeded`).
 
 Read a moment before the request's own reads, it can only be as old as them or older: an outline the
 request builds from newer rows and keeps under it is never staler than its number says, and the next

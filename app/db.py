@@ -283,8 +283,8 @@ class Database:
         # PostgreSQL: a lookup is one SELECT, its own snapshot; in autocommit it costs that one round
         # trip, not BEGIN and ROLLBACK around it as well. The same for the reads that need no single
         # snapshot (`session(snapshot=False)`).
-        self._lookups = engine if self.local else engine.execution_options(isolation_level="AUTOCOMMIT")
-        self.statement_sessions = sessionmaker(self._lookups, expire_on_commit=False)
+        self._autocommit = engine if self.local else engine.execution_options(isolation_level="AUTOCOMMIT")
+        self.statement_sessions = sessionmaker(self._autocommit, expire_on_commit=False)
 
     def session(self, *, write: bool = False, snapshot: bool = True) -> Session:
         """A session for writing, for reading in one snapshot (one transaction), or, with
@@ -335,7 +335,7 @@ class Database:
                 return work(connection)
 
         def in_thread() -> T:
-            with self._lookups.connect() as connection:
+            with self._autocommit.connect() as connection:
                 return work(connection)
 
         return await self.run(in_thread)

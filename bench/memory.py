@@ -10,20 +10,17 @@ Not part of `make bench`: it answers "what raised the peak?", which the benchmar
 
 from __future__ import annotations
 
-import json
 import re
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-from bench.generate import COORDINATOR, LEARNER_PASSWORD
 from bench.run import (
     BIN,
     ENDPOINTS,
     QUICK,
     ROOT,
-    Browser,
     academy,
     endpoints,
     environment,
@@ -32,6 +29,7 @@ from bench.run import (
     prepare_learner,
     reset_rate_limits,
     settle,
+    signed_in,
     wait_until_up,
     wrk,
 )
@@ -65,16 +63,9 @@ def main(names: list[str]) -> int:
             base = f"http://127.0.0.1:{port}"
             wait_until_up(base + "/healthz")
             print(f"answering:            {memory(process.pid)}")
-            learner, coordinator = Browser(base), Browser(base)
-            learner.sign_in("bench-0@example.org", LEARNER_PASSWORD)
-            coordinator.sign_in(*COORDINATOR)
-            _status, body, _h = learner.request(
-                "/api/v1/tokens",
-                body=json.dumps({"email": "bench-0@example.org", "password": LEARNER_PASSWORD}).encode(),
-                headers={"Content-Type": "application/json"},
-            )
+            learner, coordinator, token = signed_in(base)
             print(f"after three sign-ins: {memory(process.pid)}")
-            sent = endpoints(learner, coordinator, json.loads(body)["token"], targets)
+            sent = endpoints(learner, coordinator, token, targets)
             for name in names or list(ENDPOINTS):
                 path, wrk_env = sent[name]
                 for connections in (10, 50, 100):

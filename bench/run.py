@@ -51,6 +51,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from app.serving import EVENT_LOOP
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 WRK_SCRIPT = Path(__file__).with_name("wrk.lua")
@@ -220,7 +222,7 @@ def terminate(process: subprocess.Popen[bytes], *, timeout: float) -> float:
 # app/serving.py; no access log).
 UVICORN_CEILING = [
     sys.executable, "-m", "uvicorn", "bench.ceiling:app", "--host", "127.0.0.1", "--port", "{port}",
-    "--no-access-log", "--log-level", "warning", "--loop", "asyncio",
+    "--no-access-log", "--log-level", "warning", "--loop", EVENT_LOOP,
 ]  # fmt: skip
 
 
@@ -328,6 +330,21 @@ class Browser:
     @property
     def cookie_header(self) -> str:
         return "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+
+
+def signed_in(base: str) -> tuple[Browser, Browser, str]:
+    """The generated learner and the coordinator, signed in at `base`, and an API token of the learner's."""
+    from bench.generate import COORDINATOR, LEARNER_PASSWORD
+
+    learner, coordinator = Browser(base), Browser(base)
+    learner.sign_in("bench-0@example.org", LEARNER_PASSWORD)
+    coordinator.sign_in(*COORDINATOR)
+    _status, body, _h = learner.request(
+        "/api/v1/tokens",
+        body=json.dumps({"email": "bench-0@example.org", "password": LEARNER_PASSWORD}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    return learner, coordinator, json.loads(body)["token"]
 
 
 class NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -761,21 +778,11 @@ def run_database(kind: str, mode: Mode, pg_url: str, work: Path, *, weigh: bool)
     result |= {f"{name}_queries": count for name, count in large.items()}
     result["queries_small"] = small
     result["queries_grow"] = sorted(name for name in large if large[name] > small[name])
-    from bench.generate import COORDINATOR, LEARNER_PASSWORD
-
     reset_rate_limits(env)
     unanswered: list[str] = []
     stops: dict[str, float] = {}
     with gunicorn("app.main:serve_app()", env) as (base, master):
-        learner, coordinator = Browser(base), Browser(base)
-        learner.sign_in("bench-0@example.org", LEARNER_PASSWORD)
-        coordinator.sign_in(*COORDINATOR)
-        status, body, _h = learner.request(
-            "/api/v1/tokens",
-            body=json.dumps({"email": "bench-0@example.org", "password": LEARNER_PASSWORD}).encode(),
-            headers={"Content-Type": "application/json"},
-        )
-        token = json.loads(body)["token"]
+        learner, coordinator, token = signed_in(base)
         status, lesson_html, _h = learner.request(f"/courses/{targets.course}/{targets.lesson}")
         assert status == 200
         result["lesson_page_html_bytes"] = len(lesson_html)
