@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import fcntl
 import os
+import sqlite3
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -106,7 +107,7 @@ def create_engine(raw_url: str, **kwargs: Any) -> Engine:
             database_file = sqlite_file(url)
             if database_file is not None and database_file.parent.is_dir():
                 create_private(database_file)  # 0600 before SQLite makes it; its WAL takes the same mode
-            engine = sa.create_engine(url, connect_args={"check_same_thread": False}, **kwargs)
+            engine = sa.create_engine(url, connect_args=SQLITE_CONNECT_ARGS, **kwargs)
             _configure_sqlite(engine)
         else:
             connect_args = {"connect_timeout": 5, "application_name": "academy"}
@@ -146,26 +147,58 @@ def _configure_sqlite(engine: Engine) -> None:
 
     writers = WriterLock(sqlite_file(engine.url))
 
-    def _release(info: dict[str, Any]) -> None:
-        if info.pop("academy_writer", False):
-            writers.release()
-
     @event.listens_for(engine, "begin")
     def _on_begin(conn: sa.Connection) -> None:
         if not conn.get_execution_options().get("academy_write"):
             conn.exec_driver_sql("BEGIN DEFERRED")
             return
+        dbapi_connection = conn.connection.dbapi_connection
+        assert isinstance(dbapi_connection, WriterConnection), "an engine made by app.db.create_engine"
         writers.acquire()
-        conn.info["academy_writer"] = True
+        dbapi_connection.writer_lock = writers  # freed by its COMMIT or ROLLBACK, once that has run
         try:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
         except BaseException:
-            _release(conn.info)
+            dbapi_connection.free_writer_lock()
             raise
 
-    event.listen(engine, "commit", lambda conn: _release(conn.info))
-    event.listen(engine, "rollback", lambda conn: _release(conn.info))
-    event.listen(engine, "reset", lambda _dbapi, record, _state: _release(record.info))
+
+class WriterConnection(sqlite3.Connection):
+    """An SQLite connection that frees this process's writer lock (WriterLock) when its COMMIT or
+    ROLLBACK has run, whoever calls it (the session, the pool's reset on checkin, a close).
+
+    SQLAlchemy's commit and rollback events come before the statement: a lock freed there let the next
+    writer's BEGIN IMMEDIATE meet the SQLite lock still held, and sleep in SQLite's busy handler (1, 2,
+    5 … ms), the wait WriterLock is there to avoid (docs/performance.md)."""
+
+    writer_lock: WriterLock | None = None
+
+    def commit(self) -> None:
+        try:
+            super().commit()
+        finally:
+            self.free_writer_lock()
+
+    def rollback(self) -> None:
+        try:
+            super().rollback()
+        finally:
+            self.free_writer_lock()
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self.free_writer_lock()
+
+    def free_writer_lock(self) -> None:
+        lock, self.writer_lock = self.writer_lock, None
+        if lock is not None:
+            lock.release()
+
+
+# check_same_thread off: a pooled connection serves whichever worker thread takes it, one at a time.
+SQLITE_CONNECT_ARGS: dict[str, Any] = {"check_same_thread": False, "factory": WriterConnection}
 
 
 class WriterLock:
@@ -181,32 +214,49 @@ class WriterLock:
     frees if its holder dies). Its wait is as long as another process's one transaction; the writers
     behind it wait their turn as before (Database.run bounds that with 503). Processes that do not take it
     (a command run by hand) still meet the others at SQLite's own lock, as before. In memory: the thread
-    lock only."""
+    lock only. Freed when the transaction's COMMIT or ROLLBACK has run (WriterConnection), by whichever
+    thread ran it; the thread that holds it may take it again (a nested writer)."""
 
     def __init__(self, database_file: Path | None) -> None:
-        self._threads = threading.RLock()
-        self._depth = 0  # re-entered by the thread that holds it (a nested writer)
+        self._turn = threading.Condition()
+        self._owner: int | None = None  # the thread that took it: it may take it again (a nested writer)
+        self._depth = 0
         self._path = database_file.with_name(database_file.name + "-writer") if database_file else None
         self._fd: int | None = None
         self._pid = 0
 
     def acquire(self) -> None:
-        self._threads.acquire()
-        self._depth += 1
-        if self._depth > 1 or self._path is None:
+        me = threading.get_ident()
+        with self._turn:
+            if self._owner == me:
+                self._depth += 1
+                return
+            while self._owner is not None:
+                self._turn.wait()
+            self._owner, self._depth = me, 1
+        if self._path is None:
             return
         try:
             fcntl.flock(self._file(), fcntl.LOCK_EX)
         except BaseException:
-            self._depth -= 1
-            self._threads.release()
+            self._free()
             raise
 
     def release(self) -> None:
-        self._depth -= 1
-        if self._depth == 0 and self._fd is not None:
-            fcntl.flock(self._fd, fcntl.LOCK_UN)
-        self._threads.release()
+        """Freed by whichever thread ends the transaction: usually the one that began it, but a session
+        closed elsewhere (app.db.get_session) rolls back in another thread."""
+        with self._turn:
+            self._depth -= 1
+            if self._depth > 0:
+                return
+            if self._fd is not None and self._path is not None:
+                fcntl.flock(self._fd, fcntl.LOCK_UN)
+        self._free()
+
+    def _free(self) -> None:
+        with self._turn:
+            self._owner, self._depth = None, 0
+            self._turn.notify()
 
     def _file(self) -> int:
         """This process's own descriptor: one inherited through fork shares its lock with the parent."""
@@ -356,9 +406,7 @@ class Database:
         with self._loop_reads_lock:
             if self._loop_reads is None:
                 self._loop_reads = sa.create_engine(
-                    self.engine.url,
-                    poolclass=SingletonThreadPool,
-                    connect_args={"check_same_thread": False},
+                    self.engine.url, poolclass=SingletonThreadPool, connect_args=SQLITE_CONNECT_ARGS
                 )
                 _configure_sqlite(self._loop_reads)
             return self._loop_reads

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import multiprocessing
+import os
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -89,6 +91,48 @@ class TestSQLiteSettings:
         with database.session() as session:
             order = session.scalars(sa.text("SELECT who FROM t ORDER BY rowid")).all()
         assert order == ["first", "second", "child"]
+        database.dispose()
+
+    def test_the_writer_lock_is_held_until_commit_has_run(self, tmp_path: Path) -> None:
+        """SQLAlchemy's commit and rollback events come before the statement: freed there, the lock let
+        the next writer (of any process) meet SQLite's lock still held and sleep in its busy handler."""
+        database = Database(create_engine(f"sqlite:///{tmp_path / 'x.db'}"))
+        held_at: dict[str, bool] = {}
+
+        def held() -> bool:  # another process's view: its own descriptor of the lock's file
+            fd = os.open(tmp_path / "x.db-writer", os.O_RDWR)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return True
+            finally:
+                os.close(fd)  # (which also frees it, if taken here)
+            return False
+
+        sa.event.listen(database.engine, "commit", lambda _conn: held_at.setdefault("commit", held()))
+        sa.event.listen(database.engine, "rollback", lambda _conn: held_at.setdefault("rollback", held()))
+        with database.session(write=True) as session:
+            session.execute(sa.text("CREATE TABLE t (x INTEGER)"))
+            session.commit()
+        assert not held()
+        with database.session(write=True) as session:
+            session.execute(sa.text("INSERT INTO t VALUES (1)"))
+            session.rollback()
+        assert held_at == {"commit": True, "rollback": True} and not held()
+        database.dispose()
+
+    def test_a_writing_session_ended_in_another_thread_frees_the_lock(self, tmp_path: Path) -> None:
+        """app.db.get_session closes a session its route left open in a thread of its own."""
+        database = Database(create_engine(f"sqlite:///{tmp_path / 'x.db'}"), threads=2)
+        session = database.session(write=True)
+        session.execute(sa.text("CREATE TABLE t (x INTEGER)"))  # BEGIN IMMEDIATE in this thread
+        with ThreadPoolExecutor(1) as other:
+            other.submit(session.close).result(timeout=5)
+            next_writer = other.submit(database.write_aside, lambda s: s.execute(sa.text("SELECT 1")))
+            next_writer.result(timeout=5)  # not blocked behind a lock that nobody holds
+        with database.session(write=True) as again:  # and this thread takes it again
+            again.execute(sa.text("SELECT 1"))
+            again.commit()
         database.dispose()
 
     def test_savepoints_work(self, tmp_path: Path) -> None:
