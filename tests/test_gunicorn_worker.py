@@ -1,5 +1,5 @@
-"""app.gunicorn_worker.Worker: gunicorn's workers share a burst of new connections (each takes one at a
-time) instead of the first to wake taking them all."""
+"""app.gunicorn_worker.Worker: gunicorn's workers share a burst of new connections instead of the first to
+wake taking them all, and a worker whose event loop is busy still accepts (a thread of its own does)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 from tests.test_cli import ROOT, free_port
@@ -18,15 +19,21 @@ CONNECTIONS = 40
 
 async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
     """Answers with the worker's process id, after 5 ms of work that holds its event loop (as a page
-    rendered on the loop does)."""
+    rendered on the loop does); at /hold, answers first, then holds its loop for HOLD_S."""
     if scope["type"] != "http":
         return
-    time.sleep(0.005)
+    if scope["path"] != "/hold":
+        time.sleep(0.005)
     body = str(os.getpid()).encode()
     await send(
         {"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"%d" % len(body))]}
     )
     await send({"type": "http.response.body", "body": body})
+    if scope["path"] == "/hold":
+        time.sleep(HOLD_S)
+
+
+HOLD_S = 4.0
 
 
 REQUEST = b"GET / HTTP/1.1\r\nHost: test\r\n\r\n"
@@ -44,23 +51,65 @@ def _answer(sock: socket.socket) -> str:
     return answer.split(b"\r\n\r\n", 1)[1].decode()
 
 
-def test_two_workers_share_a_burst_of_keep_alive_connections() -> None:
-    port = free_port()
+def _gunicorn(port: int, workers: int) -> subprocess.Popen[bytes]:
+    """gunicorn with our worker class, once every worker answers (a connection answered by each)."""
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-w", "2", "-k", "app.gunicorn_worker.Worker",
+        [sys.executable, "-m", "gunicorn", "-w", str(workers), "-k", "app.gunicorn_worker.Worker",
          "-b", f"127.0.0.1:{port}", "--log-level", "warning", "tests.test_gunicorn_worker:app"],
         cwd=ROOT,
     )  # fmt: skip
+    deadline = time.monotonic() + 30
+    booted: set[str] = set()
+    while len(booted) < workers:
+        if time.monotonic() > deadline:
+            server.kill()
+            raise AssertionError("gunicorn's workers did not all start")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=2) as probe:
+                booted.add(_ask(probe))
+        except OSError:
+            time.sleep(0.1)
+    return server
+
+
+def _waiting_to_be_accepted(port: int) -> int:
+    """The listening socket's queue of connections that no process has accepted yet (Linux)."""
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        local, state, queues = fields[1], fields[3], fields[4]
+        if state == "0A" and int(local.split(":")[1], 16) == port:  # 0A: LISTEN
+            return int(queues.split(":")[1], 16)
+    raise AssertionError(f"no socket listening on port {port}")
+
+
+def test_a_worker_whose_loop_is_busy_still_accepts() -> None:
+    """New connections are taken off the kernel's queue while the loop is held (by a page, a burst of
+    requests): each waits for one turn of the loop, not for one turn per connection ahead of it."""
+    port = free_port()
+    server = _gunicorn(port, workers=1)
     try:
-        deadline = time.monotonic() + 30
-        booted: set[str] = set()
-        while len(booted) < 2:  # both workers up (a connection answered by each)
-            assert time.monotonic() < deadline, "gunicorn's workers did not both start"
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=2) as probe:
-                    booted.add(_ask(probe))
-            except OSError:
-                time.sleep(0.1)
+        holder = socket.create_connection(("127.0.0.1", port), timeout=10)
+        holder.sendall(REQUEST.replace(b"GET /", b"GET /hold"))
+        _answer(holder)  # and now its loop is held for HOLD_S
+        held_until = time.monotonic() + HOLD_S
+        burst = [socket.create_connection(("127.0.0.1", port), timeout=10) for _ in range(10)]
+        while _waiting_to_be_accepted(port) and time.monotonic() < held_until - 1:
+            time.sleep(0.05)
+        assert _waiting_to_be_accepted(port) == 0
+        assert time.monotonic() < held_until, "taken only after the loop was free again"
+        for sock in burst:  # and each is served once the loop is free
+            assert _ask(sock)
+            sock.close()
+        holder.close()
+    finally:
+        server.terminate()
+        server.wait(15)
+
+
+def test_two_workers_share_a_burst_of_keep_alive_connections() -> None:
+    port = free_port()
+    server = _gunicorn(port, workers=2)
+    try:
         time.sleep(0.5)  # both idle, as before a burst
         burst = []  # as wrk opens its connections: each sends its first request at once
         for _ in range(CONNECTIONS):
