@@ -64,6 +64,7 @@ class _Server(Server):
 
         self._accepting.set()
         for sock in sockets or ():
+            sock.setblocking(False)  # (gunicorn's are): a worker that finds it taken must not wait in accept
             thread = threading.Thread(
                 target=self._accept, args=(sock, loop, protocol), name="accept", daemon=True
             )
@@ -71,6 +72,15 @@ class _Server(Server):
             self._threads.append(thread)
 
     def _accept(
+        self, sock: socket.socket, loop: asyncio.AbstractEventLoop, protocol: Callable[[], asyncio.Protocol]
+    ) -> None:
+        try:
+            self._accept_until_stopped(sock, loop, protocol)
+        except Exception:  # a worker that no longer accepts must not stay up: gunicorn starts another
+            logger.exception("the accepting thread failed; this worker stops")
+            self.should_exit = True
+
+    def _accept_until_stopped(
         self, sock: socket.socket, loop: asyncio.AbstractEventLoop, protocol: Callable[[], asyncio.Protocol]
     ) -> None:
         with selectors.DefaultSelector() as ready:
@@ -109,6 +119,8 @@ class _Server(Server):
         self._handing_over.discard(task)
         with self._count:
             self._arriving -= 1
+        if not task.cancelled() and task.exception() is not None:  # gone before it was taken in
+            logger.debug("a connection closed while it was handed over", exc_info=task.exception())
 
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
         self._accepting.clear()

@@ -3,6 +3,7 @@ wake taking them all, and a worker whose event loop is busy still accepts (a thr
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 import subprocess
@@ -124,3 +125,21 @@ def test_two_workers_share_a_burst_of_keep_alive_connections() -> None:
         server.terminate()
         server.wait(15)
     assert len(served) == 2 and min(served.values()) >= CONNECTIONS // 4, served
+
+
+def test_a_worker_whose_accepting_thread_fails_stops() -> None:
+    """Rather than stay up without taking a connection: gunicorn then starts another worker."""
+    import uvicorn
+
+    from app.gunicorn_worker import _Server
+
+    server = _Server(config=uvicorn.Config(app))
+    broken = socket.socket()
+    broken.close()
+    server._accepting.set()
+    loop = asyncio.new_event_loop()
+    try:
+        server._accept(broken, loop, lambda: asyncio.Protocol())
+    finally:
+        loop.close()
+    assert server.should_exit
