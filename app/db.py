@@ -153,7 +153,8 @@ def _configure_sqlite(engine: Engine) -> None:
             conn.exec_driver_sql("BEGIN DEFERRED")
             return
         dbapi_connection = conn.connection.dbapi_connection
-        assert isinstance(dbapi_connection, WriterConnection), "an engine made by app.db.create_engine"
+        if not isinstance(dbapi_connection, WriterConnection):  # checked before the lock is taken
+            raise TypeError("a writing SQLite engine needs SQLITE_CONNECT_ARGS (app.db.create_engine)")
         writers.acquire()
         dbapi_connection.writer_lock = writers  # freed by its COMMIT or ROLLBACK, once that has run
         try:
@@ -251,9 +252,11 @@ class WriterLock:
                 return
             if self._fd is not None and self._path is not None:
                 fcntl.flock(self._fd, fcntl.LOCK_UN)
-        self._free()
+            self._owner = None
+            self._turn.notify()
 
     def _free(self) -> None:
+        """After a failed flock: the thread lock only (the file's lock was not taken)."""
         with self._turn:
             self._owner, self._depth = None, 0
             self._turn.notify()
