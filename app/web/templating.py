@@ -15,7 +15,15 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
+from jinja2 import (
+    Environment,
+    FileSystemLoader,
+    StrictUndefined,
+    pass_context,
+    pass_eval_context,
+    select_autoescape,
+)
+from jinja2.nodes import EvalContext
 from jinja2.runtime import Context
 from markupsafe import Markup
 from starlette.requests import Request
@@ -50,6 +58,7 @@ class Templates:
         env.install_gettext_callables(  # type: ignore[attr-defined]
             i18n.gettext, i18n.ngettext, newstyle=True, pgettext=i18n.pgettext, npgettext=i18n.npgettext
         )
+        env.globals.update(translating_callables())
         env.globals.update(
             csrf_field=_csrf_field,
             once_field=once_field,  # a form that creates something: its one-time id (app/web/once.py)
@@ -120,6 +129,48 @@ class Templates:
         if values["flash"] is not None:
             response.delete_cookie(flash.COOKIE, path="/")
         return response
+
+
+def translating_callables() -> dict[str, Callable[..., str]]:
+    """`_`, `gettext`, `ngettext`, `pgettext` and `npgettext` for the templates, as Jinja's "newstyle"
+    gettext makes them (the translation marked safe where the template escapes, then always formatted
+    with its variables, which are escaped), but each one call. Jinja's own `_` is a context function
+    that looks `gettext` up by name and calls it through the context, which calls our function through
+    the context again: three `Context.call`s for every string on a page (a lesson page has ~70), the
+    largest single cost of rendering one (docs/performance.md)."""
+
+    def finish(eval_ctx: EvalContext, text: str, variables: dict[str, Any]) -> str:
+        return (Markup(text) if eval_ctx.autoescape else text) % variables
+
+    @pass_eval_context
+    def gettext(eval_ctx: EvalContext, message: str, /, **variables: Any) -> str:
+        return finish(eval_ctx, i18n.gettext(message), variables)
+
+    @pass_eval_context
+    def ngettext(eval_ctx: EvalContext, singular: str, plural: str, n: int, /, **variables: Any) -> str:
+        variables.setdefault("num", n)
+        return finish(eval_ctx, i18n.ngettext(singular, plural, n), variables)
+
+    @pass_eval_context
+    def pgettext(eval_ctx: EvalContext, context: str, message: str, /, **variables: Any) -> str:
+        variables.setdefault("context", context)
+        return finish(eval_ctx, i18n.pgettext(context, message), variables)
+
+    @pass_eval_context
+    def npgettext(
+        eval_ctx: EvalContext, context: str, singular: str, plural: str, n: int, /, **variables: Any
+    ) -> str:
+        variables.setdefault("context", context)
+        variables.setdefault("num", n)
+        return finish(eval_ctx, i18n.npgettext(context, singular, plural, n), variables)
+
+    return {
+        "_": gettext,
+        "gettext": gettext,
+        "ngettext": ngettext,
+        "pgettext": pgettext,
+        "npgettext": npgettext,
+    }
 
 
 # Records keep the name of who did something as it was then (a label). Where no person is behind it,
