@@ -133,7 +133,7 @@ def my_courses(session: Session, *, user_id: int, locale: str, only: int | None 
     outlines = courses_service.outlines_by_id(
         session, [row.course_id for row, _cohort in enrolments], locale=locale
     )
-    progress = service.progress_by_course(session, user_id=user_id)
+    progress = service.statuses_by_course(session, user_id=user_id)
     return [
         MyCourse(
             enrolment=row,

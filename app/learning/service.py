@@ -10,9 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import secrets
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -246,7 +246,11 @@ _ENROLMENTS_WITH_COHORTS = (
     .where(Enrolment.user_id == sa.bindparam("user_id"), Enrolment.status == "active")
     .order_by(Enrolment.enrolled_at.desc())
 )
-_ALL_PROGRESS = sa.select(LessonProgress).where(LessonProgress.user_id == sa.bindparam("user_id"))
+# Only what a summary needs (summarise), as plain rows: a learner's every lesson as ORM objects cost
+# the phone's enrolments call a third of its time (docs/performance.md).
+_ALL_STATUSES = sa.select(LessonProgress.course_id, LessonProgress.lesson_id, LessonProgress.status).where(
+    LessonProgress.user_id == sa.bindparam("user_id")
+)
 
 
 def enrolments_with_cohorts(session: Session, *, user_id: int) -> list[tuple[Enrolment, Cohort | None]]:
@@ -281,9 +285,17 @@ def progress_of(session: Session, *, user_id: int, course_id: int) -> dict[int, 
     return {row.lesson_id: row for row in rows}
 
 
-def progress_by_course(session: Session, *, user_id: int) -> dict[int, dict[int, LessonProgress]]:
-    found: dict[int, dict[int, LessonProgress]] = {}
-    for row in session.scalars(_ALL_PROGRESS, {"user_id": user_id}):
+class HasStatus(Protocol):
+    """A lesson's progress as a summary reads it: a LessonProgress, or a row of its status only."""
+
+    @property
+    def status(self) -> str: ...
+
+
+def statuses_by_course(session: Session, *, user_id: int) -> dict[int, dict[int, HasStatus]]:
+    """Course id -> lesson id -> her progress's status, for summarise (every course she has begun)."""
+    found: dict[int, dict[int, HasStatus]] = {}
+    for row in session.execute(_ALL_STATUSES, {"user_id": user_id}):
         found.setdefault(row.course_id, {})[row.lesson_id] = row
     return found
 
@@ -585,7 +597,7 @@ class CourseProgress:
         return round(100 * self.completed / self.total) if self.total else 0
 
 
-def summarise(outline: CourseOutline, progress: dict[int, LessonProgress]) -> CourseProgress:
+def summarise(outline: CourseOutline, progress: Mapping[int, HasStatus]) -> CourseProgress:
     done = {lesson_id for lesson_id, row in progress.items() if row.status == "completed"}
     required = [lesson for lesson in outline.lessons() if lesson.required]
     completed = sum(1 for lesson in required if lesson.id in done)
