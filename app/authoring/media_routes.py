@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import Depends, Request
 from fastapi.responses import FileResponse, Response
 from sqlalchemy.orm import Session
 
@@ -17,10 +17,10 @@ from app.courses import media_store
 from app.courses.content import MEDIA_EXTENSIONS
 from app.db import get_session
 from app.errors import NotFound
-from app.routing import Route
+from app.routing import Router
 from app.web.access import current_principal
 
-router = APIRouter(include_in_schema=False, route_class=Route)
+router = Router(include_in_schema=False)
 
 MEDIA_NAME = re.compile(r"^([0-9a-f]{64})(\.(?:png|jpg|gif|webp|pdf))$")
 CONTENT_TYPES = {extension: content_type for content_type, extension in MEDIA_EXTENSIONS.items()}

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, Depends, File, Request, UploadFile
+from fastapi import Depends, File, Request, UploadFile
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
@@ -41,14 +41,14 @@ from app.db import get_session
 from app.forms import Filled, FormErrors, Refused, form
 from app.i18n import N_, get_locale
 from app.principal import Principal
-from app.routing import RefusalPage, Route, shows_refusals
+from app.routing import RefusalPage, Router, shows_refusals
 from app.web import flash, state
 from app.web.access import Author
 from app.web.htmx import is_partial, redirect
 from app.web.pages import render
 from app.web.params import Id
 
-router = APIRouter(prefix="/author", include_in_schema=False, route_class=Route)
+router = Router(prefix="/author", include_in_schema=False)
 
 SAVED = flash.register("draft-saved", N_("Draft saved. Learners still see the published version."))
 PUBLISHED = flash.register("lesson-published", N_("Published. Learners now see this version."))

@@ -7,7 +7,7 @@ everyone but staff.
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+from fastapi import Depends
 from sqlalchemy.orm import Session
 
 from app.accounts import ratelimit
@@ -18,13 +18,13 @@ from app.discussions import service as discussions
 from app.discussions.schemas import Created, PostIn, PostOut, ThreadIn, ThreadOut
 from app.forms import Invalid
 from app.refs import encode
-from app.routing import Route
+from app.routing import Router
 from app.web.access import Discussant
 from app.web.openapi import errors_documented
 from app.web.pages import page_number
 from app.web.params import Ref
 
-router = APIRouter(prefix="/api/v1", tags=["discussions"], route_class=Route)
+router = Router(prefix="/api/v1", tags=["discussions"])
 
 # Past a limit, the route is not called: the error handler answers 429 {"detail": ...} (app/routing.py).
 POSTING_LIMIT = (ratelimit.POST_PER_MINUTE, ratelimit.POST_PER_HOUR)

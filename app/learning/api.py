@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import Depends, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
@@ -40,12 +40,12 @@ from app.learning.schemas import (
     TokenOut,
     TokenRequest,
 )
-from app.routing import Route
+from app.routing import Router
 from app.web.access import Learner
 from app.web.openapi import errors_documented
 from app.web.pages import today
 
-router = APIRouter(prefix="/api/v1", tags=["learning"], route_class=Route)
+router = Router(prefix="/api/v1", tags=["learning"])
 
 
 def _summary(outline: CourseOutline) -> CourseSummaryOut:

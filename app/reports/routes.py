@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import anyio
-from fastapi import APIRouter, Depends, Request
+from fastapi import Depends, Request
 from fastapi.responses import Response
 from markupsafe import Markup
 from sqlalchemy.orm import Session
@@ -32,12 +32,12 @@ from app.principal import Principal
 from app.reports import charts, exports
 from app.reports import service as reports
 from app.reports.schemas import ExportForm
-from app.routing import Route, unit_of_work
+from app.routing import Router, unit_of_work
 from app.web.access import CohortViewer
 from app.web.pages import render
 from app.web.params import Id
 
-router = APIRouter(prefix="/cohorts", include_in_schema=False, route_class=Route)
+router = Router(prefix="/cohorts", include_in_schema=False)
 
 # A cohort's report of 500 learners builds tens of thousands of cells: one at a time per process, the
 # others wait their turn, so that a burst of coordinators cannot take a process past its memory budget.

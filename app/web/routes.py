@@ -5,16 +5,16 @@ from __future__ import annotations
 
 import logging
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import SQLAlchemyError
 
 from app import i18n
 from app.config import LOCALES
-from app.routing import Route
+from app.routing import Router
 from app.web import state
 
-router = APIRouter(include_in_schema=False, route_class=Route)
+router = Router(include_in_schema=False)
 log = logging.getLogger("academy.health")
 
 

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
 
 from app.routing import Route
 from tests.accounts.test_security import all_routes
@@ -46,3 +47,53 @@ def test_every_endpoint_leaves_the_event_loop_only_through_database_run(app: Fas
             if not (inspect.iscoroutinefunction(function) or inspect.isasyncgenfunction(function)):
                 plain.append(f"{route.path}: {getattr(call, '__name__', call)!r}")
     assert plain == []
+
+
+# The routers' shortcut (app.routing.Router): a path none of a router's routes can match skips the router.
+
+
+def test_each_routers_pattern_matches_exactly_the_paths_of_its_routes() -> None:
+    """A sample path of every route matches its router's pattern; a path of another router matches it
+    only where one of this router's routes would match it too."""
+    from starlette.routing import Match
+
+    from app.main import ROUTERS
+    from tests.web.test_route_order import sample_path
+
+    samples = [sample_path(route.path) for router in ROUTERS for route in router.routes]  # type: ignore[attr-defined]
+    for router in ROUTERS:
+        pattern = router._any_path()  # type: ignore[attr-defined]
+        assert pattern is not None
+        for path in samples:
+            scope = {"type": "http", "path": path, "method": "GET", "root_path": ""}
+            own = any(route.matches(scope)[0] != Match.NONE for route in router.routes)
+            assert (pattern.match(path) is not None) == own, path
+
+
+def test_a_route_added_later_is_found() -> None:
+    from starlette.routing import Match
+
+    from app.routing import Router
+
+    router = Router(prefix="/things")
+
+    @router.get("/one")
+    async def one() -> dict[str, str]:
+        return {}
+
+    scope = {"type": "http", "path": "/things/two", "method": "GET", "root_path": ""}
+    assert Router.matches(router, scope)[0] == Match.NONE
+
+    @router.get("/two")
+    async def two() -> dict[str, str]:
+        return {}
+
+    assert router._any_path() is not None and router._any_path().match("/things/two")  # type: ignore[union-attr]
+
+
+def test_wrong_method_missing_slash_and_unknown_path_are_answered_as_before(client: TestClient) -> None:
+    assert client.post("/healthz").status_code == 405  # its path is known, with GET and HEAD
+    moved = client.get("/forums", follow_redirects=False)  # the route is /forums/
+    assert moved.status_code in (307, 308) and moved.headers["location"].endswith("/forums/")
+    assert client.get("/no/such/page").status_code == 404
+    assert client.get("/api/v1/no-such-thing").status_code == 404

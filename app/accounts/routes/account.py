@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
@@ -46,13 +46,13 @@ from app.i18n import LOCALE_NAMES, N_, get_locale, gettext
 from app.middleware import LOCALE_COOKIE
 from app.permissions import is_staff
 from app.principal import Principal
-from app.routing import Route, shows_refusals
+from app.routing import Router, shows_refusals
 from app.web import flash
 from app.web.access import current_principal, require_user
 from app.web.htmx import safe_next
 from app.web.params import Id
 
-router = APIRouter(include_in_schema=False, route_class=Route)
+router = Router(include_in_schema=False)
 
 SIGNED_IN = flash.register("signed-in", N_("You are signed in."))
 SIGNED_OUT = flash.register("signed-out", N_("You are signed out."))

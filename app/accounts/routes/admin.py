@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
@@ -21,13 +21,13 @@ from app.forms import FormErrors, Refused, form
 from app.i18n import N_
 from app.permissions import ROLE_LABELS, Capability, Role
 from app.principal import Principal
-from app.routing import Route, shows_refusals
+from app.routing import Router, shows_refusals
 from app.web import flash
 from app.web.access import UserManager, require
 from app.web.pages import render
 from app.web.params import Id
 
-router = APIRouter(prefix="/admin", include_in_schema=False, route_class=Route)
+router = Router(prefix="/admin", include_in_schema=False)
 
 SESSIONS_ENDED = flash.register(
     "sessions-ended",

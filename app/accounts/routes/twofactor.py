@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
@@ -25,14 +25,14 @@ from app.forms import FormErrors, Invalid, Refused, form
 from app.i18n import N_
 from app.permissions import is_staff
 from app.principal import Principal
-from app.routing import Route, shows_refusals
+from app.routing import Router, shows_refusals
 from app.web import flash
 from app.web.access import UserManager, require_user
 from app.web.htmx import safe_next
 from app.web.pages import render
 from app.web.params import Id
 
-router = APIRouter(include_in_schema=False, route_class=Route)
+router = Router(include_in_schema=False)
 
 CHALLENGE_COOKIE = "academy_2fa"
 CODE_PER_ADDRESS = Limit("2fa-address", 30, 300)

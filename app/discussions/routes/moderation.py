@@ -3,7 +3,7 @@ pinning threads, and pausing a member's posting in a cohort."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import Depends, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
@@ -14,14 +14,14 @@ from app.discussions.schemas import DecisionForm, LockForm, MuteForm, PinForm
 from app.forms import Filled, FormErrors, Refused, form
 from app.i18n import N_, get_locale
 from app.principal import Principal
-from app.routing import Route, shows_refusals
+from app.routing import Router, shows_refusals
 from app.web import flash
 from app.web.access import Moderator
 from app.web.htmx import redirect, safe_next
 from app.web.pages import render
 from app.web.params import Id, Ref
 
-router = APIRouter(include_in_schema=False, route_class=Route)
+router = Router(include_in_schema=False)
 
 HIDDEN = flash.register("post-hidden", N_("The post is hidden and its author is told why."), "info")
 RESTORED = flash.register("post-restored", N_("The post is shown again."))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import Depends, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
@@ -11,13 +11,13 @@ from app.discussions import notifications, reading
 from app.discussions.schemas import DigestForm
 from app.forms import FormErrors, Refused, form
 from app.i18n import N_, get_locale
-from app.routing import Route, shows_refusals
+from app.routing import Router, shows_refusals
 from app.web import flash
 from app.web.access import SignedIn
 from app.web.htmx import redirect
 from app.web.pages import render
 
-router = APIRouter(include_in_schema=False, route_class=Route)
+router = Router(include_in_schema=False)
 
 ALL_READ = flash.register("notifications-read", N_("All notifications are marked as read."), "info")
 DIGEST_SAVED = flash.register("digest-saved", N_("Your email setting is saved."))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import functools
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import Depends, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
@@ -16,14 +16,14 @@ from app.discussions import links, reflections
 from app.discussions.schemas import ShareForm
 from app.forms import Filled, FormErrors, Invalid, Refused, form
 from app.i18n import N_, get_locale
-from app.routing import Route, shows_refusals
+from app.routing import Router, shows_refusals
 from app.web import flash, state
 from app.web.access import Discussant, SignedIn
 from app.web.htmx import redirect
 from app.web.pages import render, today
 from app.web.params import Id
 
-router = APIRouter(include_in_schema=False, route_class=Route)
+router = Router(include_in_schema=False)
 
 REFLECTION_SHARED = flash.register(
     "reflection-shared", N_("Your reflection is saved and shared in the discussion.")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import Depends, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
@@ -26,14 +26,14 @@ from app.discussions.schemas import EditForm, FlagForm, FollowForm, NewThreadFor
 from app.forms import Filled, FormErrors, Invalid, Refused, form
 from app.i18n import N_, get_locale
 from app.principal import Principal
-from app.routing import Route, shows_refusals
+from app.routing import Router, shows_refusals
 from app.web import flash, state
 from app.web.access import Discussant, SignedIn
 from app.web.htmx import is_partial, redirect
 from app.web.pages import page_number, render
 from app.web.params import Ref
 
-router = APIRouter(include_in_schema=False, route_class=Route)
+router = Router(include_in_schema=False)
 
 THREAD_STARTED = flash.register(
     "thread-started", N_("Your discussion is started. You will be told of replies.")

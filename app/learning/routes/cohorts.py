@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, File, Request, UploadFile
+from fastapi import Depends, File, Request, UploadFile
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
@@ -21,14 +21,14 @@ from app.i18n import N_, get_locale
 from app.learning import cohorts, roster
 from app.learning.schemas import CohortForm, InviteForm, MoveForm, RosterCheckForm, RosterForm, StaffForm
 from app.principal import Principal
-from app.routing import Route, shows_refusals
+from app.routing import Router, shows_refusals
 from app.web import flash, state
 from app.web.access import CohortRunner
 from app.web.htmx import redirect
 from app.web.pages import render
 from app.web.params import Id
 
-router = APIRouter(prefix="/cohorts", include_in_schema=False, route_class=Route)
+router = Router(prefix="/cohorts", include_in_schema=False)
 
 COHORT_SAVED = flash.register("cohort-saved", N_("The cohort is saved."))
 CODE_CHANGED = flash.register(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
@@ -25,7 +25,7 @@ from app.learning.schemas import (
 )
 from app.permissions import Capability
 from app.principal import Principal
-from app.routing import Route, shows_refusals
+from app.routing import Router, shows_refusals
 from app.web import flash, state
 from app.web.access import Learner, SignedIn, current_principal, require
 from app.web.htmx import is_partial, redirect
@@ -33,7 +33,7 @@ from app.web.pages import render, today
 
 OFFLINE_SAVE = "academy-offline-save"  # the header app/static/js/offline.js sends when it saves a course
 
-router = APIRouter(include_in_schema=False, route_class=Route)
+router = Router(include_in_schema=False)
 
 CertificateRevoker = Annotated[Principal, Depends(require(Capability.REVOKE_CERTIFICATES))]
 

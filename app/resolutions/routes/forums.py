@@ -7,7 +7,7 @@ with what she typed and the reason beside the field (`@shows_refusals`)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import Depends, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
@@ -32,7 +32,7 @@ from app.resolutions.schemas import (
     ReviseForm,
 )
 from app.resolutions.words import ADDRESSEE_LABELS, DECLINE_LABELS, EVENT_LABELS, STATE_LABELS, THEME_LABELS
-from app.routing import RefusalPage, Route, shows_refusals
+from app.routing import RefusalPage, Router, shows_refusals
 from app.web import flash
 from app.web import state as app_state
 from app.web.access import Discussant, ForumManager, Reviewer, SignedIn
@@ -40,7 +40,7 @@ from app.web.htmx import redirect
 from app.web.pages import render
 from app.web.params import Id, Ref
 
-router = APIRouter(include_in_schema=False, route_class=Route)
+router = Router(include_in_schema=False)
 
 COHORT_CHOSEN = flash.register(
     "endorsing-cohort", N_("Your endorsements in this forum now count for the cohort you chose.")

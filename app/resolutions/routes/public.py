@@ -3,7 +3,7 @@ language with its items and their monitoring, and its files (PDF, DOCX, Markdown
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import Depends, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
@@ -13,11 +13,11 @@ from app.i18n import get_locale
 from app.resolutions import published
 from app.resolutions.access import text_in
 from app.resolutions.words import ADDRESSEE_LABELS, ITEM_STATUS_LABELS, THEME_LABELS
-from app.routing import Route
+from app.routing import Router
 from app.web import state
 from app.web.pages import render
 
-router = APIRouter(prefix="/resolutions", include_in_schema=False, route_class=Route)
+router = Router(prefix="/resolutions", include_in_schema=False)
 
 
 @router.get("/", name="resolutions")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import Depends, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
@@ -36,14 +36,14 @@ from app.resolutions.words import (
     STATE_LABELS,
     THEME_LABELS,
 )
-from app.routing import RefusalPage, Route, shows_refusals
+from app.routing import RefusalPage, Router, shows_refusals
 from app.web import flash
 from app.web.access import Discussant, ForumManager, SignedIn
 from app.web.htmx import redirect
 from app.web.pages import render, today, zone
 from app.web.params import Id
 
-router = APIRouter(prefix="/forums/{forum_id}", include_in_schema=False, route_class=Route)
+router = Router(prefix="/forums/{forum_id}", include_in_schema=False)
 
 DRAFT_SAVED = flash.register("draft-saved", N_("The draft is saved as a new revision."))
 WINDOW_SAVED = flash.register("comment-window-saved", N_("The comment window is saved."))
