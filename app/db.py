@@ -149,8 +149,11 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: sa.Connection) -> None:
-        if not conn.get_execution_options().get("academy_write"):
-            conn.exec_driver_sql("BEGIN DEFERRED")
+        options = conn.get_execution_options()
+        if not options.get("academy_write"):
+            if options.get("academy_snapshot", True):
+                conn.exec_driver_sql("BEGIN DEFERRED")
+            # else each statement is its own read, in SQLite's autocommit (Database.session)
             return
         dbapi_connection = conn.connection.dbapi_connection
         if not isinstance(dbapi_connection, WriterConnection):  # checked before the lock is taken
@@ -328,21 +331,27 @@ class Database:
         # SQLite reads and ends transactions inside this process (see loop_reads)
         self.local = engine.dialect.name == "sqlite"
         self._loop_reads: Engine | None = None
+        self._loop_statements: Engine | None = None
         self._loop_reads_lock = threading.Lock()
         self.read_sessions = sessionmaker(engine, expire_on_commit=False)
         self.write_sessions = sessionmaker(
             engine.execution_options(academy_write=True), expire_on_commit=False
         )
-        # PostgreSQL: a lookup is one SELECT, its own snapshot; in autocommit it costs that one round
-        # trip, not BEGIN and ROLLBACK around it as well. The same for the reads that need no single
-        # snapshot (`session(snapshot=False)`).
-        self._autocommit = engine if self.local else engine.execution_options(isolation_level="AUTOCOMMIT")
+        # A lookup is one SELECT, its own snapshot: in autocommit it costs that one statement, not BEGIN
+        # and ROLLBACK around it as well (on PostgreSQL two round trips). The same for the reads that
+        # need no single snapshot (`session(snapshot=False)`). SQLite: no BEGIN (_configure_sqlite).
+        self._autocommit = (
+            engine.execution_options(academy_snapshot=False)
+            if self.local
+            else engine.execution_options(isolation_level="AUTOCOMMIT")
+        )
         self.statement_sessions = sessionmaker(self._autocommit, expire_on_commit=False)
 
     def session(self, *, write: bool = False, snapshot: bool = True) -> Session:
         """A session for writing, for reading in one snapshot (one transaction), or, with
-        snapshot=False, for reads that need none: on PostgreSQL each statement then sees what was
-        committed when it ran, without BEGIN and ROLLBACK (two round trips of a four-query page)."""
+        snapshot=False, for reads that need none: each statement then sees what was committed when it
+        ran, without BEGIN and ROLLBACK (on PostgreSQL two round trips of a four-query page; on SQLite
+        two statements, each a tenth of a lesson page's query)."""
         if write:
             return self.write_sessions()
         return (self.read_sessions if snapshot else self.statement_sessions)()
@@ -382,7 +391,7 @@ class Database:
     async def look_up(self, work: Callable[[sa.Connection], T]) -> T:
         """`work(connection)` on a plain connection, no ORM session: the lookups every request makes
         (her session or token). On the event loop for SQLite (loop_reads), in a turn for PostgreSQL."""
-        engine = self.loop_reads()
+        engine = self.loop_reads(snapshot=False)
         if engine is not None:
             with engine.connect() as connection:
                 return work(connection)
@@ -393,7 +402,7 @@ class Database:
 
         return await self.run(in_thread)
 
-    def loop_reads(self) -> Engine | None:
+    def loop_reads(self, *, snapshot: bool = True) -> Engine | None:
         """SQLite only: an engine for reads to run on the event loop itself rather than in a worker
         thread: finding each request's session, and the pages that only read (`read` below).
 
@@ -403,16 +412,19 @@ class Database:
         process recovering the log after a crash, say). Its connections are one per thread
         (SingletonThreadPool: a process has one event loop, so one connection), outside the request pool,
         so taking one never waits for a request to give one back. None for PostgreSQL (a round trip) and
-        for an in-memory database (another connection would see another database)."""
+        for an in-memory database (another connection would see another database). snapshot=False: each
+        statement its own read, no BEGIN or COMMIT (see Database.session)."""
         if not self.local or self.engine.url.database in (None, "", ":memory:"):
             return None
         with self._loop_reads_lock:
             if self._loop_reads is None:
-                self._loop_reads = sa.create_engine(
+                engine = sa.create_engine(
                     self.engine.url, poolclass=SingletonThreadPool, connect_args=SQLITE_CONNECT_ARGS
                 )
-                _configure_sqlite(self._loop_reads)
-            return self._loop_reads
+                _configure_sqlite(engine)
+                self._loop_statements = engine.execution_options(academy_snapshot=False)
+                self._loop_reads = engine
+            return self._loop_reads if snapshot else self._loop_statements
 
     @contextmanager
     def listening(self, identifier: str, listener: Callable[..., Any]) -> Iterator[None]:
@@ -472,7 +484,7 @@ async def read(request: Request, work: Callable[[Session], T], *, snapshot: bool
     A page that may write uses get_session, or does its write in a thread of its own. snapshot=False:
     see Database.session."""
     database: Database = request.app.state.database
-    engine = database.loop_reads()
+    engine = database.loop_reads(snapshot=snapshot)
     if engine is not None:
         with seeded(Session(engine), request) as session:
             return work(session)
@@ -503,18 +515,6 @@ def commit(session: Session) -> None:
     session.commit()
     for action in session.info.pop(AFTER_COMMIT, []):
         action()
-
-
-async def get_reading_session(request: Request) -> AsyncIterator[Session]:
-    """For a route that only reads and needs no single snapshot (the phone's API reads): a session of
-    `Database.session(snapshot=False)`, closed by the route's turn like get_session's."""
-    if request.method in WRITE_METHODS:
-        raise RuntimeError("get_reading_session is for routes that only read")
-    session = seeded(request.app.state.database.session(snapshot=False), request)
-    try:
-        yield session
-    finally:
-        session.close()
 
 
 async def get_session(request: Request) -> AsyncIterator[Session]:

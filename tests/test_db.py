@@ -26,7 +26,6 @@ from app.db import (
     UTCDateTime,
     create_engine,
     describe_connection_error,
-    get_reading_session,
     read,
 )
 from app.main import create_app
@@ -223,7 +222,7 @@ def test_a_connection_is_pinged_only_after_lying_idle(
 @pytest.mark.skipif(not is_postgres(), reason="PostgreSQL")
 def test_reads_without_one_snapshot_skip_the_transaction_on_postgres(database: Database) -> None:
     """Database.session(snapshot=False): in autocommit (no BEGIN and ROLLBACK round trips); a snapshot
-    and a write stay in a transaction. (SQLite reads locally: it keeps its transactions.)"""
+    and a write stay in a transaction."""
     for kind, session in (
         ("statement", database.session(snapshot=False)),
         ("snapshot", database.session()),
@@ -234,15 +233,34 @@ def test_reads_without_one_snapshot_skip_the_transaction_on_postgres(database: D
             assert autocommit is (kind == "statement"), kind
 
 
-def test_a_reading_session_is_for_reading_only(database: Database) -> None:
-    request = SimpleNamespace(method="POST", app=SimpleNamespace(state=SimpleNamespace(database=database)))
+@pytest.mark.skipif(is_postgres(), reason="SQLite")
+def test_reads_without_one_snapshot_begin_no_transaction_on_sqlite(database: Database) -> None:
+    """On SQLite too, a read that needs no snapshot (the lookups, the lesson page, the phone's reads)
+    sends no BEGIN: each SELECT is its own read. A snapshot and a write stay in a transaction."""
+    statements: list[str] = []
 
-    async def main() -> None:
-        async for _session in get_reading_session(request):  # type: ignore[arg-type]
-            pass
+    def seen(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement.split()[0].upper())
 
-    with pytest.raises(RuntimeError, match="only read"):
-        in_a_loop(main)
+    with database.listening("before_cursor_execute", seen):
+        for kind, session in (
+            ("statement", database.session(snapshot=False)),
+            ("snapshot", database.session()),
+            ("write", database.session(write=True)),
+        ):
+            statements.clear()
+            with session:
+                session.execute(sa.text("SELECT 1"))
+                in_transaction = session.connection().connection.dbapi_connection.in_transaction  # type: ignore[union-attr]
+                assert in_transaction is (kind != "statement"), kind
+                assert ("BEGIN" in statements) is (kind != "statement"), (kind, statements)
+        loop = database.loop_reads(snapshot=False)
+        if loop is not None:  # a database in a file: the event loop's reads
+            statements.clear()
+            with loop.connect() as connection:
+                connection.execute(sa.text("SELECT 1"))
+                assert not connection.connection.dbapi_connection.in_transaction  # type: ignore[union-attr]
+            assert statements == ["SELECT"]
 
 
 @pytest.mark.skipif(not is_postgres(), reason="PostgreSQL")

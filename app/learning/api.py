@@ -17,7 +17,7 @@ from app.accounts import ratelimit, twofactor
 from app.accounts import service as accounts_service
 from app.courses import service as courses_service
 from app.courses.service import CourseOutline
-from app.db import get_reading_session, get_session
+from app.db import get_session, read
 from app.forms import Invalid, clean_line
 from app.i18n import get_locale
 from app.learning import learner, progress
@@ -172,9 +172,14 @@ def _enrolments(session: Session, user_id: int, only: int | None = None) -> list
     ]
 
 
+# The phone's two reads: like the lesson page, through app.db.read (on the event loop for SQLite, saving
+# the trip to a worker thread and back; in a turn of the worker threads for PostgreSQL), each statement
+# its own snapshot (snapshot=False: no BEGIN or COMMIT).
+
+
 @router.get("/me/enrolments", response_model=list[EnrolmentOut], summary="My enrolments with progress")
-def my_enrolments(principal: Learner, session: Session = Depends(get_reading_session)) -> list[EnrolmentOut]:
-    return _enrolments(session, principal.user_id)
+async def my_enrolments(request: Request, principal: Learner) -> list[EnrolmentOut]:
+    return await read(request, lambda session: _enrolments(session, principal.user_id), snapshot=False)
 
 
 @router.get(
@@ -183,10 +188,15 @@ def my_enrolments(principal: Learner, session: Session = Depends(get_reading_ses
     summary="My progress in one course",
     responses=errors_documented(404),
 )
-def my_progress(
-    course: str, principal: Learner, session: Session = Depends(get_reading_session)
-) -> CourseProgressOut:
-    found = learner.standing(session, user_id=principal.user_id, slug=course, locale=get_locale())
+async def my_progress(request: Request, course: str, principal: Learner) -> CourseProgressOut:
+    locale = get_locale()
+    return await read(
+        request, lambda session: _progress_out(session, principal.user_id, course, locale), snapshot=False
+    )
+
+
+def _progress_out(session: Session, user_id: int, course: str, locale: str) -> CourseProgressOut:
+    found = learner.standing(session, user_id=user_id, slug=course, locale=locale)
     outline, rows = found.course, found.progress
     lessons = [
         LessonProgressOut(
