@@ -128,7 +128,9 @@ def sqlite_file(url: URL) -> Path | None:
     return Path(url.database)
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def _configure_sqlite(engine: Engine, *, read_only: bool = False) -> None:
+    """read_only: the event loop's reads (Database.loop_reads), which run without a transaction: SQLite
+    refuses a write there (a write belongs in a worker thread's turn, under the writer lock)."""
     in_memory = engine.url.database in (None, "", ":memory:")
 
     @event.listens_for(engine, "connect")
@@ -143,6 +145,8 @@ def _configure_sqlite(engine: Engine) -> None:
             # A small page cache per connection (the default is 2 MB): the operating system caches the
             # file for all of them, and a process keeps a dozen connections.
             cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KB}")
+        if read_only:
+            cursor.execute("PRAGMA query_only=ON")
         cursor.close()
 
     writers = WriterLock(sqlite_file(engine.url))
@@ -421,7 +425,7 @@ class Database:
                 engine = sa.create_engine(
                     self.engine.url, poolclass=SingletonThreadPool, connect_args=SQLITE_CONNECT_ARGS
                 )
-                _configure_sqlite(engine)
+                _configure_sqlite(engine, read_only=True)
                 self._loop_statements = engine.execution_options(academy_snapshot=False)
                 self._loop_reads = engine
             return self._loop_reads if snapshot else self._loop_statements

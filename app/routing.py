@@ -58,7 +58,8 @@ class Router(APIRouter):
     route of every router in turn, each time through a few dictionary operations on the request's scope:
     37 routes tried for an API call, a seventh of the event loop's time on it (docs/performance.md).
     The check is on the path alone, so a path that one of its routes matches with another method is
-    still found (and answered 405), and a path with or without its slash is still redirected."""
+    still found (and answered 405), and a path with or without its slash is still redirected. Include it
+    without a prefix (app.main does; a test holds it): the pattern is of its routes' own paths."""
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("route_class", Route)

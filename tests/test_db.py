@@ -261,6 +261,8 @@ def test_reads_without_one_snapshot_begin_no_transaction_on_sqlite(database: Dat
                 connection.execute(sa.text("SELECT 1"))
                 assert not connection.connection.dbapi_connection.in_transaction  # type: ignore[union-attr]
             assert statements == ["SELECT"]
+            with pytest.raises(sa.exc.OperationalError, match="readonly"), loop.connect() as connection:
+                connection.execute(sa.text("CREATE TABLE loop_write_probe (x INTEGER)"))  # a read only
 
 
 @pytest.mark.skipif(not is_postgres(), reason="PostgreSQL")

@@ -97,3 +97,10 @@ def test_wrong_method_missing_slash_and_unknown_path_are_answered_as_before(clie
     assert moved.status_code in (307, 308) and moved.headers["location"].endswith("/forums/")
     assert client.get("/no/such/page").status_code == 404
     assert client.get("/api/v1/no-such-thing").status_code == 404
+
+
+def test_routers_are_included_without_a_prefix(app: FastAPI) -> None:
+    """A router's pattern is of its routes' own paths: a prefix given when it is included (FastAPI keeps
+    it outside the routes) would make it turn every request away."""
+    included = [route for route in app.router.routes if hasattr(route, "include_context")]
+    assert included and all(not route.include_context.prefix for route in included)  # type: ignore[attr-defined]
