@@ -355,7 +355,7 @@ class Database:
         """A session for writing, for reading in one snapshot (one transaction), or, with
         snapshot=False, for reads that need none: each statement then sees what was committed when it
         ran, without BEGIN and ROLLBACK (on PostgreSQL two round trips of a four-query page; on SQLite
-        two statements, each a tenth of a lesson page's query)."""
+        two statements less)."""
         if write:
             return self.write_sessions()
         return (self.read_sessions if snapshot else self.statement_sessions)()
