@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -23,9 +24,9 @@ from app.forms import FormErrors
 from app.i18n import N_
 from app.learning import progress, quiz, service
 from app.learning.exceptions import EnrolFirst
-from app.learning.models import LessonProgress, ProgressEvent, ReflectionNote
+from app.learning.models import ProgressEvent, ReflectionNote
 from app.learning.progress import Known, ProgressAnswer, ProgressIn, lesson_id
-from app.learning.service import Access, CourseProgress, QuizResult
+from app.learning.service import Access, CourseProgress, HasStatus, QuizResult
 
 
 def new_event_id() -> str:
@@ -40,7 +41,7 @@ class LessonPage:
     lesson: LessonItem
     content: LessonContent
     access: Access
-    progress: dict[int, LessonProgress]
+    progress: Mapping[int, HasStatus]  # her progress by lesson (its status is what the page shows)
     summary: CourseProgress
     previous: LessonItem | None
     next: LessonItem | None
@@ -72,7 +73,7 @@ class LessonPage:
     def after(self, answer: ProgressAnswer) -> None:
         """Her progress once the event is recorded (the rows are the session's own: nothing to read)."""
         if answer.progress is not None:
-            self.progress[self.lesson.id] = answer.progress
+            self.progress = {**self.progress, self.lesson.id: answer.progress}
         self.summary = service.summarise(self.course, self.progress)
         self.course_completed = answer.course_completed
 

@@ -22,7 +22,7 @@ from app.courses.service import CourseOutline, LessonItem
 from app.errors import DomainError
 from app.learning import quiz, service
 from app.learning.exceptions import EventRefused, NoSuchLesson, NotAllowed, NotAReflection, QuizUnanswered
-from app.learning.models import LessonProgress
+from app.learning.service import HasStatus
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,7 @@ class ProgressAnswer:
     id: str
     status: str  # accepted, duplicate, rejected
     problem: DomainError | None = None  # why it was rejected
-    progress: LessonProgress | None = None  # her progress in the lesson, once accepted
+    progress: HasStatus | None = None  # her progress in the lesson, once accepted (as stored)
     course_completed: bool = False  # this event completed the course
     score: int | None = None  # a quiz's score, once graded (never its answer key)
     passed: bool | None = None

@@ -276,7 +276,7 @@ def enrolments_of(session: Session, *, user_id: int) -> list[Enrolment]:
 class Recorded:
     status: str  # accepted, duplicate, rejected
     reason: str = ""  # untranslated, for rejected events
-    progress: LessonProgress | None = None
+    progress: HasStatus | None = None  # the row the upsert stored (_advance)
     course_completed: bool = False  # this event completed the course
 
 
@@ -432,8 +432,9 @@ def _statements(dialect: str) -> _Upserts:
         .on_conflict_do_nothing(index_elements=["user_id", "client_event_id"])
         .returning(events.c.client_event_id)
     )
-    statement = insert(LessonProgress)
-    new, old = statement.excluded, LessonProgress.__table__.c
+    table = LessonProgress.__table__
+    statement = insert(table)
+    new, old = statement.excluded, table.c
     advance = statement.on_conflict_do_update(
         index_elements=["user_id", "lesson_id"],
         set_={
@@ -452,7 +453,7 @@ def _statements(dialect: str) -> _Upserts:
                 else_=old.last_activity_at,
             ),
         },
-    ).returning(LessonProgress)
+    ).returning(*table.c)
     return _Upserts(store, advance)
 
 
@@ -462,10 +463,15 @@ def _completes(row: dict[str, Any], pass_mark: int) -> bool:
     return bool(row["type"] == "completed")
 
 
-def _advance(session: Session, rows: list[dict[str, Any]], *, pass_mark: int) -> dict[int, LessonProgress]:
+def _advance(session: Session, rows: list[dict[str, Any]], *, pass_mark: int) -> dict[int, HasStatus]:
     """Her progress in the lessons of these new events, in one upsert: each lesson's events folded into
     one change (first and last activity, attempts, best score, completion) and applied to what is stored,
-    relative to it (attempts add, a completion stays, the best score and the latest activity win)."""
+    relative to it (attempts add, a completion stays, the best score and the latest activity win).
+
+    A Core statement on the table, answered with plain rows (what the upsert stored): through the ORM
+    (`insert(LessonProgress)`), SQLAlchemy's bulk insert built the statement's cache key again on every
+    request (docs/performance.md). A `LessonProgress` of the same lesson already in the session keeps
+    what it was loaded with: callers take the returned rows, as the lesson page does."""
     if not rows:
         return {}
     folded: dict[int, dict[str, Any]] = {}
@@ -489,11 +495,7 @@ def _advance(session: Session, rows: list[dict[str, Any]], *, pass_mark: int) ->
         if _completes(row, pass_mark):
             one["status"] = "completed"
             one["completed_at"] = min(one["completed_at"] or when, when)
-    found = session.scalars(
-        _statements(session.get_bind().dialect.name).advance,
-        list(folded.values()),
-        execution_options={"populate_existing": True},
-    )
+    found = session.execute(_statements(session.get_bind().dialect.name).advance, list(folded.values()))
     return {row.lesson_id: row for row in found}
 
 

@@ -4,13 +4,16 @@ phone that syncs a hundred events after a week offline costs the server what one
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
+from sqlalchemy.engine.interfaces import CacheStats
 from sqlalchemy.orm import Session
 
 from app.config import Settings
 from app.courses.models import Lesson
+from app.db import Database
 from app.learning.models import LessonProgress, ProgressEvent
 from tests.factories import create_cohort, create_user, enrol, sync_course
 from tests.learning.test_api import token_for
@@ -73,3 +76,35 @@ def test_a_resent_batch_is_answered_duplicate_at_the_same_cost(
     assert len(queries) <= BUDGET, queries
     session.expire_all()
     assert session.scalar(sa.select(sa.func.count()).select_from(ProgressEvent)) == 50
+
+
+def test_each_statement_of_a_progress_event_is_compiled_once(
+    client: TestClient, session: Session, settings: Settings, database: Database
+) -> None:
+    """SQLAlchemy compiles a statement once and finds it again by its cache key. A statement it cannot
+    key (one built with its rows in it, `.values(rows)`) is compiled for every request: that was a third of
+    a progress event's CPU (docs/performance.md). After the first events, every statement is found."""
+    course = sync_course(session, settings)
+    user = create_user(session, settings)
+    enrol(session, user, course, create_cohort(session, course))
+    session.commit()
+    headers = token_for(client, user.email)
+    slugs = session.scalars(
+        sa.select(Lesson.slug).where(Lesson.course_id == course.id, Lesson.kind != "quiz").order_by(Lesson.id)
+    ).all()
+    lessons = [f"{course.slug}/{slug}" for slug in slugs]
+    for kind in ("viewed", "completed"):  # the first of each compiles its statements
+        client.post("/api/v1/progress", json={"events": _events(lessons[:1], 1, kind)}, headers=headers)
+    found: list[tuple[CacheStats, str]] = []
+
+    def note(_conn: Any, _cursor: Any, statement: str, _params: Any, context: Any, _many: bool) -> None:
+        if not statement.startswith(("BEGIN", "SAVEPOINT", "RELEASE", "COMMIT", "ROLLBACK")):
+            found.append((context.cache_hit, statement.split("(")[0]))
+
+    with database.listening("after_cursor_execute", note):
+        for size, kind in ((1, "viewed"), (3, "completed"), (1, "completed")):
+            events = _events(lessons[1:], size, kind)
+            answer = client.post("/api/v1/progress", json={"events": events}, headers=headers)
+            assert answer.status_code == 200
+            assert {r["status"] for r in answer.json()["results"]} == {"accepted"}
+    assert found and all(cache_hit is CacheStats.CACHE_HIT for cache_hit, _ in found), found
