@@ -71,7 +71,7 @@ class LessonPage:
         return Known(outlines={self.course.slug: self.course}, access={self.course.id: self.access})
 
     def after(self, answer: ProgressAnswer) -> None:
-        """Her progress once the event is recorded (the rows are the session's own: nothing to read)."""
+        """Her progress once the event is recorded (the row the upsert returned: nothing to read)."""
         if answer.progress is not None:
             self.progress = {**self.progress, self.lesson.id: answer.progress}
         self.summary = service.summarise(self.course, self.progress)
