@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine.interfaces import CacheStats
 from sqlalchemy.orm import Session
 
+from app.accounts.models import User
 from app.config import Settings
 from app.courses.models import Lesson
 from app.db import Database
@@ -29,18 +30,26 @@ def _events(lessons: list[str], size: int, kind: str = "viewed") -> list[dict[st
     return [{"id": str(uuid.uuid4()), "lesson": lessons[n % len(lessons)], "type": kind} for n in range(size)]
 
 
-def test_a_batch_costs_the_same_queries_as_one_event(
-    client: TestClient, session: Session, settings: Settings, queries: list[str]
-) -> None:
+def _learner_with_lessons(
+    client: TestClient, session: Session, settings: Settings
+) -> tuple[User, dict[str, str], list[str]]:
+    """A learner in a cohort of the course (as learners are), her API token's headers, and the course's
+    lessons that are not quizzes ("course/lesson")."""
     course = sync_course(session, settings)
     user = create_user(session, settings)
-    enrol(session, user, course, create_cohort(session, course))  # in a cohort, as learners are
+    enrol(session, user, course, create_cohort(session, course))
     session.commit()
     headers = token_for(client, user.email)
     slugs = session.scalars(
         sa.select(Lesson.slug).where(Lesson.course_id == course.id, Lesson.kind != "quiz").order_by(Lesson.id)
     ).all()
-    lessons = [f"{course.slug}/{slug}" for slug in slugs]
+    return user, headers, [f"{course.slug}/{slug}" for slug in slugs]
+
+
+def test_a_batch_costs_the_same_queries_as_one_event(
+    client: TestClient, session: Session, settings: Settings, queries: list[str]
+) -> None:
+    user, headers, lessons = _learner_with_lessons(client, session, settings)
     client.post("/api/v1/progress", json={"events": _events(lessons, 1)}, headers=headers)  # warm caches
     costs = {}
     for size, kind in ((1, "viewed"), (100, "viewed"), (1, "completed"), (100, "completed")):
@@ -85,15 +94,7 @@ def test_each_statement_of_a_progress_event_is_compiled_once(
     """SQLAlchemy compiles a statement once and finds it again by its cache key. A statement it cannot
     key (one built with its rows in it, `.values(rows)`) is compiled for every request: that was a third of
     a progress event's CPU (docs/performance.md). After the first events, every statement is found."""
-    course = sync_course(session, settings)
-    user = create_user(session, settings)
-    enrol(session, user, course, create_cohort(session, course))
-    session.commit()
-    headers = token_for(client, user.email)
-    slugs = session.scalars(
-        sa.select(Lesson.slug).where(Lesson.course_id == course.id, Lesson.kind != "quiz").order_by(Lesson.id)
-    ).all()
-    lessons = [f"{course.slug}/{slug}" for slug in slugs]
+    _user, headers, lessons = _learner_with_lessons(client, session, settings)
     # The first of each shape compiles its statements (one row, or several: SQLAlchemy keys them apart).
     for size, kind in ((1, "viewed"), (1, "completed"), (3, "completed")):
         client.post("/api/v1/progress", json={"events": _events(lessons[:3], size, kind)}, headers=headers)
