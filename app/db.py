@@ -9,6 +9,9 @@ PostgreSQL goes through psycopg 3.
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
+import contextvars
 import datetime as dt
 import fcntl
 import os
@@ -16,6 +19,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
@@ -23,7 +27,6 @@ from typing import Any, TypeVar
 import anyio
 import anyio.to_thread
 import sqlalchemy as sa
-from anyio.lowlevel import RunVar
 from fastapi import Request
 from sqlalchemy import event
 from sqlalchemy.engine import URL, Engine, make_url
@@ -323,6 +326,16 @@ def describe_connection_error(exc: BaseException, url: URL | str) -> str:
     )
 
 
+def _turn(context: contextvars.Context, work: Callable[..., T], args: tuple[Any, ...]) -> T:
+    """`work(*args)` in the request's context, in a worker thread. Two exceptions could not cross back
+    to the event loop as themselves (asyncio's futures take StopIteration for the end of a coroutine,
+    and a thread pool's CancelledError for a cancellation): they come back as the error they are."""
+    try:
+        return context.run(work, *args)
+    except (StopIteration, concurrent.futures.CancelledError) as exc:
+        raise RuntimeError(f"a worker thread's work raised {exc!r}") from exc
+
+
 class Database:
     """An engine, the session factories for reading and for writing requests, and the worker threads
     that may hold its connections (`run`)."""
@@ -331,7 +344,10 @@ class Database:
         self.engine = engine
         self.threads = threads
         self.queue_timeout = queue_timeout
-        self._turns: RunVar[anyio.CapacityLimiter] = RunVar("academy_worker_turns")
+        # The worker threads (_worker_threads). Their line is the pool's own queue: first come, first
+        # served, and at most `threads` turns at once in this process, whatever the event loop.
+        self._threads: tuple[ThreadPoolExecutor | None, int] = (None, 0)
+        self._threads_lock = threading.Lock()
         # SQLite reads and ends transactions inside this process (see loop_reads)
         self.local = engine.dialect.name == "sqlite"
         self._loop_reads: Engine | None = None
@@ -369,28 +385,53 @@ class Database:
         an ever longer line. Each turn takes at most two pooled connections (the request's session and
         a short writer beside it) and gives them back before it ends, so with a pool of twice as many
         connections as threads a turn never waits for a connection, and nothing holds a connection
-        while it waits for a turn: the two can never wait on each other (docs/architecture.md)."""
-        turns = self._turns_here()
-        borrower = object()
-        waited = False
-        with anyio.move_on_after(self.queue_timeout):
-            await turns.acquire_on_behalf_of(borrower)
-            waited = True
-        if not waited:
-            raise Busy()
-        try:
-            return await anyio.to_thread.run_sync(work, *args)
-        finally:
-            turns.release_on_behalf_of(borrower)
+        while it waits for a turn: the two can never wait on each other (docs/architecture.md).
 
-    def _turns_here(self) -> anyio.CapacityLimiter:
-        """This event loop's limiter (a process has one loop; tests start several in turn)."""
+        The line is the thread pool's own queue, and a turn still in it when its time is up is taken
+        out of it (a turn that has started runs to its end). A turn costs less than half of what it
+        did through anyio's threads, a capacity limiter and cancel scopes (docs/performance.md).
+        The work runs in a copy of the request's context (its language, say). Should the request be
+        cancelled (she has gone) while its turn runs, the request ends only after the turn has, so that
+        nothing else (the session's dependency closing it, say) touches what the turn still uses; a
+        turn still in line is taken out of it."""
+        loop = asyncio.get_running_loop()
+        task = asyncio.current_task()
+        cancelled_before = task.cancelling() if task is not None else 0
+        turn = self._worker_threads().submit(_turn, contextvars.copy_context(), work, args)
+        refused = False
+
+        def refuse() -> None:
+            nonlocal refused
+            refused = turn.cancel()  # False once the turn has started (the two hold the same lock)
+
+        timer = loop.call_later(self.queue_timeout, refuse)
         try:
-            return self._turns.get()
-        except LookupError:
-            turns = anyio.CapacityLimiter(self.threads)
-            self._turns.set(turns)
-            return turns
+            return await asyncio.wrap_future(turn, loop=loop)
+        except asyncio.CancelledError:
+            if refused and (task is None or task.cancelling() == cancelled_before):
+                raise Busy() from None
+            # She has gone while her turn ran: it still ends before her request does.
+            with anyio.CancelScope(shield=True):
+                while not turn.done():
+                    try:
+                        await asyncio.wait([asyncio.wrap_future(turn, loop=loop)])
+                    except asyncio.CancelledError:
+                        pass  # cancelled again, by asyncio itself: still waiting for the turn
+            raise
+        finally:
+            timer.cancel()
+
+    def _worker_threads(self) -> ThreadPoolExecutor:
+        """This process's worker threads: made on the first turn, and again in a process forked after
+        that (the threads do not come with a fork, and the pool would wait for them for ever)."""
+        threads, pid = self._threads
+        if threads is None or pid != os.getpid():
+            with self._threads_lock:
+                threads, pid = self._threads
+                if threads is None or pid != os.getpid():
+                    threads = ThreadPoolExecutor(max_workers=self.threads, thread_name_prefix="academy-turn")
+                    self._threads = (threads, os.getpid())
+        return threads
 
     async def look_up(self, work: Callable[[sa.Connection], T]) -> T:
         """`work(connection)` on a plain connection, no ORM session: the lookups every request makes
@@ -460,6 +501,8 @@ class Database:
             conn.execute(sa.text("SELECT 1"))
 
     def dispose(self) -> None:
+        """Close the connections (like the engine, it may be used again). The worker threads stay: idle,
+        they hold nothing, and they end with the Database (or with the process)."""
         self.engine.dispose()
         if self._loop_reads is not None:
             self._loop_reads.dispose()

@@ -5,6 +5,7 @@
     python -m bench.profile pages --page lesson  # one page only (to profile it)
     python -m bench.profile pages --page progress_event --database postgresql  # an API write, on PostgreSQL
     python -m bench.profile startup --runs 8   # `academy serve` to its first answer, eight times
+    python -m bench.profile turns              # the event loop's cost of a turn of the worker threads
 
 `pages` makes a fresh database (SQLite, or PostgreSQL's `academy_bench`) with generated data (as
 `make bench-quick` does at its small size), signs the first generated learner in (a cookie for the pages,
@@ -161,12 +162,45 @@ def startup(runs: int) -> list[float]:
         return [startup_seconds(env) for _ in range(runs)]
 
 
+def turns(seconds: float = 4.0, tasks: int = 50) -> dict[str, float]:
+    """`tasks` coroutines (fifty phones) each asking `Database.run` for turns of a few microseconds' work,
+    for `seconds`: turns a second, and the process's CPU per turn, most of it the event loop's and the
+    threads' hand-offs (no database is touched)."""
+    import sqlalchemy as sa
+
+    from app.db import Database
+
+    database = Database(sa.create_engine("sqlite://"), threads=4, queue_timeout=30)
+
+    def work() -> int:
+        return sum(range(200))
+
+    async def phone(until: float, done: list[int]) -> None:
+        while time.perf_counter() < until:
+            await database.run(work)
+            done[0] += 1
+
+    async def measure() -> dict[str, float]:
+        done = [0]
+        cpu, started = time.process_time(), time.perf_counter()
+        await asyncio.gather(*(phone(started + seconds, done) for _ in range(tasks)))
+        elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+        return {"turns_per_s": round(done[0] / elapsed), "cpu_us": round(cpu / done[0] * 1e6, 1)}
+
+    try:
+        return asyncio.run(measure())
+    finally:
+        database.dispose()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("what", choices=["pages", "startup"])
-    parser.add_argument("--runs", type=int, default=None, help="requests per page (500) or starts (5)")
+    parser.add_argument("what", choices=["pages", "startup", "turns"])
+    parser.add_argument(
+        "--runs", type=int, default=None, help="requests per page (500), starts (5) or runs of turns (3)"
+    )
     parser.add_argument("--page", choices=PAGES, help="only this page or API call")
     parser.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
     args = parser.parse_args()
@@ -174,6 +208,10 @@ def main() -> int:
         for name, figures in pages(args.runs or 500, args.page, args.database).items():
             cpu, median, size = figures["cpu_ms"], figures["median_ms"], figures["gzip_bytes"]
             print(f"{name:15} {cpu:6.2f} ms CPU per request (median {median} ms), {size} bytes gzipped")
+    elif args.what == "turns":
+        for _ in range(args.runs or 3):
+            figures = turns()
+            print(f"{figures['turns_per_s']} turns/s, {figures['cpu_us']} µs of CPU per turn (50 at once)")
     else:
         seconds = startup(args.runs or 5)
         median = round(statistics.median(seconds), 2)

@@ -6,8 +6,11 @@ nothing acknowledged is lost."""
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 import http.client
 import json
+import multiprocessing
 import re
 import threading
 import time
@@ -247,3 +250,120 @@ class TestTurns:
 
         in_a_loop(main)
         assert peak == 2
+
+    def test_a_turn_runs_in_the_requests_context(self) -> None:
+        """The work sees what the request set (her language, say), and its changes stay in the turn."""
+        database = Database(sa.create_engine("sqlite://"), threads=1, queue_timeout=5)
+        language: contextvars.ContextVar[str] = contextvars.ContextVar("language", default="en")
+
+        def work() -> str:
+            seen = language.get()
+            language.set("changed in the turn")
+            return seen
+
+        async def main() -> tuple[str, str]:
+            language.set("ky")
+            return await database.run(work), language.get()
+
+        assert in_a_loop(main) == ("ky", "ky")
+
+    def test_a_request_that_goes_while_in_line_is_cancelled_not_refused(self) -> None:
+        """She has gone (the request is cancelled) while her turn waited: the turn never runs, and the
+        request ends as cancelled, not as Busy; the line goes on."""
+        database = Database(sa.create_engine("sqlite://"), threads=1, queue_timeout=5)
+        ran: list[str] = []
+
+        async def main() -> str:
+            async with anyio.create_task_group() as group:
+                group.start_soon(database.run, time.sleep, 0.3)
+                await anyio.sleep(0.05)
+                with anyio.move_on_after(0.05) as gone:
+                    await database.run(ran.append, "the gone request's work")
+                assert gone.cancelled_caught
+            return await database.run(lambda: "served")
+
+        assert in_a_loop(main) == "served"
+        assert ran == []
+
+    def test_disposed_it_still_serves(self) -> None:
+        """The app's shutdown disposes of the database; a test or a command may use it again."""
+        database = Database(sa.create_engine("sqlite://"), threads=1, queue_timeout=5)
+        assert in_a_loop(lambda: database.run(lambda: 1)) == 1
+        database.dispose()
+        assert in_a_loop(lambda: database.run(lambda: 2)) == 2
+
+    def test_a_request_that_goes_while_its_turn_runs_ends_after_the_turn(self) -> None:
+        """Cancelled mid-turn, the request waits for its turn to end before it unwinds: the turn's
+        session is never closed by the request's dependency while the turn still uses it."""
+        database = Database(sa.create_engine("sqlite://"), threads=1, queue_timeout=5)
+        events: list[str] = []
+
+        def work() -> None:
+            time.sleep(0.3)
+            events.append("turn ended")
+
+        async def main() -> None:
+            with anyio.move_on_after(0.05):
+                await database.run(work)
+            events.append("request unwound")
+
+        in_a_loop(main)
+        assert events == ["turn ended", "request unwound"]
+
+    def test_work_that_raises_stop_iteration_is_an_error_not_a_hang(self) -> None:
+        """StopIteration (next() on an empty iterator) cannot cross to the event loop as itself: the
+        request gets a RuntimeError (a 500 and a log line), not a wait for ever."""
+        database = Database(sa.create_engine("sqlite://"), threads=1, queue_timeout=5)
+
+        async def main() -> None:
+            with anyio.fail_after(5):
+                with pytest.raises(RuntimeError, match="StopIteration"):
+                    await database.run(next, iter(()))
+
+        in_a_loop(main)
+
+    def test_a_process_forked_after_a_turn_has_worker_threads_of_its_own(self) -> None:
+        """A gunicorn worker forked from a process that had taken turns (with --preload) gets threads
+        of its own: the parent's do not come with the fork."""
+        database = Database(sa.create_engine("sqlite://"), threads=1, queue_timeout=2)
+        assert in_a_loop(lambda: database.run(lambda: "parent")) == "parent"
+        fork = multiprocessing.get_context("fork")
+        answers = fork.Queue()
+        child = fork.Process(target=_turn_in_child, args=(database, answers))
+        child.start()
+        child.join(30)
+        assert answers.get(timeout=5) == "child served"
+
+    def test_cancelled_twice_while_its_turn_runs_it_still_ends_after_the_turn(self) -> None:
+        """asyncio's own cancellation, twice (a server shutting down may cancel again): the request
+        still unwinds only after its turn has ended."""
+        database = Database(sa.create_engine("sqlite://"), threads=1, queue_timeout=5)
+        events: list[str] = []
+
+        def work() -> None:
+            time.sleep(0.3)
+            events.append("turn ended")
+
+        async def main() -> None:
+            async def request() -> None:
+                try:
+                    await database.run(work)
+                finally:
+                    events.append("request unwound")
+
+            task = asyncio.ensure_future(request())
+            for _ in range(2):
+                await asyncio.sleep(0.05)
+                task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+
+        in_a_loop(main)
+        assert events == ["turn ended", "request unwound"]
+
+
+def _turn_in_child(database: Database, answers: multiprocessing.Queue[str]) -> None:
+    try:
+        answers.put(asyncio.run(database.run(lambda: "child served")))
+    except Exception as exc:  # the test shows what went wrong
+        answers.put(repr(exc))
