@@ -543,6 +543,22 @@ async def read(request: Request, work: Callable[[Session], T], *, snapshot: bool
     return await database.run(in_thread)
 
 
+@contextmanager
+def beside(session: Session) -> Iterator[sa.Connection]:
+    """A connection of `session`'s database for a read that must not begin the session's transaction:
+    each statement its own read (no BEGIN; autocommit on PostgreSQL). On SQLite a writing session's
+    transaction holds the writer lock of every process, so what comes before its first statement (a
+    password's check, tens of milliseconds) should not be inside it. The session's own uncommitted work
+    is not seen: use it before the session has begun."""
+    bind = session.get_bind()
+    engine = bind.engine if isinstance(bind, sa.Connection) else bind
+    options: dict[str, Any] = {"academy_write": False, "academy_snapshot": False}
+    if engine.dialect.name != "sqlite":
+        options["isolation_level"] = "AUTOCOMMIT"
+    with engine.execution_options(**options).connect() as connection:
+        yield connection
+
+
 def seeded(session: Session, request: Request) -> Session:
     """A session of this request, its `info` starting with what the request's state holds for it
     (SESSION_INFO)."""

@@ -9,6 +9,7 @@ the cost parameters have changed, and the caller stores it: hashes upgrade thems
 from __future__ import annotations
 
 import re
+import threading
 from functools import lru_cache
 from pathlib import Path
 
@@ -53,25 +54,36 @@ def _context(memory_kib: int, time_cost: int) -> CryptContext:
     )
 
 
+# At most two password checks or hashes at once in a process. Each holds 19 MiB (more if the settings
+# raise it) and a core for tens of milliseconds: four at once (a cohort signing in, one per worker
+# thread) took 76 MB more memory than one, and on two cores did no more checks a second than two at a
+# time (docs/performance.md). A sign-in waits here holding no connection (accounts.service.authenticate);
+# a new password's hash may wait inside its transaction, for the checks ahead of it only.
+CHECKS_AT_ONCE = 2
+_checks = threading.BoundedSemaphore(CHECKS_AT_ONCE)
+
+
 def context(settings: Settings) -> CryptContext:
     return _context(settings.argon2_memory_kib, settings.argon2_time_cost)
 
 
 def hash_password(settings: Settings, password: str) -> str:
-    return str(context(settings).hash(password))
+    with _checks:
+        return str(context(settings).hash(password))
 
 
 def verify_password(settings: Settings, password: str, password_hash: str | None) -> tuple[bool, str | None]:
     """(matches, new hash to store or None). With no hash, still spends the time a check takes,
     so that a missing account cannot be told from a wrong password by the clock."""
     ctx = context(settings)
-    if not password_hash:
-        ctx.dummy_verify()
-        return False, None
-    try:
-        ok, new_hash = ctx.verify_and_update(password, password_hash)
-    except (ValueError, TypeError):
-        return False, None
+    with _checks:
+        if not password_hash:
+            ctx.dummy_verify()
+            return False, None
+        try:
+            ok, new_hash = ctx.verify_and_update(password, password_hash)
+        except (ValueError, TypeError):
+            return False, None
     return bool(ok), new_hash
 
 

@@ -1,13 +1,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from app.accounts import ratelimit
+from app.accounts import passwords, ratelimit
+from app.accounts import service as accounts_service
 from app.accounts.models import User, UserSession
 from app.config import Settings
 from app.db import Database, utcnow
@@ -238,3 +240,84 @@ class TestRateLimits:
         refused = post(client, "/register", {**form, "email": "n99@example.kg"})
         assert refused.status_code == 429  # type: ignore[attr-defined]
         assert 'value="n99@example.kg"' in refused.text  # type: ignore[attr-defined]  # on her page, her input kept
+
+
+class TestThePasswordCheck:
+    """Her password is checked before the sign-in's transaction begins: on SQLite that transaction holds
+    the writer lock of every process, and a check takes tens of milliseconds."""
+
+    def test_it_runs_before_the_transaction_begins(
+        self, session: Session, settings: Settings, database: Database, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        user = create_user(session, settings)
+        session.commit()
+        in_transaction: list[bool] = []
+        original = passwords.verify_password
+        with database.session(write=True) as writing:
+
+            def watched(*args: Any, **kwargs: Any) -> tuple[bool, str | None]:
+                in_transaction.append(writing.in_transaction())
+                return original(*args, **kwargs)
+
+            monkeypatch.setattr(passwords, "verify_password", watched)
+            found = accounts_service.authenticate(
+                writing, settings=settings, email=user.email.upper(), password=PASSWORD
+            )
+            assert found is not None and found.id == user.id
+            writing.rollback()
+        assert in_transaction == [False]
+
+    def test_a_password_changed_during_the_check_does_not_sign_her_in(
+        self, session: Session, settings: Settings, database: Database, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        user = create_user(session, settings)
+        session.commit()
+        original = passwords.verify_password
+
+        def changed_meanwhile(*args: Any, **kwargs: Any) -> tuple[bool, str | None]:
+            answer = original(*args, **kwargs)
+            with database.session(write=True) as elsewhere:  # she resets it on her phone meanwhile
+                elsewhere.execute(
+                    sa.update(User)
+                    .where(User.id == user.id)
+                    .values(password_hash=passwords.hash_password(settings, "walnut river morning"))
+                )
+                elsewhere.commit()
+            return answer
+
+        monkeypatch.setattr(passwords, "verify_password", changed_meanwhile)
+        with database.session(write=True) as writing:
+            assert (
+                accounts_service.authenticate(writing, settings=settings, email=user.email, password=PASSWORD)
+                is None
+            )
+
+    def test_a_suspended_account_costs_the_same_with_its_right_password(
+        self, session: Session, settings: Settings, database: Database
+    ) -> None:
+        """Suspended, the right password leads no further than a wrong one (no transaction, no lock):
+        the time it takes cannot tell someone that they guessed it."""
+        user = create_user(session, settings)
+        user.is_active = False
+        session.commit()
+        for password in (PASSWORD, "not her password at all"):
+            with database.session(write=True) as writing:
+                assert (
+                    accounts_service.authenticate(
+                        writing, settings=settings, email=user.email, password=password
+                    )
+                    is None
+                )
+                assert not writing.in_transaction()
+
+    def test_inside_a_begun_transaction_it_sees_what_the_transaction_wrote(
+        self, settings: Settings, database: Database
+    ) -> None:
+        """A command that creates her and signs her in within one unit of work still finds her."""
+        with database.session(write=True) as writing:
+            user = create_user(writing, settings)
+            found = accounts_service.authenticate(
+                writing, settings=settings, email=user.email, password=PASSWORD
+            )
+            assert found is not None and found.id == user.id
+            writing.rollback()

@@ -1,7 +1,12 @@
 from __future__ import annotations
 
+import threading
+import time
+from typing import Any
+
 import pytest
 
+from app.accounts import passwords
 from app.accounts.passwords import common_passwords, hash_password, password_problem, verify_password
 from app.config import Settings
 
@@ -87,3 +92,44 @@ def test_the_reason_is_in_her_language() -> None:
     with use_locale("ky"):
         assert "Бишкек" in gettext(problem) or "Bishkek" in gettext(problem)
         assert gettext(problem) != problem
+
+
+def test_at_most_two_checks_at_once(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A cohort signing in at once: each check holds 19 MiB, so a process runs two at a time (the rest
+    wait their turn) and its memory does not grow with the number of worker threads."""
+    running, peak = 0, 0
+    lock = threading.Lock()
+
+    class Watched:
+        def _check(self) -> None:
+            nonlocal running, peak
+            with lock:
+                running += 1
+                peak = max(peak, running)
+            time.sleep(0.05)
+            with lock:
+                running -= 1
+
+        def verify_and_update(self, *_args: Any) -> tuple[bool, None]:
+            self._check()
+            return True, None
+
+        def dummy_verify(self) -> None:
+            self._check()
+
+        def hash(self, _password: str) -> str:
+            self._check()
+            return "hashed"
+
+    monkeypatch.setattr(passwords, "context", lambda _settings: Watched())
+    work = [lambda: verify_password(settings, "walnut river", "stored") for _ in range(3)]
+    work += [
+        lambda: verify_password(settings, "walnut river", None),
+        lambda: hash_password(settings, "x" * 12),
+    ]
+    threads = [threading.Thread(target=one) for one in work]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert peak == passwords.CHECKS_AT_ONCE == 2

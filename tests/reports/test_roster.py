@@ -150,6 +150,26 @@ def test_a_failure_halfway_writes_nothing(
     assert counts(session) == before
 
 
+def test_a_whole_roster_costs_one_password_hash(
+    world: World, session: Session, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """New accounts wait for her own password behind one unusable hash per import: a hash takes tens of
+    milliseconds, and on SQLite the import's transaction holds every process's writer lock."""
+    rows = roster.plan(session, world.first, GOOD, "ru")
+    assert [row.outcome for row in rows] == ["new", "new"]
+    hashed: list[str] = []
+    original = roster.hash_password
+
+    def counted(*args: Any, **kwargs: Any) -> str:
+        hashed.append("once")
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(roster, "hash_password", counted)
+    roster.apply(session, world.first, rows, settings=settings, actor=None)
+    assert hashed == ["once"]
+    session.rollback()
+
+
 def test_the_command(world: World, session: Session, settings: Settings, tmp_path: Path) -> None:
     env = environment(tmp_path, database_url=settings.database_url)
     path = tmp_path / "roster.csv"

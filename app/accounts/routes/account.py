@@ -327,13 +327,13 @@ def account_password(
     _limit: Invalid | None = limited(LOGIN_PER_ACCOUNT, by=_her_email),
     session: Session = Depends(get_session),
 ) -> Response:
-    user = accounts_service.user_of(session, principal)
-    try:
+    try:  # first: the check runs before her transaction begins (accounts_service.authenticate)
         confirmation.check_password(
             session, settings=_settings(request), principal=principal, password=body.current_password
         )
     except NotHerPassword:
         raise NotHerPassword(N_("This is not your current password."), field="current_password") from None
+    user = accounts_service.user_of(session, principal)
     new_password(body.password, body.password_confirm, email=user.email, name=user.display_name)
     accounts_service.set_password(session, settings=_settings(request), user=user, password=body.password)
     accounts_service.end_all_sessions(session, user_id=user.id, keep_session_id=principal.session_id)
