@@ -14,7 +14,7 @@ import multiprocessing
 import re
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -31,6 +31,7 @@ from app.db import Database
 from app.errors import Busy
 from app.learning.models import ProgressEvent
 from app.main import create_app
+from tests.at_once import AtOnce
 from tests.conftest import is_postgres
 from tests.factories import create_user, enrol, sync_course
 from tests.live import in_a_loop, serving
@@ -231,17 +232,7 @@ class TestTurns:
 
     def test_turns_come_in_order_up_to_the_thread_count(self) -> None:
         database = Database(sa.create_engine("sqlite://"), threads=2, queue_timeout=5)
-        running, peak = 0, 0
-        lock = threading.Lock()
-
-        def work() -> None:
-            nonlocal running, peak
-            with lock:
-                running += 1
-                peak = max(peak, running)
-            time.sleep(0.05)
-            with lock:
-                running -= 1
+        work = AtOnce()
 
         async def main() -> None:
             async with anyio.create_task_group() as group:
@@ -249,7 +240,7 @@ class TestTurns:
                     group.start_soon(database.run, work)
 
         in_a_loop(main)
-        assert peak == 2
+        assert work.peak == 2
 
     def test_a_turn_runs_in_the_requests_context(self) -> None:
         """The work sees what the request set (her language, say), and its changes stay in the turn."""
@@ -297,10 +288,7 @@ class TestTurns:
         session is never closed by the request's dependency while the turn still uses it."""
         database = Database(sa.create_engine("sqlite://"), threads=1, queue_timeout=5)
         events: list[str] = []
-
-        def work() -> None:
-            time.sleep(0.3)
-            events.append("turn ended")
+        work = _slow_turn(events)
 
         async def main() -> None:
             with anyio.move_on_after(0.05):
@@ -339,10 +327,7 @@ class TestTurns:
         still unwinds only after its turn has ended."""
         database = Database(sa.create_engine("sqlite://"), threads=1, queue_timeout=5)
         events: list[str] = []
-
-        def work() -> None:
-            time.sleep(0.3)
-            events.append("turn ended")
+        work = _slow_turn(events)
 
         async def main() -> None:
             async def request() -> None:
@@ -360,6 +345,16 @@ class TestTurns:
 
         in_a_loop(main)
         assert events == ["turn ended", "request unwound"]
+
+
+def _slow_turn(events: list[str]) -> Callable[[], None]:
+    """A turn's work that takes 0.3 s and notes when it has ended."""
+
+    def work() -> None:
+        time.sleep(0.3)
+        events.append("turn ended")
+
+    return work
 
 
 def _turn_in_child(database: Database, answers: multiprocessing.Queue[str]) -> None:

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import threading
-import time
 from typing import Any
 
 import pytest
@@ -9,6 +8,7 @@ import pytest
 from app.accounts import passwords
 from app.accounts.passwords import common_passwords, hash_password, password_problem, verify_password
 from app.config import Settings
+from tests.at_once import AtOnce
 
 
 def test_ships_at_least_ten_thousand_common_passwords() -> None:
@@ -97,28 +97,18 @@ def test_the_reason_is_in_her_language() -> None:
 def test_at_most_two_checks_at_once(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
     """A cohort signing in at once: each check holds 19 MiB, so a process runs two at a time (the rest
     wait their turn) and its memory does not grow with the number of worker threads."""
-    running, peak = 0, 0
-    lock = threading.Lock()
+    checking = AtOnce()
 
     class Watched:
-        def _check(self) -> None:
-            nonlocal running, peak
-            with lock:
-                running += 1
-                peak = max(peak, running)
-            time.sleep(0.05)
-            with lock:
-                running -= 1
-
         def verify_and_update(self, *_args: Any) -> tuple[bool, None]:
-            self._check()
+            checking()
             return True, None
 
         def dummy_verify(self) -> None:
-            self._check()
+            checking()
 
         def hash(self, _password: str) -> str:
-            self._check()
+            checking()
             return "hashed"
 
     monkeypatch.setattr(passwords, "context", lambda _settings: Watched())
@@ -132,4 +122,4 @@ def test_at_most_two_checks_at_once(settings: Settings, monkeypatch: pytest.Monk
         thread.start()
     for thread in threads:
         thread.join()
-    assert peak == passwords.CHECKS_AT_ONCE == 2
+    assert checking.peak == passwords.CHECKS_AT_ONCE == 2
