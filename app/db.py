@@ -327,9 +327,9 @@ def describe_connection_error(exc: BaseException, url: URL | str) -> str:
 
 
 def _turn(context: contextvars.Context, work: Callable[..., T], args: tuple[Any, ...]) -> T:
-    """`work(*args)` in the request's context, in a worker thread. Two exceptions could not cross back
-    to the event loop as themselves (asyncio's futures take StopIteration for the end of a coroutine,
-    and a thread pool's CancelledError for a cancellation): they come back as the error they are."""
+    """`work(*args)` in the request's context, in a worker thread. Two exceptions cannot cross back to
+    the event loop as themselves (asyncio's futures take StopIteration for the end of a coroutine, and a
+    thread pool's CancelledError for a cancellation): they come back as a RuntimeError, an error."""
     try:
         return context.run(work, *args)
     except (StopIteration, concurrent.futures.CancelledError) as exc:

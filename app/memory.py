@@ -15,7 +15,7 @@ def limit_malloc_arenas(arenas: int = 2, large: int = 1 << 20) -> None:
     (M_MMAP_THRESHOLD; glibc otherwise raises that threshold to the largest block freed so far). A
     password check's 19 MiB was then carved from the arenas and left there, in pieces that later
     checks could not use: a burst of sign-ins took a process from 124 to 184 MB, against 146 MB with
-    this (docs/performance.md). Elsewhere than glibc this does nothing."""
+    this and at most two checks at once (docs/performance.md). Elsewhere than glibc this does nothing."""
     try:
         libc = ctypes.CDLL("libc.so.6")
         libc.mallopt(-8, arenas)  # M_ARENA_MAX

@@ -139,11 +139,12 @@ def start_registration(
     region: str | None,
 ) -> RegistrationStarted:
     email = normalize_email(email)
+    # The same work whether or not the address has an account (the hash is most of it), so that the
+    # time the form takes does not tell; the hash is simply not kept for a known address. Made before
+    # the transaction begins (on SQLite it holds the writer lock of every process: authenticate).
+    password_hash = passwords.hash_password(settings, password)
     session.execute(sa.delete(PendingRegistration).where(PendingRegistration.expires_at <= utcnow()))
     existing = get_user_by_email(session, email)
-    # The same work whether or not the address has an account (the hash is most of it), so that the
-    # time the form takes does not tell; the hash is simply not kept for a known address.
-    password_hash = passwords.hash_password(settings, password)
     token = random_token()
     if existing is not None:
         return RegistrationStarted(email=email, locale=existing.locale, token=None, existing_user=existing)

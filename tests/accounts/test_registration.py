@@ -7,9 +7,10 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from app.accounts import service as accounts_service
 from app.accounts.models import PendingRegistration, User
 from app.config import Settings
-from app.db import utcnow
+from app.db import Database, utcnow
 from tests.factories import PASSWORD, create_user, csrf_token, link_in, mail_text, outbox, post
 
 FORM = {
@@ -122,6 +123,30 @@ class TestRegister:
                 assert answer.status_code == 303, answer.status_code
             counts[kind] = len(calls) - before
         assert counts == {"known": 100, "unknown": 100}
+
+    def test_the_hash_is_made_before_the_transaction_begins(
+        self, settings: Settings, database: Database, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """A cohort registering at once: on SQLite the request's transaction holds the writer lock of
+        every process, and the hash (tens of milliseconds) is made before it begins."""
+        from app.accounts import passwords
+
+        in_transaction: list[bool] = []
+        real = passwords.hash_password
+        with database.session(write=True) as writing:
+
+            def watched(settings: Settings, password: str) -> str:
+                in_transaction.append(writing.in_transaction())
+                return real(settings, password)
+
+            monkeypatch.setattr(passwords, "hash_password", watched)
+            started = accounts_service.start_registration(
+                writing, settings=settings, email="burst@example.kg", display_name="Айгуль",
+                password=FORM["password"], locale="ky", region="KG-N",
+            )  # fmt: skip
+            assert started.token is not None
+            writing.rollback()
+        assert in_transaction == [False]
 
 
 class TestRegisterErrors:
