@@ -326,6 +326,15 @@ def describe_connection_error(exc: BaseException, url: URL | str) -> str:
     )
 
 
+def each_statement_alone(engine: Engine) -> Engine:
+    """`engine` for reads that need no single snapshot and write nothing: each statement sees what was
+    committed when it ran, with no BEGIN or ROLLBACK around it (SQLite: no BEGIN, _configure_sqlite;
+    PostgreSQL: autocommit). Whatever `engine` was (a writing session's, say), it writes nothing."""
+    if engine.dialect.name == "sqlite":
+        return engine.execution_options(academy_write=False, academy_snapshot=False)
+    return engine.execution_options(academy_write=False, isolation_level="AUTOCOMMIT")
+
+
 def _turn(context: contextvars.Context, work: Callable[..., T], args: tuple[Any, ...]) -> T:
     """`work(*args)` in the request's context, in a worker thread. Two exceptions cannot cross back to
     the event loop as themselves (asyncio's futures take StopIteration for the end of a coroutine, and a
@@ -359,12 +368,8 @@ class Database:
         )
         # A lookup is one SELECT, its own snapshot: in autocommit it costs that one statement, not BEGIN
         # and ROLLBACK around it as well (on PostgreSQL two round trips). The same for the reads that
-        # need no single snapshot (`session(snapshot=False)`). SQLite: no BEGIN (_configure_sqlite).
-        self._autocommit = (
-            engine.execution_options(academy_snapshot=False)
-            if self.local
-            else engine.execution_options(isolation_level="AUTOCOMMIT")
-        )
+        # need no single snapshot (`session(snapshot=False)`).
+        self._autocommit = each_statement_alone(engine)
         self.statement_sessions = sessionmaker(self._autocommit, expire_on_commit=False)
 
     def session(self, *, write: bool = False, snapshot: bool = True) -> Session:
@@ -467,7 +472,7 @@ class Database:
                     self.engine.url, poolclass=SingletonThreadPool, connect_args=SQLITE_CONNECT_ARGS
                 )
                 _configure_sqlite(engine, read_only=True)
-                self._loop_statements = engine.execution_options(academy_snapshot=False)
+                self._loop_statements = each_statement_alone(engine)
                 self._loop_reads = engine
             return self._loop_reads if snapshot else self._loop_statements
 
@@ -552,10 +557,7 @@ def beside(session: Session) -> Iterator[sa.Connection]:
     is not seen: use it before the session has begun."""
     bind = session.get_bind()
     engine = bind.engine if isinstance(bind, sa.Connection) else bind
-    options: dict[str, Any] = {"academy_write": False, "academy_snapshot": False}
-    if engine.dialect.name != "sqlite":
-        options["isolation_level"] = "AUTOCOMMIT"
-    with engine.execution_options(**options).connect() as connection:
+    with each_statement_alone(engine).connect() as connection:
         yield connection
 
 
