@@ -14,10 +14,13 @@ generated cohort, starts the app as in production (gunicorn, two uvicorn workers
 - the same again on one `academy serve` process (the lesson page with a cookie, the API reads and a
   progress event with a bearer token) beside the bare page on one uvicorn process: the server must
   answer every request and keep answering; then each server is stopped with SIGTERM under load;
-- page weight in Debian's Chromium: bytes over the wire (compressed) and requests, first and later visit;
-  and what a whole course saved for offline use takes on the phone (`offline_course_bytes`);
+- page weight in Debian's Chromium: bytes over the wire (compressed, both ways, counted by a relay in
+  front of the server, with what the offline layer's service worker fetches: bench/wire.py) and the
+  page's requests, first and later visit; and what a whole course saved for offline use takes on the
+  phone (`offline_course_bytes`);
 - SQL queries per page at two data sizes (they must not grow);
-- the peak memory of one app process under load, and how soon `academy serve` answers.
+- the peak memory of one app process under load (VmHWM) and what it holds after (VmRSS), and how soon
+  `academy serve` answers.
 
 It writes bench/report.json and bench/report.md and exits 1, naming each budget it missed.
 """
@@ -52,6 +55,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from app.serving import EVENT_LOOP
+from bench.wire import WireCounter
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -274,15 +278,16 @@ def children(pid: int) -> list[int]:
     return found
 
 
-def peak_rss_mb(pids: list[int]) -> float:
-    """The highest peak resident memory (VmHWM) among these processes, in MB."""
+def peak_rss_mb(pids: list[int], field: str = "VmHWM") -> float:
+    """The highest peak resident memory (VmHWM) among these processes, in MB; with field="VmRSS", the
+    highest resident memory now (what the process holds once the load is over)."""
     peaks = []
     for pid in pids:
         try:
             status = Path(f"/proc/{pid}/status").read_text()
         except OSError:
             continue
-        match = re.search(r"VmHWM:\s+(\d+) kB", status)
+        match = re.search(rf"{field}:\s+(\d+) kB", status)
         if match:
             peaks.append(int(match.group(1)) / 1024)
     return round(max(peaks, default=0.0), 1)
@@ -602,12 +607,19 @@ def in_process(env: dict[str, str], targets: Targets, *, runs: int) -> dict[str,
 
 
 def page_weight(base: str, learner: Browser, coordinator: Browser, targets: Targets) -> dict[str, Any]:
-    """Bytes over the wire (compressed, with headers) and requests, in Debian's Chromium, for each page:
-    a first visit (an empty cache) and a later one (after another page of the site was opened)."""
+    """Bytes over the wire and the page's requests, in Debian's Chromium, for each page: a first visit (an
+    empty cache) and a later one (after another page of the site was opened).
+
+    The bytes are counted by a relay in front of the server (bench/wire.py): compressed, with headers, both
+    ways, whoever asked, the page or the offline layer's service worker, and nothing that came from a
+    cache. A visit is counted until the service worker is ready and nothing has moved for half a second,
+    so a first visit includes what the offline layer fetches when it installs, and a later visit is made
+    through the worker, as on a phone that has been here before."""
     from playwright.sync_api import sync_playwright
 
     results: dict[str, Any] = {}
-    host = urllib.parse.urlsplit(base).hostname or "127.0.0.1"
+    server = urllib.parse.urlsplit(base)
+    host = server.hostname or "127.0.0.1"
     lesson = f"/courses/{targets.course}/{targets.next_lesson}"
     cases = {  # page: (who, the page, the page opened before it on a later visit)
         "lesson": (learner, lesson, f"/courses/{targets.course}/{targets.lesson}"),
@@ -615,7 +627,7 @@ def page_weight(base: str, learner: Browser, coordinator: Browser, targets: Targ
         "catalogue": (learner, "/courses", f"/courses/{targets.course}"),
         "cohort": (coordinator, f"/cohorts/{targets.cohort_id}", f"/cohorts/{targets.cohort_id}/matrix"),
     }
-    with sync_playwright() as playwright:
+    with WireCounter(host, server.port or 80) as wire, sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=shutil.which("chromium") or "/usr/bin/chromium",
             args=[
@@ -636,23 +648,32 @@ def page_weight(base: str, learner: Browser, coordinator: Browser, targets: Targ
                 context.add_cookies(cookies)  # type: ignore[arg-type]
                 page = context.new_page()
                 if visit == "later":
-                    page.goto(base + before, wait_until="load")
-                seen: list[Any] = []
-                page.on("requestfinished", lambda request, seen=seen: seen.append(request))
-                page.goto(base + target, wait_until="load")
-                page.wait_for_timeout(200)
-                total = 0
-                for request in seen:
-                    sizes = request.sizes()
-                    total += (
-                        sizes["responseBodySize"] + sizes["responseHeadersSize"] + sizes["requestHeadersSize"]
-                    )
-                results[f"{name}_page_bytes_{visit}_visit"] = total
+                    page.goto(wire.base + before, wait_until="load")
+                    settle_visit(page, wire)
+                seen: list[Any] = []  # the page's requests, whether the network or its service worker answers
+                context.on(
+                    "requestfinished",
+                    lambda request, seen=seen: request.service_worker is None and seen.append(request),
+                )
+                wire.reset()
+                page.goto(wire.base + target, wait_until="load")
+                settle_visit(page, wire)
+                results[f"{name}_page_bytes_{visit}_visit"] = wire.total
                 results[f"{name}_page_requests_{visit}_visit"] = len(seen)
                 context.close()
         results.update(offline_course(browser, base, learner, host, targets))
         browser.close()
     return results
+
+
+WORKER_READY = """() => Promise.race([navigator.serviceWorker.ready.then(() => true),
+  new Promise((resolve) => setTimeout(() => resolve(false), 5000))])"""
+
+
+def settle_visit(page: Any, wire: WireCounter) -> None:
+    """Until the page's service worker is ready (5 s at most) and nothing has moved for half a second."""
+    page.evaluate(WORKER_READY)
+    wire.wait_quiet()
 
 
 SAVED_BYTES = """async (name) => { const cache = await caches.open(name); let bytes = 0, pages = 0;
@@ -792,6 +813,7 @@ def run_database(kind: str, mode: Mode, pg_url: str, work: Path, *, weigh: bool)
         result["load"] = load(base, sent, ENDPOINTS, mode, unanswered)
         timings["load_s"] = round(time.perf_counter() - clock, 1)
         result["peak_rss_mb"] = peak_rss_mb(children(master.pid))
+        result["resident_mb_after_load"] = peak_rss_mb(children(master.pid), "VmRSS")
         settle(base)
         result["matrix_ms"] = matrix_ms(base, coordinator, targets, mode.matrix_runs)
         if weigh:
