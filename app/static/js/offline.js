@@ -92,6 +92,8 @@
   if (!self.document) return;  // in the service worker: the queue is all it needs
 
   var root = document.documentElement, fromPhone = root.hasAttribute("data-saved-copy");
+  // This file's version: the service worker imports this very file, which the browser already holds.
+  var version = new URL(document.currentScript ? document.currentScript.src : location.href).searchParams.get("v");
   function mark() { root.classList.toggle("is-offline", fromPhone || !navigator.onLine); }
   window.addEventListener("offline", mark);
   mark();
@@ -174,7 +176,8 @@
 
   if (!("serviceWorker" in navigator) || !self.caches) return;
   window.addEventListener("load", function () {
-    navigator.serviceWorker.register("/sw.js?lang=" + encodeURIComponent(root.lang || "ru"), { scope: "/" })
+    navigator.serviceWorker.register("/sw.js?lang=" + encodeURIComponent(root.lang || "ru")
+      + (version ? "&v=" + encodeURIComponent(version) : ""), { scope: "/" })
       .catch(function () {});
   });
 

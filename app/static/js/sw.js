@@ -8,14 +8,17 @@
    (mark as complete, a quiz, a reflection) that cannot reach the server is kept in the queue and sent
    when the connection returns. */
 "use strict";
-importScripts("/static/js/offline.js");
+// The queue's file at the version the page loaded (its registration says which): the browser has it in
+// its cache already, so installing the worker does not download it again.
+var PARAMS = new URL(self.location.href).searchParams;
+importScripts("/static/js/offline.js" + (PARAMS.get("v") ? "?v=" + encodeURIComponent(PARAMS.get("v")) : ""));
 
 var VERSION = "3";
 var SHELL = "academy-shell-" + VERSION;
 var RECENT = "academy-recent";
 var RECENT_PAGES = 30;
 var RECENT_BYTES = 1024 * 1024;
-var LANG = new URL(self.location.href).searchParams.get("lang") || "ru";
+var LANG = PARAMS.get("lang") || "ru";
 var OFFLINE = "/offline?lang=" + encodeURIComponent(LANG);
 var LESSON = /^\/courses\/[^/]+\/[^/]+$/;
 var ACTION = /^\/courses\/([^/]+)\/([^/]+)\/(complete|quiz|note)$/;
