@@ -21,8 +21,6 @@ from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel.dates import format_date, format_datetime
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 from babel.units import format_unit
 
 from app.config import LOCALES
@@ -60,6 +58,9 @@ def translations(locale: str) -> _gettext.NullTranslations:
             return _gettext.GNUTranslations(handle)
     if not po.exists():
         return _gettext.NullTranslations()
+    from babel.messages.mofile import write_mo  # only without a compiled catalogue (development)
+    from babel.messages.pofile import read_po
+
     with po.open("rb") as handle:
         catalog = read_po(handle, locale=locale)
     buffer = io.BytesIO()

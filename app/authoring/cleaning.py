@@ -12,13 +12,10 @@ import io
 import re
 import zlib
 
-from PIL import Image, ImageOps
-
 from app.authoring.exceptions import UnsafePdf, UploadRefused
 
 MAX_SIDE = 1600  # pixels: enough for a phone screen at twice its density, a fraction of a camera's
 MAX_PIXELS = 40_000_000  # a "decompression bomb" is refused before it is decoded
-Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 FORMATS = {"image/png": "PNG", "image/jpeg": "JPEG", "image/gif": "GIF", "image/webp": "WEBP"}
 
 # What a PDF reader runs: scripts, and actions that launch programs, submit forms, or import data.
@@ -33,6 +30,9 @@ _HIDING = re.compile(
 
 def clean_image(data: bytes, content_type: str) -> bytes:
     """The picture alone, encoded afresh in its own format (UploadRefused when it does not decode)."""
+    from PIL import Image, ImageOps  # here, not at start: only an upload needs Pillow (5 MB, 15 ms)
+
+    Image.MAX_IMAGE_PIXELS = MAX_PIXELS
     try:
         with Image.open(io.BytesIO(data)) as opened:
             width, height = opened.size  # known from the header: refuse before decoding a bomb
