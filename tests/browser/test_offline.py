@@ -101,27 +101,21 @@ def test_a_saved_course_opens_offline_lesson_by_lesson(
 
 
 def test_the_worker_imports_the_queue_file_the_page_already_holds(
-    browser: Any, live_server: str, session: Session, settings: Settings
+    page: Any, live_server: str, session: Session, settings: Settings
 ) -> None:
     """The service worker imports offline.js at the version the page loaded, which the browser has in its
     cache already (immutable): installing the worker does not download the file a second time."""
     user = create_user(session, settings)
     session.commit()
-    context = browser.new_context()
     asked: list[str] = []
-    context.on("request", lambda request: request.service_worker and asked.append(request.url))
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    try:
-        sign_in(page, live_server, user.email)
-        page.goto(live_server + "/my")
-        assert page.evaluate(READY)
-        loaded = page.locator("script[src*='/static/js/offline.js']").get_attribute("src")
-        assert loaded and "?v=" in loaded
-        version = loaded.split("?v=")[1]
-        worker = page.evaluate("async () => (await navigator.serviceWorker.ready).active.scriptURL")
-        assert worker.endswith(f"&v={version}")
-        imported = [url for url in asked if "/static/js/offline.js" in url]
-        assert imported and all(url == live_server + loaded for url in imported), asked
-    finally:
-        context.close()
+    page.context.on("request", lambda request: request.service_worker and asked.append(request.url))
+    sign_in(page, live_server, user.email)
+    page.goto(live_server + "/my")
+    assert page.evaluate(READY)
+    loaded = page.locator("script[src*='/static/js/offline.js']").get_attribute("src")
+    assert loaded and "?v=" in loaded
+    version = loaded.split("?v=")[1]
+    worker = page.evaluate("async () => (await navigator.serviceWorker.ready).active.scriptURL")
+    assert worker.endswith(f"&v={version}")
+    imported = [url for url in asked if "/static/js/offline.js" in url]
+    assert imported and all(url == live_server + loaded for url in imported), asked
