@@ -671,9 +671,12 @@ WORKER_READY = """() => Promise.race([navigator.serviceWorker.ready.then(() => t
 
 
 def settle_visit(page: Any, wire: WireCounter) -> None:
-    """Until the page's service worker is ready (5 s at most) and nothing has moved for half a second."""
-    page.evaluate(WORKER_READY)
-    wire.wait_quiet()
+    """Until the page's service worker is ready and nothing has moved for half a second: a visit that
+    never settles stops the benchmark rather than give a figure that means something else."""
+    if not page.evaluate(WORKER_READY):
+        raise RuntimeError(f"{page.url}: the offline layer's service worker was not ready within 5 s")
+    if not wire.wait_quiet():
+        raise RuntimeError(f"{page.url}: the connection was still busy 10 s after the page loaded")
 
 
 SAVED_BYTES = """async (name) => { const cache = await caches.open(name); let bytes = 0, pages = 0;

@@ -30,6 +30,7 @@ class WireCounter:
         self._lock = threading.Lock()
         self._total = 0
         self._last = time.monotonic()
+        self._open: set[socket.socket] = set()
         counter = self
 
         class Relay(socketserver.BaseRequestHandler):
@@ -50,6 +51,13 @@ class WireCounter:
     ) -> None:
         self._server.shutdown()
         self._server.server_close()
+        with self._lock:
+            still_open = list(self._open)
+        for connection in still_open:  # what the browser left open ends now, not with the process
+            try:
+                connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
 
     @property
     def total(self) -> int:
@@ -61,15 +69,16 @@ class WireCounter:
             self._total = 0
             self._last = time.monotonic()
 
-    def wait_quiet(self, quiet: float = 0.5, limit: float = 10.0) -> None:
-        """Until no byte has moved for `quiet` seconds (at most `limit` seconds in all)."""
+    def wait_quiet(self, quiet: float = 0.5, limit: float = 10.0) -> bool:
+        """Until no byte has moved for `quiet` seconds: False if that did not happen within `limit`."""
         started = time.monotonic()
         while time.monotonic() - started < limit:
             with self._lock:
                 idle = time.monotonic() - self._last
             if idle >= quiet:
-                return
+                return True
             time.sleep(quiet - idle)
+        return False
 
     def _count(self, size: int) -> None:
         with self._lock:
@@ -77,21 +86,34 @@ class WireCounter:
             self._last = time.monotonic()
 
     def _relay(self, client: socket.socket) -> None:
+        """Both directions until each has ended: an end of file on one side is passed on as such (a
+        half-close), and the other direction goes on until it ends too."""
         with socket.create_connection(self._upstream) as server, selectors.DefaultSelector() as selector:
+            with self._lock:
+                self._open.update((client, server))
             other = {client: server, server: client}
             selector.register(client, selectors.EVENT_READ)
             selector.register(server, selectors.EVENT_READ)
-            while True:
-                for key, _events in selector.select():
-                    source: socket.socket = key.fileobj  # type: ignore[assignment]
-                    try:
-                        data = source.recv(CHUNK)
-                    except OSError:
-                        return
-                    if not data:
-                        return
-                    self._count(len(data))
-                    try:
-                        other[source].sendall(data)
-                    except OSError:
-                        return
+            try:
+                while selector.get_map():
+                    for key, _events in selector.select():
+                        source: socket.socket = key.fileobj  # type: ignore[assignment]
+                        try:
+                            data = source.recv(CHUNK)
+                        except OSError:
+                            return
+                        if not data:
+                            selector.unregister(source)
+                            try:
+                                other[source].shutdown(socket.SHUT_WR)
+                            except OSError:
+                                return
+                            continue
+                        self._count(len(data))
+                        try:
+                            other[source].sendall(data)
+                        except OSError:
+                            return
+            finally:
+                with self._lock:
+                    self._open.difference_update((client, server))

@@ -103,8 +103,8 @@ def test_a_saved_course_opens_offline_lesson_by_lesson(
 def test_the_worker_imports_the_queue_file_the_page_already_holds(
     page: Any, live_server: str, session: Session, settings: Settings
 ) -> None:
-    """The service worker imports offline.js at the version the page loaded, which the browser has in its
-    cache already (immutable): installing the worker does not download the file a second time."""
+    """The service worker imports offline.js at the version the page loaded, the URL the browser already
+    holds as immutable (what that saves over the wire is measured by `make bench-quick`, not here)."""
     user = create_user(session, settings)
     session.commit()
     asked: list[str] = []

@@ -93,7 +93,7 @@
 
   var root = document.documentElement, fromPhone = root.hasAttribute("data-saved-copy");
   // This file's version: the service worker imports this very file, which the browser already holds.
-  var version = new URL(document.currentScript ? document.currentScript.src : location.href).searchParams.get("v");
+  var version = document.currentScript ? new URL(document.currentScript.src).searchParams.get("v") : null;
   function mark() { root.classList.toggle("is-offline", fromPhone || !navigator.onLine); }
   window.addEventListener("offline", mark);
   mark();
