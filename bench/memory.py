@@ -10,7 +10,6 @@ Not part of `make bench`: it answers "what raised the peak?", which the benchmar
 
 from __future__ import annotations
 
-import re
 import subprocess
 import sys
 import tempfile
@@ -26,6 +25,7 @@ from bench.run import (
     environment,
     free_port,
     generate,
+    memory_mb,
     prepare_learner,
     reset_rate_limits,
     settle,
@@ -36,11 +36,7 @@ from bench.run import (
 
 
 def memory(pid: int) -> str:
-    status = Path(f"/proc/{pid}/status").read_text()
-    peak, resident = (
-        int(re.search(rf"{key}:\s+(\d+)", status).group(1)) // 1024 for key in ("VmHWM", "VmRSS")
-    )
-    return f"peak {peak} MB, resident {resident} MB"
+    return f"peak {memory_mb([pid], 'VmHWM'):.0f} MB, resident {memory_mb([pid], 'VmRSS'):.0f} MB"
 
 
 def main(names: list[str]) -> int:

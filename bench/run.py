@@ -278,9 +278,9 @@ def children(pid: int) -> list[int]:
     return found
 
 
-def peak_rss_mb(pids: list[int], field: str = "VmHWM") -> float:
-    """The highest peak resident memory (VmHWM) among these processes, in MB; with field="VmRSS", the
-    highest resident memory now (what the process holds once the load is over)."""
+def memory_mb(pids: list[int], field: str) -> float:
+    """The highest of one memory figure of /proc/<pid>/status among these processes, in MB: "VmHWM" (the
+    peak of resident memory) or "VmRSS" (what a process holds now)."""
     peaks = []
     for pid in pids:
         try:
@@ -815,8 +815,8 @@ def run_database(kind: str, mode: Mode, pg_url: str, work: Path, *, weigh: bool)
         clock = time.perf_counter()
         result["load"] = load(base, sent, ENDPOINTS, mode, unanswered)
         timings["load_s"] = round(time.perf_counter() - clock, 1)
-        result["peak_rss_mb"] = peak_rss_mb(children(master.pid))
-        result["resident_mb_after_load"] = peak_rss_mb(children(master.pid), "VmRSS")
+        result["peak_rss_mb"] = memory_mb(children(master.pid), "VmHWM")
+        result["resident_mb_after_load"] = memory_mb(children(master.pid), "VmRSS")
         settle(base)
         result["matrix_ms"] = matrix_ms(base, coordinator, targets, mode.matrix_runs)
         if weigh:

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+ROOT = Path(__file__).resolve().parent.parent
 LATER = (
     "PIL",  # an uploaded image (app/authoring/cleaning.py)
     "babel.messages",  # a catalogue not compiled yet (app/i18n.py)
@@ -32,6 +33,12 @@ def test_a_worker_starts_without_what_few_requests_need(tmp_path: Path) -> None:
         "PATH": "/usr/bin:/bin",
     }
     answer = subprocess.run(
-        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=60, check=True
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
     )
     assert json.loads(answer.stdout.strip().splitlines()[-1]) == []
