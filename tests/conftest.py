@@ -169,10 +169,11 @@ def queries(database: Database) -> Iterator[list[str]]:
         yield seen
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def limits_held_still(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Rate-limit windows that do not end mid-test (a test counting attempts near a minute's end would
-    otherwise start again from zero)."""
+    """Rate-limit windows that do not end mid-test, in every test: a test counting attempts near a
+    window's end would otherwise start again from zero (CI once failed so, on a test that had not asked
+    for this). The limiter's own tests pass their moments explicitly."""
     from app.accounts import ratelimit
 
     moment = ratelimit.clock()

@@ -207,7 +207,6 @@ class TestSessions:
         assert 'id="error-current_password"' in response.text
 
 
-@pytest.mark.usefixtures("limits_held_still")
 class TestRateLimits:
     def test_per_account(self, client: TestClient, session: Session, settings: Settings) -> None:
         user = create_user(session, settings)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
@@ -157,7 +156,6 @@ def test_mute_a_member_of_a_cohort_for_a_time(
     )
 
 
-@pytest.mark.usefixtures("limits_held_still")
 def test_posting_is_rate_limited(
     session: Session, world: World, browser_of: Callable[[User], TestClient]
 ) -> None:

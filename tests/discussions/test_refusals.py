@@ -8,7 +8,6 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from markupsafe import escape
@@ -130,7 +129,6 @@ def test_a_paused_member_keeps_what_she_wrote(
     assert len(fetch(session, Post)) == 1
 
 
-@pytest.mark.usefixtures("limits_held_still")
 def test_a_post_over_the_limit_comes_back_with_her_text(
     session: Session, world: World, browser_of: Callable[[User], TestClient]
 ) -> None:
@@ -145,7 +143,6 @@ def test_a_post_over_the_limit_comes_back_with_her_text(
     assert len(fetch(session, Post, author_id=world.bermet.id)) == 6
 
 
-@pytest.mark.usefixtures("limits_held_still")
 def test_the_api_over_the_limit_is_429_json(
     session: Session, world: World, new_client: Callable[[], TestClient]
 ) -> None:

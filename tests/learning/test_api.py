@@ -48,7 +48,6 @@ class TestTokens:
         assert wrong.status_code == unknown.status_code == 401
         assert wrong.json() == unknown.json()
 
-    @pytest.mark.usefixtures("limits_held_still")
     def test_rate_limited(self, client: TestClient, session: Session, settings: Settings) -> None:
         user = create_user(session, settings)
         session.commit()
