@@ -35,7 +35,12 @@ function cacheOfflinePage(cache) {
 }
 
 self.addEventListener("install", function (event) {
-  event.waitUntil(caches.open(SHELL).then(cacheOfflinePage).then(function () { return self.skipWaiting(); }));
+  event.waitUntil(caches.open(SHELL).then(cacheOfflinePage).then(function () {
+    // The first worker takes over at once. A new one (a new version, her new language) waits until no
+    // page uses the old one: a worker replaced while it answers a page's request can leave that page
+    // loading for ever in Chromium (docs/offline.md).
+    if (!self.registration.active) return self.skipWaiting();
+  }));
 });
 
 self.addEventListener("activate", function (event) {
