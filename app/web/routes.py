@@ -80,7 +80,7 @@ async def manifest(request: Request, lang: str = "") -> Response:
 async def service_worker(request: Request) -> Response:
     """The service worker, from the site's root so that its scope is the whole site."""
     response: Response = state.static(request).respond(request, "js/sw.js")
-    response.headers["Cache-Control"] = "no-cache"  # a new version reaches phones at their next visit
+    response.headers["Cache-Control"] = "no-cache"  # a phone fetches a new version at its next visit
     response.headers["Service-Worker-Allowed"] = "/"
     return response
 
