@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import sys
 from pathlib import Path
@@ -129,6 +130,8 @@ def serve(
         migrations.ensure_at_head(engine)
     finally:
         engine.dispose()
+    if workers == 1 and not reload:
+        gc.disable()  # while uvicorn imports the app here; app.main.tune_gc() resumes it (app/entry.py)
     typer.echo(
         f"Civic Space Academy is at http://{host}:{port}/ (sign in at http://{host}:{port}/login;"
         " Ctrl+C stops it)",

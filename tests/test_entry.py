@@ -1,9 +1,10 @@
 """The `academy` command imports the app with the cycle collector paused, and resumes it before any
-command runs; a gunicorn worker pauses it after the fork and the app resumes it once built."""
+command runs; `academy serve` and a gunicorn worker pause it until the app is built (app.main.tune_gc)."""
 
 from __future__ import annotations
 
 import gc
+import json
 import os
 import subprocess
 import sys
@@ -58,3 +59,46 @@ def test_a_gunicorn_worker_pauses_the_collector_until_the_app_is_built() -> None
         gc.enable()
         gc.unfreeze()
         gc.set_threshold(*thresholds)
+
+
+@pytest.mark.parametrize(("options", "paused"), [([], True), (["--workers", "2"], False)])
+def test_serve_builds_its_app_with_the_collector_paused(
+    tmp_path: Path, options: list[str], paused: bool
+) -> None:
+    """One process imports and builds the app itself, the collector paused until the app is built; with
+    several workers uvicorn's own processes build it and this one pauses nothing."""
+    code = (
+        "import gc, json, sys, uvicorn\n"
+        "import app.cli, app.migrate\n"
+        "app.migrate.ensure_at_head = lambda engine: None\n"
+        "seen = []\n"
+        "def run(target, **options):\n"
+        "    seen.append(gc.isenabled())\n"
+        "    from app.main import serve_app\n"
+        "    serve_app()\n"
+        "    seen.append(gc.isenabled())\n"
+        "uvicorn.run = run\n"
+        "sys.argv = ['academy', 'serve', *sys.argv[1:]]\n"
+        "try:\n"
+        "    app.cli.main()\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print(json.dumps(seen))\n"
+    )
+    env = {
+        "ACADEMY_DATA_DIR": str(tmp_path),
+        "ACADEMY_DATABASE_URL": f"sqlite:///{tmp_path / 'entry.db'}",
+        "ACADEMY_SECRET_KEY": "x" * 40,
+        "PATH": "/usr/bin:/bin",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", code, *options],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == [not paused, True]
