@@ -50,28 +50,34 @@ CERTIFICATE_REVOKED = flash.register("certificate-revoked", N_("The certificate 
 # Catalogue and course -------------------------------------------------------------------------------------
 
 
+# The pages below only read, like the lesson page: app.db.read with no single snapshot (each query sees
+# what is committed when it runs; at worst a lesson she completes in that moment shows on her next view).
+
+
 @router.get("/", name="home")
-def home(request: Request, session: Session = Depends(get_session)) -> Response:
+async def home(request: Request) -> Response:
     """For a visitor: what the school is, its courses, how to join; for a learner: where she stopped."""
-    principal = current_principal(request)
-    found = learner.home(session, user_id=principal.user_id if principal else None, locale=get_locale())
+    principal, locale = current_principal(request), get_locale()
+    user_id = principal.user_id if principal else None
+    found = await read(
+        request, lambda session: learner.home(session, user_id=user_id, locale=locale), snapshot=False
+    )
     context = {"courses": found.courses, "mine": found.mine, "issued": found.issued}
     return render(request, "learning/home.html", context)
 
 
 @router.get("/courses", name="catalogue")
-def catalogue(
-    request: Request, topic: str = "", language: str = "", session: Session = Depends(get_session)
-) -> Response:
+async def catalogue(request: Request, topic: str = "", language: str = "") -> Response:
     topic = topic if topic in TOPIC_LABELS else ""
     language = language if language in LOCALES else ""
-    principal = current_principal(request)
-    found = learner.catalogue(
-        session,
-        user_id=principal.user_id if principal else None,
-        locale=get_locale(),
-        topic=topic or None,
-        language=language or None,
+    principal, locale = current_principal(request), get_locale()
+    user_id = principal.user_id if principal else None
+    found = await read(
+        request,
+        lambda session: learner.catalogue(
+            session, user_id=user_id, locale=locale, topic=topic or None, language=language or None
+        ),
+        snapshot=False,
     )
     context = {
         "courses": found.courses,
@@ -84,14 +90,13 @@ def catalogue(
 
 
 @router.get("/courses/{slug}", name="course")
-def course_page(request: Request, slug: str, session: Session = Depends(get_session)) -> Response:
-    principal = current_principal(request)
-    page = learner.course_page(
-        session,
-        user_id=principal.user_id if principal else None,
-        slug=slug,
-        locale=get_locale(),
-        today=today(request),
+async def course_page(request: Request, slug: str) -> Response:
+    principal, locale, day = current_principal(request), get_locale(), today(request)
+    user_id = principal.user_id if principal else None
+    page = await read(
+        request,
+        lambda session: learner.course_page(session, user_id=user_id, slug=slug, locale=locale, today=day),
+        snapshot=False,
     )
     context = {
         "course": page.course,
@@ -292,8 +297,13 @@ def reflection_save(
 
 
 @router.get("/my", name="my_learning")
-def my_learning(request: Request, principal: SignedIn, session: Session = Depends(get_session)) -> Response:
-    mine = learner.my_learning(session, user_id=principal.user_id, locale=get_locale())
+async def my_learning(request: Request, principal: SignedIn) -> Response:
+    locale = get_locale()
+    mine = await read(
+        request,
+        lambda session: learner.my_learning(session, user_id=principal.user_id, locale=locale),
+        snapshot=False,
+    )
     items = [
         {"enrolment": item.enrolment, "course": item.course, "cohort": item.cohort, "summary": item.summary}
         for item in mine.courses
