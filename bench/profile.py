@@ -1,6 +1,6 @@
 """Where a page's time goes, on one core, without HTTP or load: the figures behind docs/performance.md.
 
-    python -m bench.profile pages              # ms of CPU per request, lesson / course / catalogue
+    python -m bench.profile pages              # ms of CPU per request, lesson / course / catalogue / board
     python -m bench.profile pages --runs 2000  # more requests, steadier figures
     python -m bench.profile pages --page lesson  # one page only (to profile it)
     python -m bench.profile pages --page progress_event --database postgresql  # an API write, on PostgreSQL
@@ -44,7 +44,7 @@ from bench.run import (
 SIZE = (100, 60, 3000)  # learners, lessons, events: bench-quick's small size
 
 
-PAGES = ("lesson", "course", "catalogue", "api_enrolments", "api_progress", "progress_event")
+PAGES = ("lesson", "course", "catalogue", "board", "api_enrolments", "api_progress", "progress_event")
 
 
 def pages(runs: int, only: str | None = None, database: str = "sqlite") -> dict[str, dict[str, float]]:
@@ -80,6 +80,7 @@ def pages(runs: int, only: str | None = None, database: str = "sqlite") -> dict[
             "lesson": ("GET", f"/courses/{lesson}", session),
             "course": ("GET", f"/courses/{targets.course}", session),
             "catalogue": ("GET", "/courses", session),
+            "board": ("GET", f"/discussions/courses/{targets.course}", session),  # no threads in the data
             "api_enrolments": ("GET", "/api/v1/me/enrolments", api),
             "api_progress": ("GET", f"/api/v1/me/progress?course={targets.course}", api),
             "progress_event": ("POST", "/api/v1/progress", api),

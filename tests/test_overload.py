@@ -191,12 +191,16 @@ def test_with_every_thread_busy_requests_get_503_soon_and_the_server_recovers(
             api = ask(base, "GET", "/api/v1/courses", {**learner.bearer, "Accept-Language": "en"})
             page = ask(base, "GET", "/account", {**learner.cookie, "Accept-Language": "ru"})
             # Her own reads need no worker thread on SQLite (app.db.read reads on the event loop): the
-            # phone's, and the pages she opens most; served all the same. On PostgreSQL they take turns.
+            # phone's, the pages she opens most and the boards; served all the same. On PostgreSQL they
+            # take turns.
             reads = [
                 ask(base, "GET", "/api/v1/me/enrolments", learner.bearer),
                 *(
                     ask(base, "GET", path, learner.cookie)
-                    for path in ("/", "/courses", f"/courses/{COURSE}", f"/courses/{COURSE}/{LESSON}", "/my")
+                    for path in (
+                        *("/", "/courses", f"/courses/{COURSE}", f"/courses/{COURSE}/{LESSON}", "/my"),
+                        *("/discussions", f"/discussions/courses/{COURSE}"),
+                    )
                 ),
             ]
 

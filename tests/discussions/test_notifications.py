@@ -17,6 +17,7 @@ from app.config import Settings
 from app.db import Database, utcnow
 from app.discussions import digest, notifications
 from app.discussions.models import DigestSetting, Notification
+from app.errors import Busy
 from app.learning import service as learning_service
 from app.refs import encode as ref
 from tests.discussions.conftest import World, fetch, form, reply, start
@@ -45,6 +46,31 @@ def test_followers_get_one_growing_notification_per_thread(
     browser_of(world.aigul).get(f"/threads/{ref(thread.id)}")
     assert _unread(session, world.aigul) == 0
     assert all(n.read_at for n in fetch(session, Notification, user_id=world.aigul.id))
+
+
+def test_a_thread_is_shown_when_no_worker_thread_is_free_to_note_it_read(
+    session: Session, world: World, browser_of: Callable[[User], TestClient], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Noting what she has read is a short write after the page's read: when no worker thread comes free
+    for it, she still reads the thread, and it is noted at her next visit."""
+    thread, _first = start(session, world.aigul, lesson=world.lesson)
+    reply(session, world.bermet, thread, body="Раз")
+    browser = browser_of(world.aigul)
+    database: Database = browser.app.state.database  # type: ignore[attr-defined]
+    run = database.run
+
+    async def busy_for_writes(work: Callable[..., object], *args: object) -> object:
+        if work == database.write_aside:
+            raise Busy()
+        return await run(work, *args)
+
+    monkeypatch.setattr(database, "run", busy_for_writes)
+    page = browser.get(f"/threads/{ref(thread.id)}")
+    assert page.status_code == 200 and "Раз" in page.text
+    assert _unread(session, world.aigul) == 1
+    monkeypatch.setattr(database, "run", run)
+    assert browser.get(f"/threads/{ref(thread.id)}").status_code == 200
+    assert _unread(session, world.aigul) == 0
 
 
 def test_a_reply_to_her_post_is_its_own_notification(session: Session, world: World) -> None:

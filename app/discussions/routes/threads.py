@@ -18,11 +18,12 @@ from app import refs
 from app.accounts import ratelimit
 from app.accounts.ratelimit import account_of, limited
 from app.accounts.submissions import Once, once
-from app.db import get_session
+from app.db import get_session, read
 from app.discussions import links, moderation, reading
 from app.discussions import service as discussions
 from app.discussions.pages import post_form
 from app.discussions.schemas import EditForm, FlagForm, FollowForm, NewThreadForm, PlaceFields, ReplyForm
+from app.errors import Busy
 from app.forms import Filled, FormErrors, Invalid, Refused, form
 from app.i18n import N_, get_locale
 from app.principal import Principal
@@ -52,44 +53,45 @@ POSTING_LIMIT = (ratelimit.POST_PER_MINUTE, ratelimit.POST_PER_HOUR)
 # Boards -----------------------------------------------------------------------------------------------------
 
 
+# The boards and a thread only read (app.db.read, as a learner's course pages do: on SQLite on the event
+# loop, no worker thread's turn); a thread's "read up to here" is a short write of its own afterwards.
+
+
 @router.get("/discussions", name="discussions")
-def index(request: Request, principal: SignedIn, session: Session = Depends(get_session)) -> Response:
-    context = reading.index_page(session, principal=principal, locale=get_locale())
+async def index(request: Request, principal: SignedIn) -> Response:
+    locale = get_locale()
+    context = await read(
+        request,
+        lambda session: reading.index_page(session, principal=principal, locale=locale),
+        snapshot=False,
+    )
     return render(request, "discussions/index.html", context)
 
 
 @router.get("/discussions/courses/{slug}", name="course_discussions")
-def course_board(
-    request: Request,
-    slug: str,
-    principal: SignedIn,
-    lesson: str = "",
-    module: str = "",
-    page: str = "1",
-    session: Session = Depends(get_session),
+async def course_board(
+    request: Request, slug: str, principal: SignedIn, lesson: str = "", module: str = "", page: str = "1"
 ) -> Response:
-    context = reading.course_board(
-        session,
-        principal=principal,
-        slug=slug,
-        lesson=lesson,
-        module=module,
-        page=page_number(page),
-        locale=get_locale(),
+    locale, number = get_locale(), page_number(page)
+    context = await read(
+        request,
+        lambda session: reading.course_board(
+            session, principal=principal, slug=slug, lesson=lesson, module=module, page=number, locale=locale
+        ),
+        snapshot=False,
     )
     return render(request, "discussions/board.html", context)
 
 
 @router.get("/discussions/cohorts/{cohort_id:ref}", name="cohort_discussions")
-def cohort_board(
-    request: Request,
-    cohort_id: Ref,
-    principal: SignedIn,
-    page: str = "1",
-    session: Session = Depends(get_session),
-) -> Response:
-    context = reading.cohort_board(
-        session, principal=principal, cohort_id=cohort_id, page=page_number(page), locale=get_locale()
+async def cohort_board(request: Request, cohort_id: Ref, principal: SignedIn, page: str = "1") -> Response:
+    locale, number = get_locale(), page_number(page)
+    context = await read(
+        request,
+        lambda session: reading.cohort_board(
+            session, principal=principal, cohort_id=cohort_id, page=number, locale=locale
+        ),
+        snapshot=False,
     )
     return render(request, "discussions/board.html", context)
 
@@ -173,23 +175,28 @@ def new_thread(
 
 
 @router.get("/threads/{thread_id:ref}", name="thread")
-def thread_page(
+async def thread_page(
     request: Request,
     thread_id: Ref,
     principal: SignedIn,
     page: str = "1",
     post: str = "",
     reply_to: str = "",
-    session: Session = Depends(get_session),
 ) -> Response:
-    context = reading.thread_page(
-        session,
-        principal=principal,
-        thread_id=thread_id,
-        page=page_number(page),
-        post=refs.decode_optional(post),
-        reply_to=refs.decode_optional(reply_to),
-        locale=get_locale(),
+    locale, number = get_locale(), page_number(page)
+    shown, answering = refs.decode_optional(post), refs.decode_optional(reply_to)
+    context = await read(
+        request,
+        lambda session: reading.thread_page(
+            session,
+            principal=principal,
+            thread_id=thread_id,
+            page=number,
+            post=shown,
+            reply_to=answering,
+            locale=locale,
+        ),
+        snapshot=False,
     )
     if context["shown_up_to"] > context["read_before"]:  # only when there is something new
         mark = functools.partial(
@@ -198,7 +205,11 @@ def thread_page(
             thread_id=thread_id,
             up_to=context["shown_up_to"],
         )
-        state.database(request).write_aside(mark)
+        database = state.database(request)
+        try:
+            await database.run(database.write_aside, mark)
+        except Busy:
+            pass  # she reads it all the same; what she has read is noted at her next visit
     return render(request, "discussions/thread.html", context)
 
 
