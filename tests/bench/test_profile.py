@@ -1,5 +1,5 @@
-"""bench.profile still measures: a signed-in learner's pages and her API calls (a read, a progress event)
-answer 200 through the bare ASGI call."""
+"""bench.profile still measures: a signed-in learner's pages (a discussion board among them) and her API
+calls (a read, a progress event) answer 200 through the bare ASGI call."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ def test_profile_pages_measures_each_page() -> None:
     assert result.returncode == 0, result.stderr[-2000:]
     lines = {line.split()[0]: line for line in result.stdout.splitlines() if line.strip()}
     assert set(lines) == {
-        "lesson", "course", "catalogue", "api_enrolments", "api_progress", "progress_event"
+        "lesson", "course", "catalogue", "board", "api_enrolments", "api_progress", "progress_event"
     }  # fmt: skip
     for line in lines.values():
         assert float(line.split()[1]) > 0 and "bytes gzipped" in line

@@ -48,23 +48,33 @@ def test_followers_get_one_growing_notification_per_thread(
     assert all(n.read_at for n in fetch(session, Notification, user_id=world.aigul.id))
 
 
-def test_a_thread_is_shown_when_no_worker_thread_is_free_to_note_it_read(
-    session: Session, world: World, browser_of: Callable[[User], TestClient], monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    "failure",
+    [Busy(), sa.exc.OperationalError("INSERT", {}, Exception("database is locked"))],
+    ids=["no worker thread free", "the database failing"],
+)
+def test_a_thread_is_shown_when_its_read_mark_cannot_be_written(
+    session: Session,
+    world: World,
+    browser_of: Callable[[User], TestClient],
+    monkeypatch: pytest.MonkeyPatch,
+    failure: Exception,
 ) -> None:
-    """Noting what she has read is a short write after the page's read: when no worker thread comes free
-    for it, she still reads the thread, and it is noted at her next visit."""
+    """Noting what she has read is a short write once the page has gone to her: when no worker thread
+    comes free for it, or the database fails it, she has read the thread all the same, and it is noted
+    at her next visit."""
     thread, _first = start(session, world.aigul, lesson=world.lesson)
     reply(session, world.bermet, thread, body="Раз")
     browser = browser_of(world.aigul)
     database: Database = browser.app.state.database  # type: ignore[attr-defined]
     run = database.run
 
-    async def busy_for_writes(work: Callable[..., object], *args: object) -> object:
+    async def failing_writes(work: Callable[..., object], *args: object) -> object:
         if work == database.write_aside:
-            raise Busy()
+            raise failure
         return await run(work, *args)
 
-    monkeypatch.setattr(database, "run", busy_for_writes)
+    monkeypatch.setattr(database, "run", failing_writes)
     page = browser.get(f"/threads/{ref(thread.id)}")
     assert page.status_code == 200 and "Раз" in page.text
     assert _unread(session, world.aigul) == 1

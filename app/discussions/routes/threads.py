@@ -9,16 +9,19 @@ the page she wrote it on, with her text and the reason.
 from __future__ import annotations
 
 import functools
+import logging
+from collections.abc import Callable
 
 from fastapi import Depends, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
+from starlette.background import BackgroundTask
 
 from app import refs
 from app.accounts import ratelimit
 from app.accounts.ratelimit import account_of, limited
 from app.accounts.submissions import Once, once
-from app.db import get_session, read
+from app.db import Database, get_session, read
 from app.discussions import links, moderation, reading
 from app.discussions import service as discussions
 from app.discussions.pages import post_form
@@ -35,6 +38,7 @@ from app.web.pages import page_number, render
 from app.web.params import Ref
 
 router = Router(include_in_schema=False)
+log = logging.getLogger("academy.discussions")
 
 THREAD_STARTED = flash.register(
     "thread-started", N_("Your discussion is started. You will be told of replies.")
@@ -198,6 +202,7 @@ async def thread_page(
         ),
         snapshot=False,
     )
+    response = render(request, "discussions/thread.html", context)
     if context["shown_up_to"] > context["read_before"]:  # only when there is something new
         mark = functools.partial(
             discussions.mark_read,
@@ -205,12 +210,20 @@ async def thread_page(
             thread_id=thread_id,
             up_to=context["shown_up_to"],
         )
-        database = state.database(request)
-        try:
-            await database.run(database.write_aside, mark)
-        except Busy:
-            pass  # she reads it all the same; what she has read is noted at her next visit
-    return render(request, "discussions/thread.html", context)
+        response.background = BackgroundTask(_note_read, state.database(request), mark)
+    return response
+
+
+async def _note_read(database: Database, mark: Callable[[Session], None]) -> None:
+    """What she has read, noted once the page has gone to her (nothing on it depends on the note): a short
+    write of its own, skipped when no worker thread comes free or the database fails her now; the thread
+    is then noted at her next visit, and the page she has is not turned into an error."""
+    try:
+        await database.run(database.write_aside, mark)
+    except Busy:
+        pass
+    except Exception:  # the response has gone: there is no one to answer but the log
+        log.exception("a thread's read mark was not written")
 
 
 def _reply_refused(refused: Refused) -> Response:
