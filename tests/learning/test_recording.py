@@ -5,13 +5,15 @@ same event whichever way it comes, stored once by its id."""
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from app.db import Database
+from app.errors import Busy
 from app.learning import progress
 from app.learning.models import ProgressEvent
 from tests.factories import lesson_of, post
@@ -47,6 +49,38 @@ def test_a_view_recorded_by_the_page_then_sent_by_the_phone_is_one_row(
     )
     assert answer["status"] == "duplicate" and answer["reason"] is None
     assert stored(session) == [(f"view:{lesson.id}", "viewed")]
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [Busy(), sa.exc.OperationalError("INSERT", {}, Exception("database is locked"))],
+    ids=["no worker thread free", "the database failing"],
+)
+def test_a_lesson_is_shown_when_its_first_view_cannot_be_written(
+    enrolled: Enrolled, session: Session, monkeypatch: pytest.MonkeyPatch, failure: Exception
+) -> None:
+    """The lesson is read before her first view is written: in an outage of the write she reads it all
+    the same, and the view is recorded at her next visit; any other failure is a bug, and not hidden."""
+    database: Database = enrolled.client.app.state.database  # type: ignore[attr-defined]
+    run = database.run
+
+    def failing_with(error: Exception) -> Callable[..., Awaitable[object]]:
+        async def failing_writes(work: Callable[..., object], *args: object) -> object:
+            if work == database.write_aside:
+                raise error
+            return await run(work, *args)
+
+        return failing_writes
+
+    monkeypatch.setattr(database, "run", failing_with(failure))
+    page = enrolled.client.get(LESSON)
+    assert page.status_code == 200 and "first-steps" in page.text
+    assert stored(session) == []
+    monkeypatch.setattr(database, "run", failing_with(ValueError("a bug")))
+    assert enrolled.client.get(LESSON).status_code == 500  # logged as an unhandled error
+    monkeypatch.setattr(database, "run", run)
+    assert enrolled.client.get(LESSON).status_code == 200
+    assert [kind for _id, kind in stored(session)] == ["viewed"]
 
 
 def test_a_completion_sent_by_the_phone_then_by_the_page_is_one_row(

@@ -26,7 +26,7 @@ from app.discussions import links, moderation, reading
 from app.discussions import service as discussions
 from app.discussions.pages import post_form
 from app.discussions.schemas import EditForm, FlagForm, FollowForm, NewThreadForm, PlaceFields, ReplyForm
-from app.errors import Busy
+from app.errors import as_unavailable
 from app.forms import Filled, FormErrors, Invalid, Refused, form
 from app.i18n import N_, get_locale
 from app.principal import Principal
@@ -216,14 +216,14 @@ async def thread_page(
 
 async def _note_read(database: Database, mark: Callable[[Session], None]) -> None:
     """What she has read, noted once the page has gone to her (nothing on it depends on the note): a short
-    write of its own, skipped when no worker thread comes free or the database fails her now; the thread
-    is then noted at her next visit, and the page she has is not turned into an error."""
+    write of its own, skipped in an outage (no worker thread free in time, the database unreachable or
+    locked: app.errors.as_unavailable), when it is noted at her next visit; any other failure is a bug,
+    logged."""
     try:
         await database.run(database.write_aside, mark)
-    except Busy:
-        pass
-    except Exception:  # the response has gone: there is no one to answer but the log
-        log.exception("a thread's read mark was not written")
+    except Exception as exc:  # the response has gone: there is no one to answer but the log
+        if as_unavailable(exc) is None:
+            log.exception("a thread's read mark was not written")
 
 
 def _reply_refused(refused: Refused) -> Response:

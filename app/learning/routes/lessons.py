@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from app.courses.service import LOCALES, TOPIC_LABELS
 from app.db import get_session, read
-from app.errors import Busy
+from app.errors import as_unavailable
 from app.forms import Filled, FormErrors, Refused, form
 from app.i18n import N_, get_locale
 from app.learning import certificates, learner, lessons
@@ -165,8 +165,11 @@ async def lesson_page(
                     writer, user_id=principal.user_id, page=page, today=day, locale=locale
                 ),
             )
-        except Busy:
-            pass  # she can read it all the same; the view is recorded on her next visit
+        except Exception as exc:
+            if as_unavailable(exc) is None:
+                raise  # a bug, not an outage
+            # no worker thread free, or the database failing the write: she can read the lesson all the
+            # same (it is read already), and the view is recorded on her next visit
     return render(request, "learning/lesson.html", page.context())
 
 
