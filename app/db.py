@@ -35,7 +35,7 @@ from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import SingletonThreadPool
 
 from app.config import ConfigError
-from app.errors import Busy
+from app.errors import Busy, as_unavailable
 from app.files import create_private
 
 NAMING_CONVENTION = {
@@ -500,6 +500,18 @@ class Database:
             result = work(session)
             session.commit()
             return result
+
+    async def note(self, work: Callable[[Session], object]) -> None:
+        """A write only worth having (a session's or a token's last use, a lesson's first view, what she
+        has read of a thread): `work` in a short transaction of its own (write_aside) in a worker
+        thread's turn, skipped in an outage (app.errors.as_unavailable: no turn free in time, the
+        database unreachable or locked) rather than failing a request that has what it came for; it is
+        made at her next visit. Any other failure is a bug, and raised."""
+        try:
+            await self.run(self.write_aside, work)
+        except Exception as exc:
+            if as_unavailable(exc) is None:
+                raise
 
     def ping(self) -> None:
         with self.engine.connect() as conn:

@@ -28,6 +28,7 @@ from app.db import (
     describe_connection_error,
     read,
 )
+from app.errors import Busy
 from app.main import create_app
 from tests.conftest import is_postgres
 from tests.live import in_a_loop
@@ -360,3 +361,38 @@ def test_more_requests_than_threads_and_connections_all_finish(settings: Setting
     finally:
         engine.dispose()
     assert statuses == [200] * 8
+
+
+class TestNotes:
+    """Database.note: a write only worth having, skipped in an outage, a bug still raised."""
+
+    def test_a_note_is_written_in_a_transaction_of_its_own(self, database: Database) -> None:
+        in_a_loop(lambda: database.note(lambda s: s.execute(sa.text("CREATE TABLE noted (x INTEGER)"))))
+        try:
+            with database.engine.connect() as conn:  # committed: another connection sees it
+                assert conn.execute(sa.text("SELECT count(*) FROM noted")).scalar() == 0
+        finally:
+            with database.engine.begin() as conn:
+                conn.execute(sa.text("DROP TABLE IF EXISTS noted"))
+
+    @pytest.mark.parametrize(
+        "failure",
+        [
+            Busy(),
+            OperationalError("INSERT", {}, Exception("database is locked")),
+            sa.exc.TimeoutError("QueuePool limit"),
+        ],
+        ids=["no turn free", "locked", "no connection free"],
+    )
+    def test_an_outage_skips_it(self, database: Database, failure: Exception) -> None:
+        def work(_session: Session) -> None:
+            raise failure
+
+        assert in_a_loop(lambda: database.note(work)) is None
+
+    def test_a_bug_is_raised(self, database: Database) -> None:
+        def work(_session: Session) -> None:
+            raise ValueError("a bug")
+
+        with pytest.raises(ValueError, match="a bug"):
+            in_a_loop(lambda: database.note(work))

@@ -8,7 +8,6 @@ from fastapi import Request
 from app import content_version
 from app.accounts import service as accounts_service
 from app.db import Database
-from app.errors import Busy
 from app.principal import Principal
 
 
@@ -33,12 +32,6 @@ async def _token_owner(request: Request, token: str) -> Principal | None:
     if found is None:
         return None
     content_version.remember(request.scope.setdefault("state", {}), found.content_version)
-    if found.needs_touch:
-        try:
-            await database.run(
-                database.write_aside,
-                lambda session: accounts_service.note_api_token_use(session, token=token),
-            )
-        except Busy:
-            pass  # a note of when the token was last used is not worth refusing the request for
+    if found.needs_touch:  # when the token was last used: not worth refusing the request for
+        await database.note(lambda session: accounts_service.note_api_token_use(session, token=token))
     return found.principal

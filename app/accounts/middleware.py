@@ -23,7 +23,6 @@ from app import content_version, i18n
 from app.accounts import service
 from app.config import Settings
 from app.db import Database
-from app.errors import Busy
 from app.middleware import cookie_value
 from app.principal import Principal
 from app.security import hash_token, random_token
@@ -107,16 +106,11 @@ class AuthMiddleware:
         if active is None:
             return None
         content_version.remember(state, active.content_version)
-        if active.needs_touch:  # a write, now and then (see TOUCH_EVERY): it may wait, so in a thread
-            try:
-                await self.database.run(self._touch, active.principal)
-            except Busy:
-                pass  # when every thread is busy, noting her last visit can wait for her next request
-        return active.principal
-
-    def _touch(self, principal: Principal) -> None:
-        self.database.write_aside(
-            lambda session: service.touch_session(
-                session, session_id=principal.session_id, user_id=principal.user_id
+        if active.needs_touch:  # a write, now and then (see TOUCH_EVERY): noting her last visit can wait
+            principal = active.principal
+            await self.database.note(
+                lambda session: service.touch_session(
+                    session, session_id=principal.session_id, user_id=principal.user_id
+                )
             )
-        )
+        return active.principal

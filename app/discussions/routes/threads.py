@@ -26,7 +26,6 @@ from app.discussions import links, moderation, reading
 from app.discussions import service as discussions
 from app.discussions.pages import post_form
 from app.discussions.schemas import EditForm, FlagForm, FollowForm, NewThreadForm, PlaceFields, ReplyForm
-from app.errors import as_unavailable
 from app.forms import Filled, FormErrors, Invalid, Refused, form
 from app.i18n import N_, get_locale
 from app.principal import Principal
@@ -215,15 +214,12 @@ async def thread_page(
 
 
 async def _note_read(database: Database, mark: Callable[[Session], None]) -> None:
-    """What she has read, noted once the page has gone to her (nothing on it depends on the note): a short
-    write of its own, skipped in an outage (no worker thread free in time, the database unreachable or
-    locked: app.errors.as_unavailable), when it is noted at her next visit; any other failure is a bug,
-    logged."""
+    """What she has read, noted once the page has gone to her (nothing on it depends on the note; skipped
+    in an outage: Database.note)."""
     try:
-        await database.run(database.write_aside, mark)
-    except Exception as exc:  # the response has gone: there is no one to answer but the log
-        if as_unavailable(exc) is None:
-            log.exception("a thread's read mark was not written")
+        await database.note(mark)
+    except Exception:  # a bug; the response has gone: there is no one to answer but the log
+        log.exception("a thread's read mark was not written")
 
 
 def _reply_refused(refused: Refused) -> Response:

@@ -11,7 +11,6 @@ from sqlalchemy.orm import Session
 
 from app.courses.service import LOCALES, TOPIC_LABELS
 from app.db import get_session, read
-from app.errors import as_unavailable
 from app.forms import Filled, FormErrors, Refused, form
 from app.i18n import N_, get_locale
 from app.learning import certificates, learner, lessons
@@ -157,19 +156,12 @@ async def lesson_page(
     )
     # A page fetched to be saved on her phone (docs/offline.md) is not a visit: she has not read it yet.
     if page.first_view and request.headers.get(OFFLINE_SAVE) != "1":
-        database = state.database(request)
-        try:
-            await database.run(
-                database.write_aside,
-                lambda writer: lessons.record_first_view(
-                    writer, user_id=principal.user_id, page=page, today=day, locale=locale
-                ),
+        # in an outage she reads the lesson all the same, and the view is recorded at her next visit
+        await state.database(request).note(
+            lambda writer: lessons.record_first_view(
+                writer, user_id=principal.user_id, page=page, today=day, locale=locale
             )
-        except Exception as exc:
-            if as_unavailable(exc) is None:
-                raise  # a bug, not an outage
-            # no worker thread free, or the database failing the write: she can read the lesson all the
-            # same (it is read already), and the view is recorded on her next visit
+        )
     return render(request, "learning/lesson.html", page.context())
 
 
